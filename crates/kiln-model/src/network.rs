@@ -1,0 +1,333 @@
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig,
+    PaddingConfig2d,
+};
+use burn::tensor::{Device, Tensor, activation};
+use kiln_spec::{Activation, LayerSpec, infer_shapes};
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+
+/// Everything needed to rebuild a [`Network`]'s structure; weights travel separately.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkConfig {
+    /// The spec's layer stack (body only).
+    pub layers: Vec<LayerSpec>,
+    /// Shape of one input row: `[features]` or `[channels, height, width]`.
+    pub input_shape: Vec<usize>,
+    /// Width of the output head (classes, 1 for binary or regression).
+    pub head_units: usize,
+}
+
+impl NetworkConfig {
+    /// Builds the network with freshly initialised weights on `device`.
+    ///
+    /// Initialisation follows Keras: Glorot-uniform kernels and zero biases, so that results are
+    /// comparable with the published Keras figures. Seed the device first
+    /// (`device.seed(s)`) for reproducible weights.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelError::Spec`] when the layer stack does not fit the input shape.
+    pub fn init(&self, device: &Device) -> Result<Network, ModelError> {
+        let shapes = infer_shapes(&self.layers, &self.input_shape, self.head_units)?;
+        let mut layers = Vec::with_capacity(self.layers.len() + 1);
+        let mut shape = self.input_shape.clone();
+        for (spec, out) in self.layers.iter().zip(&shapes) {
+            layers.push(build_layer(spec, &shape, device));
+            shape.clone_from(&out.output);
+        }
+        let features = shape.iter().product();
+        layers.push(Layer::Dense(Dense::new(
+            features,
+            self.head_units,
+            true,
+            Activation::Linear,
+            device,
+        )));
+        Ok(Network {
+            layers,
+            input_shape: self.input_shape.clone(),
+        })
+    }
+}
+
+/// A feed-forward network: the spec's layers followed by the output head.
+///
+/// `forward` returns the head's raw outputs (logits for classification, values for
+/// regression); losses and probabilities are computed by the caller.
+#[derive(Module, Debug)]
+pub struct Network {
+    /// The layers, head last.
+    pub layers: Vec<Layer>,
+    /// Shape of one input row.
+    #[module(skip)]
+    pub input_shape: Vec<usize>,
+}
+
+/// One step of a [`Network`].
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Layer {
+    /// Fully connected layer with its activation.
+    Dense(Dense),
+    /// 2-D convolution with its activation.
+    Conv2d(Conv2dLayer),
+    /// Max pooling.
+    MaxPool2d(MaxPool2d),
+    /// Average pooling.
+    AvgPool2d(AvgPool2d),
+    /// `[b, c, h, w]` → `[b, c·h·w]`.
+    Flatten(Flatten),
+    /// Dropout (active only on an autodiff device, i.e. while training).
+    Dropout(Dropout),
+    /// Batch normalisation over axis 1.
+    BatchNorm(BatchNorm),
+    /// A stand-alone activation.
+    Activation(ActivationLayer),
+}
+
+/// A linear layer followed by an activation.
+#[derive(Module, Debug)]
+pub struct Dense {
+    /// The affine map.
+    pub linear: Linear,
+    /// Applied after the affine map.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl Dense {
+    /// A dense layer with Glorot-uniform kernel and zero bias (Keras' defaults).
+    pub fn new(
+        inputs: usize,
+        units: usize,
+        bias: bool,
+        activation: Activation,
+        device: &Device,
+    ) -> Self {
+        let mut linear = LinearConfig::new(inputs, units)
+            .with_bias(bias)
+            .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+            .init(device);
+        if bias {
+            linear.bias = Some(Param::from_tensor(Tensor::zeros([units], device)));
+        }
+        Self { linear, activation }
+    }
+}
+
+/// A convolution followed by an activation.
+#[derive(Module, Debug)]
+pub struct Conv2dLayer {
+    /// The convolution.
+    pub conv: Conv2d,
+    /// Applied after the convolution.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+/// Flattens all axes after the batch axis.
+#[derive(Module, Debug, Default)]
+pub struct Flatten {}
+
+/// An activation with no parameters.
+#[derive(Module, Debug)]
+pub struct ActivationLayer {
+    /// Which function.
+    #[module(skip)]
+    pub function: Activation,
+}
+
+fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device) -> Layer {
+    match spec {
+        LayerSpec::Dense {
+            units,
+            activation,
+            bias,
+        } => Layer::Dense(Dense::new(
+            input.iter().product(),
+            *units,
+            *bias,
+            activation.unwrap_or(Activation::Linear),
+            device,
+        )),
+        LayerSpec::Conv2d {
+            filters,
+            kernel,
+            stride,
+            padding,
+            activation,
+        } => {
+            let padding = match padding.as_deref() {
+                Some("same") => PaddingConfig2d::Same,
+                _ => PaddingConfig2d::Valid,
+            };
+            let mut conv = Conv2dConfig::new([input[0], *filters], [*kernel, *kernel])
+                .with_stride([*stride, *stride])
+                .with_padding(padding)
+                .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+                .init(device);
+            conv.bias = Some(Param::from_tensor(Tensor::zeros([*filters], device)));
+            Layer::Conv2d(Conv2dLayer {
+                conv,
+                activation: activation.unwrap_or(Activation::Linear),
+            })
+        }
+        LayerSpec::MaxPool2d { size, stride } => Layer::MaxPool2d(
+            MaxPool2dConfig::new([*size, *size])
+                .with_strides([stride.unwrap_or(*size); 2])
+                .init(),
+        ),
+        LayerSpec::AvgPool2d { size, stride } => Layer::AvgPool2d(
+            AvgPool2dConfig::new([*size, *size])
+                .with_strides([stride.unwrap_or(*size); 2])
+                .init(),
+        ),
+        LayerSpec::Flatten {} => Layer::Flatten(Flatten {}),
+        LayerSpec::Dropout { rate } => Layer::Dropout(DropoutConfig::new(*rate).init()),
+        LayerSpec::BatchNorm { momentum, epsilon } => {
+            // Keras' momentum is the weight of the old running value; Burn's is the weight of
+            // the new batch statistic.
+            let momentum = 1.0 - momentum.unwrap_or(0.99);
+            Layer::BatchNorm(
+                BatchNormConfig::new(input[0])
+                    .with_momentum(momentum)
+                    .with_epsilon(epsilon.unwrap_or(1e-3))
+                    .init(device),
+            )
+        }
+        LayerSpec::Activation { function } => Layer::Activation(ActivationLayer {
+            function: *function,
+        }),
+    }
+}
+
+/// A batch between layers: rank 2 for vectors, rank 4 for images.
+#[derive(Debug, Clone)]
+pub enum Activations {
+    /// `[batch, features]`
+    Vector(Tensor<2>),
+    /// `[batch, channels, height, width]`
+    Image(Tensor<4>),
+}
+
+impl Activations {
+    fn vector(self) -> Tensor<2> {
+        match self {
+            Self::Vector(x) => x,
+            Self::Image(x) => x.flatten(1, 3),
+        }
+    }
+
+    fn image(self) -> Tensor<4> {
+        match self {
+            Self::Image(x) => x,
+            // Shape inference rejects specs that would get here.
+            Self::Vector(x) => panic!("an image layer received a vector batch {:?}", x.dims()),
+        }
+    }
+}
+
+fn apply<const D: usize>(function: Activation, x: Tensor<D>) -> Tensor<D> {
+    match function {
+        Activation::Relu => activation::relu(x),
+        Activation::Tanh => activation::tanh(x),
+        Activation::Sigmoid => activation::sigmoid(x),
+        Activation::LeakyRelu => activation::leaky_relu(x, 0.01),
+        Activation::Gelu => activation::gelu(x),
+        Activation::Elu => activation::elu(x, 1.0),
+        Activation::Linear => x,
+        Activation::Softmax => activation::softmax(x, D - 1),
+    }
+}
+
+impl Layer {
+    /// Runs this layer.
+    ///
+    /// # Panics
+    ///
+    /// If an image layer receives a vector batch; `infer_shapes` rules such stacks out.
+    pub fn forward(&self, x: Activations) -> Activations {
+        match self {
+            Self::Dense(dense) => {
+                let y = dense.linear.forward(x.vector());
+                Activations::Vector(apply(dense.activation, y))
+            }
+            Self::Conv2d(layer) => {
+                let y = layer.conv.forward(x.image());
+                Activations::Image(apply(layer.activation, y))
+            }
+            Self::MaxPool2d(pool) => Activations::Image(pool.forward(x.image())),
+            Self::AvgPool2d(pool) => Activations::Image(pool.forward(x.image())),
+            Self::Flatten(_) => Activations::Vector(x.vector()),
+            Self::Dropout(dropout) => match x {
+                Activations::Vector(v) => Activations::Vector(dropout.forward(v)),
+                Activations::Image(v) => Activations::Image(dropout.forward(v)),
+            },
+            Self::BatchNorm(norm) => match x {
+                Activations::Vector(v) => Activations::Vector(norm.forward(v)),
+                Activations::Image(v) => Activations::Image(norm.forward(v)),
+            },
+            Self::Activation(layer) => match x {
+                Activations::Vector(v) => Activations::Vector(apply(layer.function, v)),
+                Activations::Image(v) => Activations::Image(apply(layer.function, v)),
+            },
+        }
+    }
+}
+
+impl Network {
+    /// Builds a network from a spec's body, the per-row input shape and the head width.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelError::Spec`] when the layers do not fit the input.
+    pub fn from_spec(
+        layers: &[LayerSpec],
+        input_shape: &[usize],
+        head_units: usize,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        NetworkConfig {
+            layers: layers.to_vec(),
+            input_shape: input_shape.to_vec(),
+            head_units,
+        }
+        .init(device)
+    }
+
+    /// Forward pass on a flat batch: `data` holds `rows` rows of `input_shape` values.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[rows, ...input_shape]` (given flat)
+    /// - output: `[rows, head_units]`
+    pub fn forward_flat(&self, x: Tensor<2>) -> Tensor<2> {
+        let input = match self.input_shape.as_slice() {
+            [c, h, w] => {
+                let rows = x.dims()[0];
+                Activations::Image(x.reshape([rows, *c, *h, *w]))
+            }
+            _ => Activations::Vector(x),
+        };
+        self.forward(input)
+    }
+
+    /// Forward pass.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, features]` or `[batch, channels, height, width]`
+    /// - output: `[batch, head_units]`
+    pub fn forward(&self, input: Activations) -> Tensor<2> {
+        let mut x = input;
+        for layer in &self.layers {
+            x = layer.forward(x);
+        }
+        x.vector()
+    }
+}

@@ -1,0 +1,376 @@
+//! Semantic checks that serde cannot express: ranges, allowed strings, unique names, settings
+//! that only make sense together.
+//!
+//! Checks report a [`Problem`] naming the offending key by its dotted path; `parse` turns that
+//! into a located error, `Spec::validate` into one without a location.
+
+use crate::types::{
+    FeatureKind, LayerSpec, LrScheduleSpec, OptimizerSpec, OutputKind, Spec, TrainingSpec,
+};
+
+/// The semantic-check failure before it is located.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub(crate) field: String,
+    pub(crate) message: String,
+    pub(crate) expected: String,
+    pub(crate) allowed: Vec<String>,
+}
+
+/// Allowed values of the string-valued settings.
+mod allowed {
+    pub(super) const NUMBER_TRANSFORMS: &[&str] = &["standardize", "minmax", "none"];
+    pub(super) const IMAGE_TRANSFORMS: &[&str] = &["scale", "none"];
+    pub(super) const PLAIN_TRANSFORMS: &[&str] = &["none"];
+    pub(super) const ENCODINGS: &[&str] = &["onehot"];
+    pub(super) const NUMBER_MISSING: &[&str] = &["error", "mean", "median", "mode", "constant"];
+    pub(super) const DISCRETE_MISSING: &[&str] = &["error", "mode", "constant"];
+    pub(super) const IMAGE_MISSING: &[&str] = &["error"];
+    pub(super) const OUTPUT_TRANSFORMS: &[&str] = &["none", "standardize"];
+    pub(super) const MONITORS: &[&str] = &[
+        "val_loss",
+        "val_accuracy",
+        "val_mae",
+        "loss",
+        "accuracy",
+        "mae",
+    ];
+    pub(super) const PADDINGS: &[&str] = &["valid", "same"];
+    pub(super) const FORMATS: &[&str] = &["csv", "parquet", "jsonl", "idx"];
+}
+
+/// Collects the first failure; checks run in document order so the first error is the
+/// topmost one.
+struct Checker {
+    problem: Option<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, field: String, message: String, expected: &str, allowed: &[&str]) {
+        if self.problem.is_none() {
+            self.problem = Some(Problem {
+                field,
+                message,
+                expected: expected.to_string(),
+                allowed: allowed.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+    }
+
+    fn one_of(&mut self, field: String, value: &str, what: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            let message = format!("unknown {what} `{value}` for {field}");
+            self.fail(field, message, "", allowed);
+        }
+    }
+
+    fn positive(&mut self, field: String, value: usize) {
+        if value == 0 {
+            let message = format!("{field} must be greater than 0");
+            self.fail(field, message, "an integer ≥ 1", &[]);
+        }
+    }
+
+    /// `value` in `[lo, hi)` (`hi_open`) or `[lo, hi]`.
+    fn in_range(&mut self, field: String, value: f64, lo: f64, hi: f64, hi_open: bool) {
+        let ok = value.is_finite() && value >= lo && if hi_open { value < hi } else { value <= hi };
+        if !ok {
+            let close = if hi_open { ')' } else { ']' };
+            let message = format!("{field} = {value} is out of range");
+            self.fail(
+                field,
+                message,
+                &format!("a number in [{lo}, {hi}{close}"),
+                &[],
+            );
+        }
+    }
+
+    fn greater_than_zero(&mut self, field: String, value: f64) {
+        if !(value.is_finite() && value > 0.0) {
+            let message = format!("{field} = {value} must be a finite number greater than 0");
+            self.fail(field, message, "a number > 0", &[]);
+        }
+    }
+
+    fn non_negative(&mut self, field: String, value: f64) {
+        if !(value.is_finite() && value >= 0.0) {
+            let message = format!("{field} = {value} must not be negative");
+            self.fail(field, message, "a number ≥ 0", &[]);
+        }
+    }
+}
+
+pub(crate) fn check_spec(spec: &Spec) -> Result<(), Problem> {
+    let mut c = Checker { problem: None };
+    check_data(&mut c, spec);
+    check_features(&mut c, spec);
+    for (i, layer) in spec.layers.iter().enumerate() {
+        check_layer(&mut c, &format!("layers[{i}]"), layer);
+    }
+    check_training(&mut c, &spec.training);
+    c.problem.map_or(Ok(()), Err)
+}
+
+fn check_data(c: &mut Checker, spec: &Spec) {
+    let data = &spec.data;
+    if data.source.trim().is_empty() {
+        c.fail(
+            "data.source".into(),
+            "data.source is empty".into(),
+            "a built-in dataset name or a file path",
+            &[],
+        );
+    }
+    if let Some(format) = &data.format {
+        c.one_of("data.format".into(), format, "format", allowed::FORMATS);
+    }
+    if let Some(generate) = &data.generate {
+        c.positive("data.generate.samples".into(), generate.samples);
+        c.non_negative("data.generate.noise".into(), generate.noise);
+        if let Some(centers) = generate.centers {
+            c.positive("data.generate.centers".into(), centers);
+        }
+    }
+    let split = &data.split;
+    c.in_range(
+        "data.split.validation".into(),
+        split.validation,
+        0.0,
+        1.0,
+        true,
+    );
+    c.in_range("data.split.test".into(), split.test, 0.0, 1.0, true);
+    // With a separate test source, `split.test` is ignored and cannot conflict.
+    if data.test.is_none() && split.validation + split.test >= 1.0 {
+        c.fail(
+            "data.split.test".into(),
+            format!(
+                "data.split.validation + data.split.test = {} leaves no training rows",
+                split.validation + split.test
+            ),
+            "fractions that sum to less than 1",
+            &[],
+        );
+    }
+}
+
+fn check_features(c: &mut Checker, spec: &Spec) {
+    if spec.inputs.is_empty() {
+        c.fail(
+            "input".into(),
+            "the spec has no inputs".into(),
+            "at least one [[input]]",
+            &[],
+        );
+    }
+    for (i, input) in spec.inputs.iter().enumerate() {
+        let at = |key: &str| format!("input[{i}].{key}");
+        if input.name.is_empty() {
+            c.fail(
+                at("name"),
+                format!("{} is empty", at("name")),
+                "a column name",
+                &[],
+            );
+        }
+        if let Some(first) = spec.inputs[..i].iter().position(|p| p.name == input.name) {
+            c.fail(
+                at("name"),
+                format!(
+                    "input `{}` is declared twice (input[{first}] and input[{i}])",
+                    input.name
+                ),
+                "unique input names",
+                &[],
+            );
+        }
+        let (transforms, missing) = match input.kind {
+            FeatureKind::Number => (allowed::NUMBER_TRANSFORMS, allowed::NUMBER_MISSING),
+            FeatureKind::Image => (allowed::IMAGE_TRANSFORMS, allowed::IMAGE_MISSING),
+            FeatureKind::Category | FeatureKind::Binary => {
+                (allowed::PLAIN_TRANSFORMS, allowed::DISCRETE_MISSING)
+            }
+        };
+        let kind = input.kind.as_str();
+        if let Some(t) = &input.transform {
+            c.one_of(
+                at("transform"),
+                t,
+                &format!("transform for a {kind} input"),
+                transforms,
+            );
+        }
+        if let Some(e) = &input.encoding {
+            if input.kind == FeatureKind::Category {
+                c.one_of(at("encoding"), e, "encoding", allowed::ENCODINGS);
+            } else {
+                c.fail(
+                    at("encoding"),
+                    format!(
+                        "{} is only used by category inputs, not {kind}",
+                        at("encoding")
+                    ),
+                    "no encoding key",
+                    &[],
+                );
+            }
+        }
+        if let Some(m) = &input.missing {
+            c.one_of(
+                at("missing"),
+                m,
+                &format!("missing-value policy for a {kind} input"),
+                missing,
+            );
+        }
+        let constant = input.missing.as_deref() == Some("constant");
+        if constant && input.fill.is_none() {
+            c.fail(
+                at("missing"),
+                format!("{} = \"constant\" needs a fill value", at("missing")),
+                &format!("a `fill` key in input[{i}]"),
+                &[],
+            );
+        }
+        if !constant && input.fill.is_some() {
+            c.fail(
+                at("fill"),
+                format!("{} is only used with missing = \"constant\"", at("fill")),
+                "missing = \"constant\" or no fill key",
+                &[],
+            );
+        }
+    }
+    let output = &spec.output;
+    if output.name.is_empty() {
+        c.fail(
+            "output.name".into(),
+            "output.name is empty".into(),
+            "a column name",
+            &[],
+        );
+    }
+    if spec.inputs.iter().any(|i| i.name == output.name) {
+        c.fail(
+            "output.name".into(),
+            format!("output `{}` is also an input", output.name),
+            "an output column that is not an input",
+            &[],
+        );
+    }
+    if let Some(t) = &output.transform {
+        if output.kind == OutputKind::Number {
+            c.one_of(
+                "output.transform".into(),
+                t,
+                "output transform",
+                allowed::OUTPUT_TRANSFORMS,
+            );
+        } else if t != "none" {
+            c.fail(
+                "output.transform".into(),
+                format!(
+                    "output.transform `{t}` only applies to number outputs, not {}",
+                    output.kind.as_str()
+                ),
+                "",
+                &["none"],
+            );
+        }
+    }
+}
+
+fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
+    let key = |k: &str| format!("{at}.{k}");
+    match layer {
+        LayerSpec::Dense { units, .. } => c.positive(key("units"), *units),
+        LayerSpec::Conv2d {
+            filters,
+            kernel,
+            stride,
+            padding,
+            ..
+        } => {
+            c.positive(key("filters"), *filters);
+            c.positive(key("kernel"), *kernel);
+            c.positive(key("stride"), *stride);
+            if let Some(p) = padding {
+                c.one_of(key("padding"), p, "padding", allowed::PADDINGS);
+            }
+        }
+        LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
+            c.positive(key("size"), *size);
+            if let Some(s) = stride {
+                c.positive(key("stride"), *s);
+            }
+        }
+        LayerSpec::Dropout { rate } => c.in_range(key("rate"), *rate, 0.0, 1.0, true),
+        LayerSpec::BatchNorm { momentum, epsilon } => {
+            if let Some(m) = momentum {
+                c.in_range(key("momentum"), *m, 0.0, 1.0, true);
+            }
+            if let Some(e) = epsilon {
+                c.greater_than_zero(key("epsilon"), *e);
+            }
+        }
+        LayerSpec::Flatten {} | LayerSpec::Activation { .. } => {}
+    }
+}
+
+fn check_training(c: &mut Checker, training: &TrainingSpec) {
+    let opt = "training.optimizer";
+    c.greater_than_zero(
+        format!("{opt}.learning_rate"),
+        training.optimizer.learning_rate(),
+    );
+    match &training.optimizer {
+        OptimizerSpec::Sgd { momentum, .. } => {
+            c.in_range(format!("{opt}.momentum"), *momentum, 0.0, 1.0, true);
+        }
+        OptimizerSpec::Adam {
+            beta1,
+            beta2,
+            epsilon,
+            ..
+        } => {
+            c.in_range(format!("{opt}.beta1"), *beta1, 0.0, 1.0, true);
+            c.in_range(format!("{opt}.beta2"), *beta2, 0.0, 1.0, true);
+            c.greater_than_zero(format!("{opt}.epsilon"), *epsilon);
+        }
+        OptimizerSpec::Rmsprop { rho, epsilon, .. } => {
+            c.in_range(format!("{opt}.rho"), *rho, 0.0, 1.0, true);
+            c.greater_than_zero(format!("{opt}.epsilon"), *epsilon);
+        }
+    }
+    c.positive("training.batch_size".into(), training.batch_size);
+    c.positive("training.epochs".into(), training.epochs);
+    if let Some(es) = &training.early_stopping {
+        let at = "training.early_stopping";
+        c.one_of(
+            format!("{at}.monitor"),
+            &es.monitor,
+            "metric",
+            allowed::MONITORS,
+        );
+        c.non_negative(format!("{at}.min_delta"), es.min_delta);
+    }
+    if let Some(schedule) = &training.lr_schedule {
+        let at = "training.lr_schedule";
+        match schedule {
+            LrScheduleSpec::Step { step_size, gamma } => {
+                c.positive(format!("{at}.step_size"), *step_size);
+                c.greater_than_zero(format!("{at}.gamma"), *gamma);
+            }
+            LrScheduleSpec::Exponential { gamma } => {
+                c.greater_than_zero(format!("{at}.gamma"), *gamma);
+            }
+            LrScheduleSpec::Cosine { min_lr } => c.non_negative(format!("{at}.min_lr"), *min_lr),
+            LrScheduleSpec::ReduceOnPlateau { factor, min_lr, .. } => {
+                c.in_range(format!("{at}.factor"), *factor, 0.0, 1.0, true);
+                c.greater_than_zero(format!("{at}.factor"), *factor);
+                c.non_negative(format!("{at}.min_lr"), *min_lr);
+            }
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! Shape inference through the layer stack, before any weight is allocated.
+//!
+//! Shapes leave out the batch axis: `[d]` for a feature vector, `[channels, height, width]` for
+//! images. Parameter counts follow Keras' `model.summary()`, so a kiln model and its Keras
+//! original can be compared line by line.
+
+use crate::parse::SpecError;
+use crate::types::LayerSpec;
+
+/// One line of the model summary: a layer, its output shape and its parameter count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerShape {
+    /// Index into `layers`; the head kiln appends has index `layers.len()`.
+    pub index: usize,
+    /// The layer in words, e.g. `conv2d 32 3×3 relu` or `head dense 10`.
+    pub desc: String,
+    /// Output shape without the batch axis.
+    pub output: Vec<usize>,
+    /// All parameters, trainable or not (Keras' "Param #").
+    pub params: usize,
+    /// The trainable ones (all but batch norm's running mean and variance).
+    pub trainable: usize,
+}
+
+/// Infers every layer's output shape and parameter count, then appends the output head: a dense
+/// layer with `head_units` outputs and no activation (the loss applies softmax or sigmoid).
+///
+/// `input` is `[d]` for tabular inputs or `[channels, height, width]` for images.
+///
+/// # Shapes
+///
+/// - `dense`: `[d]` → `[units]`; a rank-3 input needs a `flatten` first.
+/// - `conv2d`: `[c, h, w]` → `[filters, h', w']` with `h' = (h - k) / s + 1` for `valid`
+///   padding and `h' = ceil(h / s)` for `same`.
+/// - `max_pool2d`, `avg_pool2d`: `[c, h, w]` → `[c, (h - size) / stride + 1, …]` (`valid`).
+/// - `flatten`: `[c, h, w]` → `[c·h·w]`; a no-op on `[d]`.
+/// - `dropout`, `batch_norm`, `activation`: unchanged.
+///
+/// # Errors
+///
+/// [`SpecError::Shape`] naming the first layer that does not fit, e.g. `dense after conv2d output
+/// [32, 13, 13] needs a flatten layer first`.
+///
+/// # Examples
+///
+/// ```
+/// use kiln_spec::{LayerSpec, infer_shapes};
+///
+/// let layers = [
+///     LayerSpec::Flatten {},
+///     LayerSpec::Dense { units: 128, activation: None, bias: true },
+/// ];
+/// let shapes = infer_shapes(&layers, &[1, 28, 28], 10).unwrap();
+/// assert_eq!(shapes[1].output, [128]);
+/// assert_eq!(shapes.iter().map(|s| s.params).sum::<usize>(), 101_770);
+/// ```
+pub fn infer_shapes(
+    layers: &[LayerSpec],
+    input: &[usize],
+    head_units: usize,
+) -> Result<Vec<LayerShape>, SpecError> {
+    if !(input.len() == 1 || input.len() == 3) || input.contains(&0) {
+        return Err(SpecError::Shape {
+            layer: 0,
+            layer_desc: "input".into(),
+            message: format!(
+                "input shape {input:?} is not [features] or [channels, height, width] with every size > 0"
+            ),
+        });
+    }
+    let mut shape = input.to_vec();
+    // What produced the current shape, for messages: "conv2d", "image input", …
+    let mut source = if input.len() == 3 {
+        "image input"
+    } else {
+        "input"
+    };
+    let mut out = Vec::with_capacity(layers.len() + 1);
+    for (index, layer) in layers.iter().enumerate() {
+        let desc = describe(layer);
+        let fail = |message: String| SpecError::Shape {
+            layer: index,
+            layer_desc: desc.clone(),
+            message,
+        };
+        let (output, params, trainable) = match layer {
+            LayerSpec::Dense {
+                units,
+                activation: _,
+                bias,
+            } => {
+                let [features] = shape[..] else {
+                    return Err(fail(format!(
+                        "dense after {source} output {shape:?} needs a flatten layer first"
+                    )));
+                };
+                positive(*units, "units").map_err(&fail)?;
+                let params = features * units + if *bias { *units } else { 0 };
+                (vec![*units], params, params)
+            }
+            LayerSpec::Conv2d {
+                filters,
+                kernel,
+                stride,
+                padding,
+                activation: _,
+            } => {
+                let [channels, h, w] = rank3(&shape, "conv2d", source).map_err(&fail)?;
+                positive(*filters, "filters").map_err(&fail)?;
+                positive(*kernel, "kernel").map_err(&fail)?;
+                positive(*stride, "stride").map_err(&fail)?;
+                let (oh, ow) = match padding.as_deref().unwrap_or("valid") {
+                    "valid" => (
+                        valid(h, *kernel, *stride, "kernel").map_err(&fail)?,
+                        valid(w, *kernel, *stride, "kernel").map_err(&fail)?,
+                    ),
+                    "same" => (h.div_ceil(*stride), w.div_ceil(*stride)),
+                    other => {
+                        return Err(fail(format!(
+                            "unknown padding `{other}`; expected one of: valid, same"
+                        )));
+                    }
+                };
+                let params = kernel * kernel * channels * filters + filters;
+                (vec![*filters, oh, ow], params, params)
+            }
+            LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
+                let [channels, h, w] = rank3(&shape, layer.type_name(), source).map_err(&fail)?;
+                positive(*size, "size").map_err(&fail)?;
+                let stride = stride.unwrap_or(*size);
+                positive(stride, "stride").map_err(&fail)?;
+                let oh = valid(h, *size, stride, "window").map_err(&fail)?;
+                let ow = valid(w, *size, stride, "window").map_err(&fail)?;
+                (vec![channels, oh, ow], 0, 0)
+            }
+            LayerSpec::Flatten {} => (vec![shape.iter().product()], 0, 0),
+            LayerSpec::Dropout { .. } | LayerSpec::Activation { .. } => (shape.clone(), 0, 0),
+            LayerSpec::BatchNorm { .. } => {
+                // Normalises the feature axis, or the channel axis of an image.
+                let features = shape[0];
+                (shape.clone(), 4 * features, 2 * features)
+            }
+        };
+        if matches!(
+            layer,
+            LayerSpec::Dense { .. }
+                | LayerSpec::Conv2d { .. }
+                | LayerSpec::MaxPool2d { .. }
+                | LayerSpec::AvgPool2d { .. }
+                | LayerSpec::Flatten {}
+        ) {
+            source = layer.type_name();
+        }
+        shape.clone_from(&output);
+        out.push(LayerShape {
+            index,
+            desc,
+            output,
+            params,
+            trainable,
+        });
+    }
+
+    let desc = format!("head dense {head_units}");
+    let fail = |message: String| SpecError::Shape {
+        layer: layers.len(),
+        layer_desc: desc.clone(),
+        message,
+    };
+    let [features] = shape[..] else {
+        return Err(fail(format!(
+            "the layer stack ends with {source} output {shape:?}; add a flatten layer at the end of [[layers]]"
+        )));
+    };
+    if head_units == 0 {
+        return Err(fail("the output head needs at least one unit".into()));
+    }
+    let params = features * head_units + head_units;
+    out.push(LayerShape {
+        index: layers.len(),
+        desc,
+        output: vec![head_units],
+        params,
+        trainable: params,
+    });
+    Ok(out)
+}
+
+/// A layer in a few words, as `inspect` prints it: `dense 128 relu`, `conv2d 32 3×3 relu`,
+/// `max_pool2d 2×2`, `dropout 0.5`.
+pub fn describe(layer: &LayerSpec) -> String {
+    let with_activation = |mut s: String, activation: &Option<crate::types::Activation>| {
+        if let Some(a) = activation {
+            s.push(' ');
+            s.push_str(a.as_str());
+        }
+        s
+    };
+    match layer {
+        LayerSpec::Dense {
+            units,
+            activation,
+            bias,
+        } => {
+            let s = with_activation(format!("dense {units}"), activation);
+            if *bias { s } else { format!("{s} no-bias") }
+        }
+        LayerSpec::Conv2d {
+            filters,
+            kernel,
+            stride,
+            padding,
+            activation,
+        } => {
+            let mut s = format!("conv2d {filters} {kernel}×{kernel}");
+            if *stride != 1 {
+                s.push_str(&format!(" stride {stride}"));
+            }
+            if let Some(p) = padding.as_deref().filter(|p| *p != "valid") {
+                s.push(' ');
+                s.push_str(p);
+            }
+            with_activation(s, activation)
+        }
+        LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
+            let mut s = format!("{} {size}×{size}", layer.type_name());
+            if let Some(st) = stride.filter(|st| st != size) {
+                s.push_str(&format!(" stride {st}"));
+            }
+            s
+        }
+        LayerSpec::Flatten {} => "flatten".into(),
+        LayerSpec::Dropout { rate } => format!("dropout {rate}"),
+        LayerSpec::BatchNorm { .. } => "batch_norm".into(),
+        LayerSpec::Activation { function } => format!("activation {function}"),
+    }
+}
+
+fn positive(value: usize, what: &str) -> Result<(), String> {
+    if value == 0 {
+        Err(format!("{what} must be greater than 0"))
+    } else {
+        Ok(())
+    }
+}
+
+fn rank3(shape: &[usize], layer: &str, source: &str) -> Result<[usize; 3], String> {
+    match *shape {
+        [c, h, w] => Ok([c, h, w]),
+        _ => Err(format!(
+            "{layer} needs a [channels, height, width] input but {source} output is {shape:?}; \
+             put convolutions and pooling before flatten and dense layers"
+        )),
+    }
+}
+
+/// Output size of a `valid` window: `(size - window) / stride + 1`.
+fn valid(size: usize, window: usize, stride: usize, what: &str) -> Result<usize, String> {
+    if window > size {
+        Err(format!(
+            "{what} {window}×{window} is larger than its {size}×{size} input; \
+             use a smaller {what}{}",
+            if what == "kernel" {
+                " or padding = \"same\""
+            } else {
+                ""
+            }
+        ))
+    } else {
+        Ok((size - window) / stride + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Activation;
+
+    fn dense(units: usize) -> LayerSpec {
+        LayerSpec::Dense {
+            units,
+            activation: Some(Activation::Relu),
+            bias: true,
+        }
+    }
+
+    fn conv(filters: usize, kernel: usize) -> LayerSpec {
+        LayerSpec::Conv2d {
+            filters,
+            kernel,
+            stride: 1,
+            padding: None,
+            activation: Some(Activation::Relu),
+        }
+    }
+
+    fn pool(size: usize) -> LayerSpec {
+        LayerSpec::MaxPool2d { size, stride: None }
+    }
+
+    fn shape_error(layers: &[LayerSpec], input: &[usize]) -> String {
+        infer_shapes(layers, input, 10).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn keras_mnist_convnet_summary() {
+        let layers = [
+            conv(32, 3),
+            pool(2),
+            conv(64, 3),
+            pool(2),
+            LayerSpec::Flatten {},
+            LayerSpec::Dropout { rate: 0.5 },
+        ];
+        let shapes = infer_shapes(&layers, &[1, 28, 28], 10).unwrap();
+        let outputs: Vec<_> = shapes.iter().map(|s| s.output.clone()).collect();
+        assert_eq!(
+            outputs,
+            [
+                vec![32, 26, 26],
+                vec![32, 13, 13],
+                vec![64, 11, 11],
+                vec![64, 5, 5],
+                vec![1600],
+                vec![1600],
+                vec![10],
+            ]
+        );
+        let params: Vec<_> = shapes.iter().map(|s| s.params).collect();
+        assert_eq!(params, [320, 0, 18_496, 0, 0, 0, 16_010]);
+        assert_eq!(params.iter().sum::<usize>(), 34_826);
+        assert_eq!(shapes[0].desc, "conv2d 32 3×3 relu");
+        assert_eq!(shapes[6].desc, "head dense 10");
+        assert_eq!(shapes[6].index, 6);
+    }
+
+    #[test]
+    fn same_padding_and_stride() {
+        let layers = [
+            LayerSpec::Conv2d {
+                filters: 8,
+                kernel: 3,
+                stride: 2,
+                padding: Some("same".into()),
+                activation: None,
+            },
+            LayerSpec::Flatten {},
+        ];
+        let shapes = infer_shapes(&layers, &[3, 7, 8], 2).unwrap();
+        assert_eq!(shapes[0].output, [8, 4, 4]);
+        assert_eq!(shapes[0].params, 3 * 3 * 3 * 8 + 8);
+        assert_eq!(shapes[2].output, [2]);
+        assert_eq!(shapes[0].desc, "conv2d 8 3×3 stride 2 same");
+    }
+
+    #[test]
+    fn batch_norm_counts_running_statistics_as_non_trainable() {
+        let layers = [
+            dense(64),
+            LayerSpec::BatchNorm {
+                momentum: None,
+                epsilon: None,
+            },
+        ];
+        let shapes = infer_shapes(&layers, &[13], 1).unwrap();
+        assert_eq!((shapes[1].params, shapes[1].trainable), (256, 128));
+        assert_eq!(shapes[0].params, 13 * 64 + 64);
+    }
+
+    #[test]
+    fn flatten_on_a_vector_is_a_no_op() {
+        let shapes = infer_shapes(&[LayerSpec::Flatten {}], &[5], 3).unwrap();
+        assert_eq!(shapes[0].output, [5]);
+        assert_eq!(shapes[1].params, 18);
+    }
+
+    #[test]
+    fn errors_name_the_layer_and_the_fix() {
+        let cases: &[(&[LayerSpec], &[usize], &str)] = &[
+            (
+                &[conv(32, 3), pool(2), dense(10)],
+                &[1, 28, 28],
+                "layers[2] (dense 10 relu): dense after max_pool2d output [32, 13, 13] needs a flatten layer first",
+            ),
+            (
+                &[dense(10)],
+                &[1, 28, 28],
+                "dense after image input output [1, 28, 28] needs a flatten layer first",
+            ),
+            (
+                &[conv(8, 5)],
+                &[1, 3, 3],
+                "layers[0] (conv2d 8 5×5 relu): kernel 5×5 is larger than its 3×3 input",
+            ),
+            (
+                &[pool(4)],
+                &[1, 3, 3],
+                "window 4×4 is larger than its 3×3 input",
+            ),
+            (
+                &[dense(4), conv(8, 3)],
+                &[10],
+                "conv2d needs a [channels, height, width] input",
+            ),
+            (
+                &[conv(8, 3)],
+                &[1, 5, 5],
+                "head dense 10: the layer stack ends with conv2d output [8, 3, 3]; add a flatten layer",
+            ),
+            (&[dense(0)], &[3], "units must be greater than 0"),
+            (
+                &[],
+                &[2, 3],
+                "is not [features] or [channels, height, width]",
+            ),
+        ];
+        for (layers, input, expected) in cases {
+            let message = shape_error(layers, input);
+            assert!(
+                message.contains(expected),
+                "{message:?} does not contain {expected:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! The spec's data types: what a TOML spec deserialises into.
+//!
+//! Every struct denies unknown keys so that a misspelt key is an error with its location,
+//! never a silently ignored setting.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole model spec: where the data comes from, which columns are inputs and output, the
+/// layer stack, and how to train it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// A short name for the model (used by `inspect` and, later, `serve`).
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Where the rows come from and how they are split.
+    pub data: DataSpec,
+    /// Input features, in the order the network sees them.
+    #[serde(rename = "input")]
+    pub inputs: Vec<FeatureSpec>,
+    /// The single output feature the model predicts.
+    pub output: OutputSpec,
+    /// The layer stack. The output head (a dense layer sized for `output`) is appended by kiln.
+    #[serde(default)]
+    pub layers: Vec<LayerSpec>,
+    /// Optimiser, epochs, batch size, early stopping, schedule, seed.
+    #[serde(default)]
+    pub training: TrainingSpec,
+}
+
+fn default_name() -> String {
+    "model".to_string()
+}
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// A built-in dataset (`mnist`, `boston`, `iris`, `moons`, …) or a file path (CSV, Parquet,
+    /// JSON lines, IDX). Relative paths are taken from the spec file's folder.
+    pub source: String,
+    /// An optional separate test source (a built-in's `:test` part, or a file). When absent, the
+    /// test rows are split off `source` with `split.test`.
+    #[serde(default)]
+    pub test: Option<String>,
+    /// File format when it cannot be told from the extension: `csv`, `parquet`, `jsonl`, `idx`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Options for generated datasets (`moons`, `circles`, `blobs`).
+    #[serde(default)]
+    pub generate: Option<GenerateSpec>,
+    /// How the rows are split into train / validation / test.
+    #[serde(default)]
+    pub split: SplitSpec,
+}
+
+/// Parameters of a generated dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    /// Number of points.
+    #[serde(default = "default_samples")]
+    pub samples: usize,
+    /// Standard deviation of the Gaussian noise added to each point.
+    #[serde(default)]
+    pub noise: f64,
+    /// Seed of the generator.
+    #[serde(default)]
+    pub seed: u64,
+    /// Number of blobs (`blobs` only).
+    #[serde(default)]
+    pub centers: Option<usize>,
+}
+
+fn default_samples() -> usize {
+    1000
+}
+
+/// How the rows are split. Rows are always shuffled with `seed` first: never a tail split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitSpec {
+    /// Fraction of the (non-test) rows held out for validation.
+    #[serde(default = "default_validation")]
+    pub validation: f64,
+    /// Fraction of all rows held out for test; ignored when `data.test` is given.
+    #[serde(default = "default_test")]
+    pub test: f64,
+    /// Seed of the shuffle.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Keep class proportions equal across splits (classification outputs only).
+    #[serde(default = "default_true")]
+    pub stratify: bool,
+}
+
+fn default_validation() -> f64 {
+    0.1
+}
+fn default_test() -> f64 {
+    0.2
+}
+fn default_seed() -> u64 {
+    42
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for SplitSpec {
+    fn default() -> Self {
+        Self {
+            validation: default_validation(),
+            test: default_test(),
+            seed: default_seed(),
+            stratify: true,
+        }
+    }
+}
+
+/// One input feature: a column (or, for images, an image source) and how to encode it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureSpec {
+    /// Column name in the data.
+    pub name: String,
+    /// What kind of values the column holds.
+    #[serde(rename = "type")]
+    pub kind: FeatureKind,
+    /// Transform applied to numbers: `standardize` (default), `minmax` or `none`.
+    /// For images: `scale` (default, divides by 255) or `none`.
+    #[serde(default)]
+    pub transform: Option<String>,
+    /// Category encoding: `onehot` (default).
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// What to do with a missing value: `error` (default), `mean`, `median`, `mode`, `constant`.
+    #[serde(default)]
+    pub missing: Option<String>,
+    /// The fill value when `missing = "constant"`.
+    #[serde(default)]
+    pub fill: Option<serde_json::Value>,
+}
+
+/// The kinds of feature kiln understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureKind {
+    /// A real number.
+    Number,
+    /// Two values: true/false, yes/no, 0/1, or any two distinct strings.
+    Binary,
+    /// A value from a finite set; unseen values go to an unknown bucket.
+    Category,
+    /// A fixed-size image (height × width × channels).
+    Image,
+}
+
+/// The output feature and what kind of task it makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Column name in the data.
+    pub name: String,
+    /// `category` (multi-class classification), `binary` or `number` (regression).
+    #[serde(rename = "type")]
+    pub kind: OutputKind,
+    /// Target transform for regression: `none` (default) or `standardize`.
+    #[serde(default)]
+    pub transform: Option<String>,
+}
+
+/// The task an output feature makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    /// Multi-class classification, softmax cross-entropy.
+    Category,
+    /// Two-class classification, sigmoid binary cross-entropy.
+    Binary,
+    /// Regression, mean squared error.
+    Number,
+}
+
+/// One layer of the stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LayerSpec {
+    /// Fully connected layer.
+    Dense {
+        /// Output width.
+        units: usize,
+        /// Activation applied after the layer.
+        #[serde(default)]
+        activation: Option<Activation>,
+        /// Whether the layer has a bias.
+        #[serde(default = "default_true")]
+        bias: bool,
+    },
+    /// 2-D convolution over `[channels, height, width]`.
+    Conv2d {
+        /// Number of output channels.
+        filters: usize,
+        /// Kernel size (square).
+        kernel: usize,
+        /// Stride (square).
+        #[serde(default = "one")]
+        stride: usize,
+        /// `valid` (default, no padding) or `same`.
+        #[serde(default)]
+        padding: Option<String>,
+        /// Activation applied after the layer.
+        #[serde(default)]
+        activation: Option<Activation>,
+    },
+    /// Max pooling.
+    MaxPool2d {
+        /// Window size (square).
+        size: usize,
+        /// Stride; defaults to the window size.
+        #[serde(default)]
+        stride: Option<usize>,
+    },
+    /// Average pooling.
+    AvgPool2d {
+        /// Window size (square).
+        size: usize,
+        /// Stride; defaults to the window size.
+        #[serde(default)]
+        stride: Option<usize>,
+    },
+    /// Flattens `[channels, height, width]` to a vector.
+    Flatten {},
+    /// Randomly zeroes a fraction of activations during training.
+    Dropout {
+        /// Fraction dropped, in [0, 1).
+        rate: f64,
+    },
+    /// Batch normalisation over the feature (or channel) axis.
+    BatchNorm {
+        /// Momentum of the running statistics (Keras' convention: 0.99).
+        #[serde(default)]
+        momentum: Option<f64>,
+        /// Added to the variance for numerical stability.
+        #[serde(default)]
+        epsilon: Option<f64>,
+    },
+    /// A stand-alone activation.
+    Activation {
+        /// Which activation.
+        function: Activation,
+    },
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Activation functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// max(0, x)
+    Relu,
+    /// tanh(x)
+    Tanh,
+    /// 1 / (1 + e^-x)
+    Sigmoid,
+    /// x if x > 0 else 0.01·x
+    LeakyRelu,
+    /// Gaussian error linear unit.
+    Gelu,
+    /// Exponential linear unit.
+    Elu,
+    /// Identity.
+    Linear,
+    /// Softmax over the feature axis (only meaningful before a custom loss; the head applies
+    /// its own).
+    Softmax,
+}
+
+/// How to train.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSpec {
+    /// Optimiser and its learning rate.
+    #[serde(default)]
+    pub optimizer: OptimizerSpec,
+    /// Rows per step.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Passes over the training rows.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Seed of weight initialisation, dropout and batch order.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Stop when the monitored metric stops improving.
+    #[serde(default)]
+    pub early_stopping: Option<EarlyStoppingSpec>,
+    /// Learning-rate schedule.
+    #[serde(default)]
+    pub lr_schedule: Option<LrScheduleSpec>,
+}
+
+fn default_batch() -> usize {
+    32
+}
+fn default_epochs() -> usize {
+    10
+}
+
+impl Default for TrainingSpec {
+    fn default() -> Self {
+        Self {
+            optimizer: OptimizerSpec::default(),
+            batch_size: default_batch(),
+            epochs: default_epochs(),
+            seed: default_seed(),
+            early_stopping: None,
+            lr_schedule: None,
+        }
+    }
+}
+
+/// Optimiser settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OptimizerSpec {
+    /// Stochastic gradient descent with optional momentum.
+    Sgd {
+        /// Step size.
+        #[serde(default = "default_sgd_lr")]
+        learning_rate: f64,
+        /// Momentum (0 = plain SGD).
+        #[serde(default)]
+        momentum: f64,
+        /// Nesterov momentum.
+        #[serde(default)]
+        nesterov: bool,
+    },
+    /// Adam (Kingma & Ba), Keras' defaults.
+    Adam {
+        /// Step size.
+        #[serde(default = "default_adam_lr")]
+        learning_rate: f64,
+        /// First-moment decay.
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        /// Second-moment decay.
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        /// Denominator constant.
+        #[serde(default = "default_eps")]
+        epsilon: f64,
+    },
+    /// RMSprop, Keras' defaults.
+    Rmsprop {
+        /// Step size.
+        #[serde(default = "default_adam_lr")]
+        learning_rate: f64,
+        /// Decay of the squared-gradient average.
+        #[serde(default = "default_rho")]
+        rho: f64,
+        /// Denominator constant.
+        #[serde(default = "default_eps")]
+        epsilon: f64,
+    },
+}
+
+fn default_sgd_lr() -> f64 {
+    0.01
+}
+fn default_adam_lr() -> f64 {
+    0.001
+}
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+fn default_eps() -> f64 {
+    1e-7
+}
+fn default_rho() -> f64 {
+    0.9
+}
+
+impl Default for OptimizerSpec {
+    fn default() -> Self {
+        Self::Adam {
+            learning_rate: default_adam_lr(),
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            epsilon: default_eps(),
+        }
+    }
+}
+
+impl OptimizerSpec {
+    /// The base learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        match self {
+            Self::Sgd { learning_rate, .. }
+            | Self::Adam { learning_rate, .. }
+            | Self::Rmsprop { learning_rate, .. } => *learning_rate,
+        }
+    }
+}
+
+/// Early stopping, Keras' `EarlyStopping(restore_best_weights=True)`, except that the best
+/// weights are restored whether or not stopping triggered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyStoppingSpec {
+    /// `val_loss` (default), `val_accuracy`, `val_mae`, …
+    #[serde(default = "default_monitor")]
+    pub monitor: String,
+    /// Epochs without improvement before stopping.
+    #[serde(default = "default_patience")]
+    pub patience: usize,
+    /// Smallest change that counts as an improvement.
+    #[serde(default)]
+    pub min_delta: f64,
+    /// Restore the best epoch's weights at the end (default true).
+    #[serde(default = "default_true")]
+    pub restore_best: bool,
+}
+
+fn default_monitor() -> String {
+    "val_loss".to_string()
+}
+fn default_patience() -> usize {
+    5
+}
+
+/// Learning-rate schedules, applied per epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LrScheduleSpec {
+    /// Multiply by `gamma` every `step_size` epochs.
+    Step {
+        /// Epochs between decays.
+        step_size: usize,
+        /// Factor applied at each decay.
+        gamma: f64,
+    },
+    /// Multiply by `gamma` every epoch.
+    Exponential {
+        /// Factor applied each epoch.
+        gamma: f64,
+    },
+    /// Cosine annealing from the base rate to `min_lr` over all epochs.
+    Cosine {
+        /// Final learning rate.
+        #[serde(default)]
+        min_lr: f64,
+    },
+    /// Multiply by `factor` when the validation loss has not improved for `patience` epochs.
+    ReduceOnPlateau {
+        /// Factor applied on a plateau.
+        #[serde(default = "default_plateau_factor")]
+        factor: f64,
+        /// Epochs without improvement before reducing.
+        #[serde(default = "default_plateau_patience")]
+        patience: usize,
+        /// Lower bound on the rate.
+        #[serde(default)]
+        min_lr: f64,
+    },
+}
+
+fn default_plateau_factor() -> f64 {
+    0.1
+}
+fn default_plateau_patience() -> usize {
+    2
+}
+
+impl Activation {
+    /// The name used in a spec (`relu`, `leaky_relu`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Relu => "relu",
+            Self::Tanh => "tanh",
+            Self::Sigmoid => "sigmoid",
+            Self::LeakyRelu => "leaky_relu",
+            Self::Gelu => "gelu",
+            Self::Elu => "elu",
+            Self::Linear => "linear",
+            Self::Softmax => "softmax",
+        }
+    }
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl LayerSpec {
+    /// Every layer `type` a spec may name, in the order the docs list them.
+    pub const TYPES: &'static [&'static str] = &[
+        "dense",
+        "conv2d",
+        "max_pool2d",
+        "avg_pool2d",
+        "flatten",
+        "dropout",
+        "batch_norm",
+        "activation",
+    ];
+
+    /// The layer's `type` as written in a spec (`dense`, `conv2d`, …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Dense { .. } => "dense",
+            Self::Conv2d { .. } => "conv2d",
+            Self::MaxPool2d { .. } => "max_pool2d",
+            Self::AvgPool2d { .. } => "avg_pool2d",
+            Self::Flatten {} => "flatten",
+            Self::Dropout { .. } => "dropout",
+            Self::BatchNorm { .. } => "batch_norm",
+            Self::Activation { .. } => "activation",
+        }
+    }
+}
+
+impl FeatureKind {
+    /// The kind as written in a spec (`number`, `binary`, `category`, `image`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Number => "number",
+            Self::Binary => "binary",
+            Self::Category => "category",
+            Self::Image => "image",
+        }
+    }
+}
+
+impl OutputKind {
+    /// The kind as written in a spec (`category`, `binary`, `number`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Category => "category",
+            Self::Binary => "binary",
+            Self::Number => "number",
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Every kind of mistake, with the message a user reads.
+
+use kiln_spec::{LayerSpec, SpecError, infer_shapes, parse_spec_file};
+
+use crate::{BASE, check, parse_ok};
+
+#[test]
+fn malformed_toml_has_line_and_column() {
+    check("[data]\nsource = \"mnist\n", "spec.toml:2:");
+    let err = check(&format!("{BASE}[[layers]\n"), "spec.toml:9:");
+    assert!(matches!(err, SpecError::Syntax { line: 9, .. }), "{err:?}");
+    check(
+        "[data]\nsource = \"a\"\nsource = \"b\"\n",
+        "spec.toml:3:1: ",
+    );
+}
+
+#[test]
+fn messages_point_at_the_offending_key_or_value() {
+    // (appended text, full message). BASE is 8 lines, so the appended text starts at line 9.
+    let cases = [
+        (
+            "[[layers]]\ntype = \"dense\"\nunits = 3\n\n[[layers]]\ntype = \"dense2\"\n",
+            "spec.toml:14:8: unknown layer type `dense2` in layers[1]; expected one of: dense, \
+             conv2d, max_pool2d, avg_pool2d, flatten, dropout, batch_norm, activation",
+        ),
+        (
+            "[[layers]]\ntype = \"dense\"\nunits = \"x\"\n",
+            "spec.toml:11:9: wrong type for layers[0].units: found string \"x\"; expected a \
+             non-negative integer",
+        ),
+        (
+            "[[layers]]\ntype = \"dense\"\nunits = 3\nunit = 4\n",
+            "spec.toml:12:1: unknown key `unit` in layers[0]; expected one of: type, units, \
+             activation, bias",
+        ),
+        (
+            "[[layers]]\ntype = \"dense\"\nunits = 3\nactivation = \"relux\"\n",
+            "spec.toml:12:14: unknown activation `relux` in layers[0]; expected one of: relu, \
+             tanh, sigmoid, leaky_relu, gelu, elu, linear, softmax",
+        ),
+        (
+            "[[layers]]\ntype = \"dense\"\n",
+            "spec.toml:9:1: missing key `units` in layers[0]",
+        ),
+        (
+            "[[layers]]\ntype = \"dropout\"\nrate = 1.5\n",
+            "spec.toml:11:8: layers[0].rate = 1.5 is out of range; expected a number in [0, 1)",
+        ),
+        (
+            "[training]\nbatch_size = -1\n",
+            "spec.toml:10:14: invalid value for training.batch_size: integer `-1`; expected a \
+             non-negative integer",
+        ),
+        (
+            "[training]\nbatch_size = 0\n",
+            "spec.toml:10:14: training.batch_size must be greater than 0",
+        ),
+        (
+            "[training.optimizer]\ntype = \"adamw\"\n",
+            "spec.toml:10:8: unknown optimizer `adamw` in training.optimizer; expected one of: \
+             sgd, adam, rmsprop",
+        ),
+        (
+            "[training.optimizer]\ntype = \"adam\"\nlr = 0.1\n",
+            "spec.toml:11:1: unknown key `lr` in training.optimizer; expected one of: type, \
+             learning_rate, beta1, beta2, epsilon",
+        ),
+        (
+            "[training.optimizer]\ntype = \"sgd\"\nlearning_rate = -0.1\n",
+            "spec.toml:11:17: training.optimizer.learning_rate = -0.1 must be a finite number \
+             greater than 0; expected a number > 0",
+        ),
+        (
+            "[training.early_stopping]\nmonitor = \"val_acc\"\n",
+            "spec.toml:10:11: unknown metric `val_acc` for training.early_stopping.monitor; \
+             expected one of: val_loss, val_accuracy, val_mae, loss, accuracy, mae",
+        ),
+        (
+            "[[layers]]\ntype = \"conv2d\"\nfilters = 8\nkernel = 3\npadding = \"full\"\n",
+            "spec.toml:13:11: unknown padding `full` for layers[0].padding; expected one of: \
+             valid, same",
+        ),
+        (
+            "[[layers]]\ntype = \"flatten\"\nunits = 3\n",
+            "spec.toml:11:1: unknown key `units` in layers[0]; expected one of: type",
+        ),
+    ];
+    for (appended, expected) in cases {
+        check(&format!("{BASE}{appended}"), expected);
+    }
+    // Inline tables: serde points at the whole array; the key is found inside it.
+    check(
+        &format!(
+            "layers = [{{ type = \"dense\", units = 3 }}, {{ type = \"dense\", units = 3, bad = 2 }}]\n{BASE}"
+        ),
+        "spec.toml:1:71: unknown key `bad` in layers[1]; expected one of: type, units, activation, bias",
+    );
+}
+
+#[test]
+fn invalid_errors_carry_field_and_allowed_values() {
+    let err = check(
+        &format!("{BASE}[[layers]]\ntype = \"dense\"\nunits = 3\n[[layers]]\ntype = \"dense2\"\n"),
+        "unknown layer type",
+    );
+    let SpecError::Invalid {
+        line,
+        column,
+        field,
+        allowed,
+        ..
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!((line, column), (13, 8));
+    assert_eq!(field, "layers[1].type");
+    assert_eq!(*allowed, *LayerSpec::TYPES);
+}
+
+#[test]
+fn features_and_data_are_checked() {
+    let cases = [
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n\
+             [[input]]\nname = \"a\"\ntype = \"number\"\n[output]\nname = \"b\"\ntype = \"number\"\n",
+            "spec.toml:7:8: input `a` is declared twice (input[0] and input[1])",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n\
+             [output]\nname = \"a\"\ntype = \"number\"\n",
+            "spec.toml:7:8: output `a` is also an input",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n\
+             transform = \"scale\"\n[output]\nname = \"b\"\ntype = \"number\"\n",
+            "spec.toml:6:13: unknown transform for a number input `scale` for input[0].transform; \
+             expected one of: standardize, minmax, none",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n\
+             missing = \"constant\"\n[output]\nname = \"b\"\ntype = \"number\"\n",
+            "spec.toml:6:11: input[0].missing = \"constant\" needs a fill value",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n\
+             [output]\nname = \"b\"\ntype = \"category\"\ntransform = \"standardize\"\n",
+            "spec.toml:9:13: output.transform `standardize` only applies to number outputs",
+        ),
+        (
+            "input = []\n[data]\nsource = \"x.csv\"\n[output]\nname = \"b\"\ntype = \"number\"\n",
+            "spec.toml:1:9: the spec has no inputs",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[data.split]\nvalidation = 0.5\ntest = 0.5\n\
+             [[input]]\nname = \"a\"\ntype = \"number\"\n[output]\nname = \"b\"\ntype = \"number\"\n",
+            "spec.toml:5:8: data.split.validation + data.split.test = 1 leaves no training rows",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"numeric\"\n",
+            "spec.toml:5:8: unknown input type `numeric` in input[0]; expected one of: number, \
+             binary, category, image",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n",
+            "spec.toml: missing section `[output]`",
+        ),
+    ];
+    for (text, expected) in cases {
+        check(text, expected);
+    }
+}
+
+#[test]
+fn a_conflict_with_a_default_points_at_the_enclosing_table() {
+    // validation 0.9 + the default test 0.2: the offending `test` is not in the text.
+    let err = check(
+        &format!("{BASE}[data.split]\nvalidation = 0.9\n"),
+        "spec.toml:9:1: data.split.validation + data.split.test = 1.1 leaves no training rows",
+    );
+    assert!(matches!(err, SpecError::Invalid { .. }), "{err:?}");
+}
+
+#[test]
+fn a_separate_test_source_ignores_split_test() {
+    let spec = parse_ok(&BASE.replace(
+        "source = \"mnist\"\n",
+        "source = \"mnist\"\ntest = \"mnist:test\"\n[data.split]\nvalidation = 0.9\n",
+    ));
+    assert_eq!(spec.data.split.validation, 0.9);
+}
+
+#[test]
+fn validate_reports_specs_built_in_code() {
+    let mut spec = parse_ok(BASE);
+    spec.layers.push(LayerSpec::Dropout { rate: 1.5 });
+    let err = spec.validate().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layers[0].rate = 1.5 is out of range; expected a number in [0, 1)"
+    );
+}
+
+#[test]
+fn shape_errors_name_the_layer() {
+    let spec = parse_ok(&format!(
+        "{BASE}[[layers]]\ntype = \"conv2d\"\nfilters = 32\nkernel = 3\n\
+         [[layers]]\ntype = \"max_pool2d\"\nsize = 2\n\
+         [[layers]]\ntype = \"dense\"\nunits = 10\n"
+    ));
+    let err = infer_shapes(&spec.layers, &[1, 28, 28], 10).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layers[2] (dense 10): dense after max_pool2d output [32, 13, 13] needs a flatten layer first"
+    );
+    assert!(matches!(err, SpecError::Shape { layer: 2, .. }));
+
+    let spec = parse_ok(&format!(
+        "{BASE}[[layers]]\ntype = \"conv2d\"\nfilters = 8\nkernel = 7\nactivation = \"relu\"\n"
+    ));
+    let err = infer_shapes(&spec.layers, &[1, 5, 5], 10).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layers[0] (conv2d 8 7×7 relu): kernel 7×7 is larger than its 5×5 input; use a smaller \
+         kernel or padding = \"same\""
+    );
+}
+
+#[test]
+fn files_are_read_and_named_in_messages() {
+    let dir = std::env::temp_dir().join(format!("kiln-spec-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, format!("{BASE}[training]\nepochs = \"ten\"\n")).unwrap();
+    let message = parse_spec_file(&path).unwrap_err().to_string();
+    assert!(
+        message.starts_with(&format!("{}:10:10: ", path.display())),
+        "{message}"
+    );
+
+    let err = parse_spec_file(dir.join("absent.toml")).unwrap_err();
+    assert!(matches!(err, SpecError::Io { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("cannot read spec "), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

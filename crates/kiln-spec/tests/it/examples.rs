@@ -1,0 +1,84 @@
+//! The shipped examples parse, validate and match their Keras originals' parameter counts.
+
+use kiln_spec::examples::{NAMES, example};
+use kiln_spec::{FeatureKind, OutputKind, infer_shapes, parse_spec};
+
+/// (example, input shape, head units, Keras' total parameter count).
+const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
+    ("mnist-mlp", &[1, 28, 28], 10, 101_770),
+    // 320 + 18,496 + 16,010
+    ("mnist-cnn", &[1, 28, 28], 10, 34_826),
+    // 13·64+64 + 64·64+64 + 64+1
+    ("boston", &[13], 1, 5_121),
+    // 2·32+32 + 32·32+32 + 32·2+2
+    ("moons-mlp", &[2], 2, 1_218),
+];
+
+#[test]
+fn every_example_parses_and_infers_shapes() {
+    assert_eq!(NAMES.len(), KERAS_TOTALS.len());
+    for &(name, input, head, total) in KERAS_TOTALS {
+        let text = example(name).unwrap_or_else(|| panic!("no example {name}"));
+        let spec = parse_spec(text, name).unwrap_or_else(|e| panic!("{e}"));
+        spec.validate().unwrap();
+        let shapes = infer_shapes(&spec.layers, input, head).unwrap_or_else(|e| panic!("{e}"));
+        let params: usize = shapes.iter().map(|s| s.params).sum();
+        assert_eq!(params, total, "{name}");
+        assert_eq!(shapes.last().unwrap().desc, format!("head dense {head}"));
+    }
+}
+
+#[test]
+fn examples_use_the_built_in_column_names() {
+    let columns = |name: &str| {
+        let spec = parse_spec(example(name).unwrap(), name).unwrap();
+        let mut names: Vec<String> = spec.inputs.iter().map(|i| i.name.clone()).collect();
+        names.push(spec.output.name);
+        names.join(",")
+    };
+    assert_eq!(columns("mnist-mlp"), "image,label");
+    assert_eq!(columns("mnist-cnn"), "image,label");
+    assert_eq!(
+        columns("boston"),
+        "crim,zn,indus,chas,nox,rm,age,dis,rad,tax,ptratio,b,lstat,medv"
+    );
+    assert_eq!(columns("moons-mlp"), "x0,x1,label");
+}
+
+#[test]
+fn examples_reproduce_their_originals_settings() {
+    let spec = |name: &str| parse_spec(example(name).unwrap(), name).unwrap();
+
+    let mlp = spec("mnist-mlp");
+    assert_eq!(mlp.data.test.as_deref(), Some("mnist:test"));
+    assert_eq!(mlp.inputs[0].kind, FeatureKind::Image);
+    assert_eq!(mlp.inputs[0].transform.as_deref(), Some("scale"));
+    assert_eq!((mlp.training.batch_size, mlp.training.epochs), (32, 5));
+
+    let cnn = spec("mnist-cnn");
+    assert_eq!((cnn.training.batch_size, cnn.training.epochs), (128, 15));
+    assert_eq!(cnn.data.split.validation, 0.1);
+
+    let boston = spec("boston");
+    assert_eq!(boston.output.kind, OutputKind::Number);
+    assert_eq!(boston.training.optimizer.learning_rate(), 0.001);
+    assert_eq!(
+        (boston.training.batch_size, boston.training.epochs),
+        (16, 80)
+    );
+    assert_eq!(boston.data.split.test, 0.2);
+
+    let moons = spec("moons-mlp");
+    let generate = moons.data.generate.as_ref().unwrap();
+    assert_eq!(
+        (generate.samples, generate.noise, generate.seed),
+        (1000, 0.2, 0)
+    );
+    assert_eq!(moons.data.split.test, 0.5);
+    let stopping = moons.training.early_stopping.as_ref().unwrap();
+    assert_eq!(
+        (stopping.monitor.as_str(), stopping.patience),
+        ("val_loss", 20)
+    );
+    assert!(stopping.restore_best);
+}
