@@ -135,15 +135,26 @@ def batches_tight(x: torch.Tensor, y: torch.Tensor, batch: int):
         yield x[idx], y[idx]
 
 
+def cpu_busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used since boot (Linux /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def train_one_epoch(model, opt, loss_fn, batches):
-    """One pass. Returns wall seconds, CPU seconds of this process (all threads), the 1-minute
-    load average before and after, the mean batch loss and the train accuracy (Keras' epoch log)."""
+    """One pass. Returns wall seconds, CPU seconds of this process (all threads), the CPU other
+    processes used meanwhile (in cores), the 1-minute load average before and after, the mean batch loss and the train accuracy (Keras' epoch log)."""
     model.train()
     loss_sum = 0.0
     correct = 0
     seen = 0
     steps = 0
     load_before = os.getloadavg()[0]
+    busy0 = cpu_busy_seconds()
     t0 = time.perf_counter()
     c0 = time.process_time()
     for xb, yb in batches:
@@ -158,8 +169,11 @@ def train_one_epoch(model, opt, loss_fn, batches):
         steps += 1
     seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - c0
+    busy1 = cpu_busy_seconds()
+    # Cores' worth of CPU that other processes used during the epoch (0 on a quiet machine).
+    other = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu_seconds) / seconds)
     load = (load_before, os.getloadavg()[0])
-    return seconds, cpu_seconds, load, loss_sum / steps, correct / seen, steps
+    return seconds, cpu_seconds, other, load, loss_sum / steps, correct / seen, steps
 
 
 @torch.no_grad()
@@ -199,15 +213,15 @@ def main() -> None:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
         loss_fn = nn.CrossEntropyLoss()
         make = batches_dataloader if args.variant == "dataloader" else batches_tight
-        seconds, cpu_seconds, load, loss, acc, steps = train_one_epoch(model, opt, loss_fn, make(x_train, y_train, batch))
+        seconds, cpu_seconds, other, load, loss, acc, steps = train_one_epoch(model, opt, loss_fn, make(x_train, y_train, batch))
         test_acc = evaluate(model, x_test, y_test)
         runs.append(
-            {"seconds": seconds, "cpu_seconds": cpu_seconds, "loadavg_1m": load, "loss": loss, "accuracy": acc, "test_accuracy": test_acc, "steps": steps}
+            {"seconds": seconds, "cpu_seconds": cpu_seconds, "other_load": other, "loadavg_1m": load, "loss": loss, "accuracy": acc, "test_accuracy": test_acc, "steps": steps}
         )
         if not args.json:
             print(
                 f"[{args.model}/{args.variant}] repeat {r + 1}/{args.repeats}: {seconds:.2f} s/epoch "
-                f"({cpu_seconds:.2f} s CPU, load {load[0]:.1f}->{load[1]:.1f}), "
+                f"({cpu_seconds:.2f} s CPU; others used {other if other is not None else float('nan'):.2f} cores), "
                 f"loss {loss:.4f}, acc {acc:.4f}, test acc {test_acc:.4f}",
                 flush=True,
             )

@@ -29,12 +29,23 @@ Environment:
   VARIANTS          torch variants, comma separated (default: dataloader,tight)
   TORCH_THREADS     torch.set_num_threads (default 2)
   RUN_TIMEOUT       seconds allowed for one run (default 3600)
+  QUIET_CORES       other processes' CPU use (in cores) that still counts as quiet (default 0.25)
+  QUIET_WAIT        seconds to wait for a quiet machine before each run (default 600)
+  NOISY_RETRIES     times a run is redone when others used more than QUIET_CORES during it
+                    (default 2); the last try is kept either way and flagged in the JSON
+
+Other processes matter a lot on a 2-core machine: PyTorch's OpenMP threads spin while a
+sibling is descheduled, so an epoch can take 10x longer when a compiler runs alongside. Each
+run waits for a quiet machine first and records `other_load`, the cores' worth of CPU that
+other processes used while it ran.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import resource
+import time
 import json
 import os
 import platform
@@ -145,6 +156,50 @@ def fetch_mnist(kiln: Path | None) -> None:
 # runs
 
 
+def cpu_busy_seconds() -> float:
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def wait_for_quiet(threshold: float, max_wait: float) -> float:
+    """Waits until other processes use less than `threshold` cores over a 2 s sample; returns
+    the last sample."""
+    deadline = time.monotonic() + max_wait
+    said = False
+    while True:
+        b0, t0 = cpu_busy_seconds(), time.monotonic()
+        time.sleep(2.0)
+        other = (cpu_busy_seconds() - b0) / (time.monotonic() - t0)
+        if other < threshold or time.monotonic() >= deadline:
+            if other >= threshold:
+                log(f"machine still busy ({other:.2f} cores used by others); running anyway")
+            elif said:
+                log("machine quiet again")
+            return other
+        if not said:
+            log(f"waiting for a quiet machine ({other:.2f} cores used by others)")
+            said = True
+
+
+def measured(fn, *args):
+    """Runs fn(*args) -> dict, adding `other_load` for kiln (CPU of others during the process)."""
+    b0, c0, t0 = cpu_busy_seconds(), children_cpu_seconds(), time.monotonic()
+    run = fn(*args)
+    wall = time.monotonic() - t0
+    if run.get("other_load") is None:
+        own = children_cpu_seconds() - c0
+        run["other_load"] = max(0.0, (cpu_busy_seconds() - b0 - own) / wall)
+        run["process_wall_seconds"] = wall
+        run["process_cpu_seconds"] = own
+    return run
+
+
 def find_test_accuracy(event: dict) -> float | None:
     """kiln's `done` event: look for a test accuracy wherever it is reported."""
     for key in ("test_accuracy", "accuracy_test"):
@@ -209,6 +264,22 @@ def run_torch(model: str, variant: str, threads: int, timeout: int) -> dict:
     return run
 
 
+def timed_run(label: str, fn, *args) -> dict:
+    threshold = float(os.environ.get("QUIET_CORES", "0.25"))
+    max_wait = float(os.environ.get("QUIET_WAIT", "600"))
+    retries = env_int("NOISY_RETRIES", 2)
+    for attempt in range(retries + 1):
+        wait_for_quiet(threshold, max_wait)
+        run = measured(fn, *args)
+        run["noisy"] = run["other_load"] >= threshold
+        run["attempt"] = attempt + 1
+        log(f"{label}: {run['seconds']:.2f} s (others used {run['other_load']:.2f} cores"
+            + (", redoing)" if run["noisy"] and attempt < retries else ")"))
+        if not run["noisy"]:
+            break
+    return run
+
+
 def summarise(runs: list[dict]) -> dict | None:
     if not runs:
         return None
@@ -223,6 +294,8 @@ def summarise(runs: list[dict]) -> dict | None:
         "median_loss": med("loss"),
         "median_accuracy": med("accuracy"),
         "median_test_accuracy": med("test_accuracy"),
+        "max_other_load": max(r["other_load"] for r in runs),
+        "noisy_runs": sum(1 for r in runs if r.get("noisy")),
         "runs": runs,
     }
 
@@ -273,6 +346,14 @@ def print_table(results: dict, variants: list[str], kiln_missing: str | None) ->
     print("  ".join("-" * w for w in widths2))
     for row in rows2:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths2)))
+    noisy = [
+        f"{model} {name}: {s['noisy_runs']}"
+        for model, r in results.items()
+        for name, s in [("kiln", r["kiln"])] + [(f"torch {v}", r["torch"].get(v)) for v in variants]
+        if s and s["noisy_runs"]
+    ]
+    if noisy:
+        print("\nWARNING: runs with other processes busy (timings unreliable): " + ", ".join(noisy))
     if kiln_missing:
         print(f"\nkiln is missing: {kiln_missing}. Only the PyTorch half ran.")
     for model, r in results.items():
@@ -304,16 +385,14 @@ def main() -> None:
         for i in range(n):
             if kiln is not None and kiln_error is None:
                 try:
-                    run = run_kiln(kiln, model, timeout)
+                    run = timed_run(f"{model} {i + 1}/{n} kiln", run_kiln, kiln, model, timeout)
                     kiln_runs.append(run)
-                    log(f"{model} {i + 1}/{n} kiln: {run['seconds']:.2f} s")
                 except (RuntimeError, subprocess.TimeoutExpired, KeyError, ValueError) as e:
                     kiln_error = str(e)
                     log(f"{model} kiln failed: {kiln_error}")
             for v in variants:
-                run = run_torch(model, v, threads, timeout)
+                run = timed_run(f"{model} {i + 1}/{n} torch {v}", run_torch, model, v, threads, timeout)
                 torch_runs[v].append(run)
-                log(f"{model} {i + 1}/{n} torch {v}: {run['seconds']:.2f} s")
         results[model] = {
             "repeats": n,
             "kiln": summarise(kiln_runs),

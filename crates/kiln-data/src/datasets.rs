@@ -261,7 +261,7 @@ const SHAKESPEARE: Archive = Archive {
 enum Kind {
     Mnist,
     Boston,
-    /// A scikit-learn table: file, feature names (empty = `x0..`), whether the target is a class.
+    /// One of the scikit-learn tables.
     Sklearn(SklearnSet),
     Imdb,
     Shakespeare,

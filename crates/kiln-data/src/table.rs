@@ -206,12 +206,10 @@ impl ImageData {
 
     /// Number of images.
     pub fn len(&self) -> usize {
-        let size = self.image_size();
-        if size == 0 {
-            0
-        } else {
-            self.pixels.len() / size
-        }
+        self.pixels
+            .len()
+            .checked_div(self.image_size())
+            .unwrap_or(0)
     }
 
     /// Whether there are no images.

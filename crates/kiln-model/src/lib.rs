@@ -14,6 +14,7 @@
 
 mod error;
 mod network;
+pub mod weights;
 
 pub use error::ModelError;
 pub use network::{Activations, Dense, Layer, Network, NetworkConfig};
