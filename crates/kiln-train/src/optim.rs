@@ -110,7 +110,7 @@ impl ModuleMapper for StepMapper<'_> {
 }
 
 fn into_vec(data: TensorData) -> Vec<f32> {
-    match data.into_vec::<f32>() {
+    match data.try_into_vec::<f32>() {
         Ok(v) => v,
         Err(e) => panic!("kiln trains in f32; got {e:?}"),
     }

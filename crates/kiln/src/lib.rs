@@ -1,1 +1,67 @@
-//! placeholder
+//! # kiln
+//!
+//! From raw data to a trained, evaluated model file. This crate strings the stages together:
+//!
+//! ```text
+//! kiln-data (read, split, fit transforms) → kiln-spec (what to build) → kiln-model (network)
+//!   → kiln-train (fit) → kiln-artifact (model file) → kiln-eval (metrics) / predict
+//! ```
+//!
+//! - [`train_spec`]: a spec file in, a model file out, with test metrics.
+//! - [`TrainedModel`]: load a model file, [`TrainedModel::predict`] and
+//!   [`TrainedModel::evaluate`] on new rows with exactly the stored transforms.
+//! - [`Sequential`]: the few-lines API for programs, like Keras' `Sequential`.
+//!
+//! The library never prints: progress arrives as [`RunEvent`]s through a callback.
+
+mod error;
+mod pipeline;
+mod predict;
+mod sequential;
+
+pub use error::Error;
+pub use pipeline::{
+    Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare, prepare_tables, train_spec,
+};
+pub use predict::{DataSelection, Predictions, TrainedModel};
+pub use sequential::{Fit, Sequential};
+
+pub use kiln_artifact as artifact;
+pub use kiln_data as data;
+pub use kiln_eval as eval;
+pub use kiln_model as model;
+pub use kiln_spec as spec;
+pub use kiln_train as train;
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Built-in datasets as tables, fetched into the cache on first use.
+pub mod datasets {
+    use kiln_data::{Cache, Part, Table};
+
+    /// MNIST's 60,000 training and 10,000 test images (`image` 28×28×1, `label` 0–9).
+    ///
+    /// # Errors
+    ///
+    /// When the dataset cannot be fetched or read (the message says where to put the files by
+    /// hand).
+    pub fn mnist() -> crate::Result<(Table, Table)> {
+        let cache = Cache::from_env()?;
+        Ok((
+            kiln_data::load("mnist", Part::Train, &cache, None)?,
+            kiln_data::load("mnist", Part::Test, &cache, None)?,
+        ))
+    }
+
+    /// Any built-in dataset by name, e.g. `boston`, `iris`, `moons`.
+    ///
+    /// # Errors
+    ///
+    /// Unknown name, or the dataset cannot be fetched or read.
+    pub fn load(name: &str) -> crate::Result<Table> {
+        let cache = Cache::from_env()?;
+        let (name, part) = kiln_data::parse_source(name);
+        Ok(kiln_data::load(name, part, &cache, None)?)
+    }
+}

@@ -1,0 +1,817 @@
+//! Spec file → data → training → model file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use burn::tensor::Device;
+use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
+use kiln_data::{Cache, Encoded, Encoder, FittedOutput, Split, Table, Targets, Warning};
+use kiln_eval::{ClassificationReport, RegressionReport};
+use kiln_model::{Network, NetworkConfig, weights};
+use kiln_spec::Spec;
+use kiln_train::{
+    OptimizerState, StopReason, Task, TrainData, TrainEvent, TrainOptions, TrainState,
+    predict_outputs,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The compute device kiln uses: the `flex` CPU backend (or CUDA with the `cuda` feature and
+/// `KILN_DEVICE=cuda`).
+pub fn default_device() -> Device {
+    #[cfg(feature = "cuda")]
+    if std::env::var("KILN_DEVICE").as_deref() == Ok("cuda") {
+        return Device::cuda(0);
+    }
+    Device::flex()
+}
+
+/// Evaluation results of one split.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Metrics {
+    /// Classification: accuracy, per-class P/R/F1, confusion matrix, log loss.
+    Classification(ClassificationReport),
+    /// Regression: MAE, RMSE, R².
+    Regression(RegressionReport),
+}
+
+impl std::fmt::Display for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Classification(r) => r.fmt(f),
+            Self::Regression(r) => r.fmt(f),
+        }
+    }
+}
+
+impl Metrics {
+    /// The headline figure: accuracy or MAE.
+    pub fn headline(&self) -> (&'static str, f64) {
+        match self {
+            Self::Classification(r) => ("accuracy", r.accuracy),
+            Self::Regression(r) => ("mae", r.mae),
+        }
+    }
+}
+
+/// Progress of a [`train_spec`] run.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// Data read, split and encoded.
+    Prepared {
+        /// Rows in each split.
+        train_rows: usize,
+        /// Validation rows.
+        validation_rows: usize,
+        /// Test rows.
+        test_rows: usize,
+        /// Per-row input shape.
+        input_shape: &'a [usize],
+        /// Anything odd found while encoding.
+        warnings: &'a [Warning],
+    },
+    /// A cross-validation fold starts (1-based).
+    Fold {
+        /// Fold number.
+        fold: usize,
+        /// Fold count.
+        folds: usize,
+    },
+    /// A cross-validation fold finished.
+    FoldDone {
+        /// Fold number.
+        fold: usize,
+        /// Its validation metrics.
+        metrics: &'a Metrics,
+    },
+    /// A training event.
+    Train(TrainEvent<'a>),
+    /// A checkpoint was written.
+    Checkpoint(&'a Path),
+    /// A split was evaluated.
+    Evaluated {
+        /// `validation`, `test`, …
+        split: &'a str,
+        /// The figures.
+        metrics: &'a Metrics,
+    },
+    /// The model file was written.
+    Saved(&'a Path),
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    /// The spec file.
+    pub spec_path: PathBuf,
+    /// Where the model file goes; the checkpoint is written beside it as `<output>.ckpt`.
+    pub output: PathBuf,
+    /// Dataset cache.
+    pub cache: Cache,
+    /// Set to stop early (Ctrl-C): the best weights so far are saved.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Continue from `<output>.ckpt`.
+    pub resume: bool,
+    /// Overrides the spec's epochs.
+    pub epochs: Option<usize>,
+    /// K-fold cross-validation before the final fit.
+    pub folds: Option<usize>,
+    /// Write a checkpoint after each epoch.
+    pub checkpoint: bool,
+}
+
+impl TrainRequest {
+    /// A request with defaults: checkpoints on, no resume, no folds.
+    pub fn new(spec_path: impl Into<PathBuf>, output: impl Into<PathBuf>, cache: Cache) -> Self {
+        Self {
+            spec_path: spec_path.into(),
+            output: output.into(),
+            cache,
+            cancel: None,
+            resume: false,
+            epochs: None,
+            folds: None,
+            checkpoint: true,
+        }
+    }
+
+    /// The checkpoint path.
+    pub fn checkpoint_path(&self) -> PathBuf {
+        let mut p = self.output.clone().into_os_string();
+        p.push(".ckpt");
+        PathBuf::from(p)
+    }
+}
+
+/// What [`train_spec`] produced.
+#[derive(Debug)]
+pub struct TrainResult {
+    /// The model file as written.
+    pub file: ModelFile,
+    /// Metrics by split (`validation`, `test`, `cv_mean`, `fold_N`).
+    pub metrics: BTreeMap<String, Metrics>,
+    /// Why training ended.
+    pub stop: StopReason,
+}
+
+/// Data read, split and encoded for one spec.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Fitted on the training rows only.
+    pub encoder: Encoder,
+    /// Every row of the main source, encoded.
+    pub inputs: Arc<Encoded>,
+    /// Their targets.
+    pub targets: Arc<Targets>,
+    /// Row indices of each split within the main source.
+    pub split: Split,
+    /// Separate test source, encoded, when the spec names one.
+    pub test: Option<(Arc<Encoded>, Arc<Targets>)>,
+    /// Warnings from encoding.
+    pub warnings: Vec<Warning>,
+    /// Class index per row (classification), used for stratified folds.
+    pub strata: Option<Vec<usize>>,
+    /// Digest of the training rows and split seed.
+    pub digest: String,
+}
+
+impl Prepared {
+    /// Inputs and targets of the test rows.
+    pub fn test_data(&self) -> (Arc<Encoded>, Arc<Targets>) {
+        match &self.test {
+            Some((x, y)) => (x.clone(), y.clone()),
+            None => (
+                Arc::new(take_rows(&self.inputs, &self.split.test)),
+                Arc::new(take_targets(&self.targets, &self.split.test)),
+            ),
+        }
+    }
+
+    /// Number of test rows.
+    pub fn test_rows(&self) -> usize {
+        self.test
+            .as_ref()
+            .map_or(self.split.test.len(), |(x, _)| x.rows)
+    }
+}
+
+pub(crate) fn take_rows(x: &Encoded, rows: &[usize]) -> Encoded {
+    let d = x.row_len();
+    let mut data = Vec::with_capacity(rows.len() * d);
+    for &r in rows {
+        data.extend_from_slice(x.row(r));
+    }
+    Encoded {
+        data,
+        rows: rows.len(),
+        row_shape: x.row_shape.clone(),
+    }
+}
+
+pub(crate) fn take_targets(y: &Targets, rows: &[usize]) -> Targets {
+    match y {
+        Targets::Classes(c) => Targets::Classes(rows.iter().map(|&r| c[r]).collect()),
+        Targets::Values(v) => Targets::Values(rows.iter().map(|&r| v[r]).collect()),
+    }
+}
+
+pub(crate) fn load_tables(spec: &Spec, base_dir: &Path, cache: &Cache) -> Result<(Table, Option<Table>)> {
+    let data = &spec.data;
+    let main = kiln_data::load_source(
+        &data.source,
+        base_dir,
+        data.format.as_deref(),
+        cache,
+        data.generate.as_ref(),
+    )?;
+    let test = match &data.test {
+        Some(test) => Some(kiln_data::load_source(
+            test,
+            base_dir,
+            data.format.as_deref(),
+            cache,
+            data.generate.as_ref(),
+        )?),
+        None => None,
+    };
+    Ok((main, test))
+}
+
+pub(crate) fn split_for(spec: &Spec, table: &Table) -> Result<(Split, Option<Vec<usize>>)> {
+    let s = &spec.data.split;
+    let strata = if s.stratify {
+        kiln_data::strata_for(table, &spec.output)?
+    } else {
+        None
+    };
+    let test_fraction = if spec.data.test.is_some() { 0.0 } else { s.test };
+    let split = kiln_data::split_indices(
+        table.len(),
+        strata.as_deref(),
+        s.validation,
+        test_fraction,
+        s.seed,
+    )?;
+    Ok((split, strata))
+}
+
+/// Reads, splits and encodes the data of `spec`. With `encoder` given (a trained model's),
+/// it is used as is; otherwise one is fitted on the training rows.
+///
+/// # Errors
+///
+/// Data that cannot be read, encoded, or split.
+pub fn prepare(spec: &Spec, base_dir: &Path, cache: &Cache, encoder: Option<&Encoder>) -> Result<Prepared> {
+    let (table, test_table) = load_tables(spec, base_dir, cache)?;
+    prepare_tables(spec, &table, test_table.as_ref(), encoder)
+}
+
+/// As [`prepare`], for tables already in memory.
+///
+/// # Errors
+///
+/// Data that cannot be encoded or split.
+pub fn prepare_tables(
+    spec: &Spec,
+    table: &Table,
+    test_table: Option<&Table>,
+    encoder: Option<&Encoder>,
+) -> Result<Prepared> {
+    let table = table;
+    let (split, strata) = split_for(spec, table)?;
+    let encoder = match encoder {
+        Some(e) => e.clone(),
+        None => Encoder::fit_rows(table, &split.train, &spec.inputs, &spec.output)?,
+    };
+    let (inputs, mut warnings) = encoder.encode_inputs(table)?;
+    let targets = encoder.encode_targets(table)?;
+    let test = match test_table {
+        Some(t) => {
+            let (x, w) = encoder.encode_inputs(t)?;
+            warnings.extend(w);
+            Some((Arc::new(x), Arc::new(encoder.encode_targets(t)?)))
+        }
+        None => None,
+    };
+    let digest = kiln_data::data_digest(&inputs, &targets, &split.train, spec.data.split.seed);
+    Ok(Prepared {
+        encoder,
+        inputs: Arc::new(inputs),
+        targets: Arc::new(targets),
+        split,
+        test,
+        warnings,
+        strata,
+        digest,
+    })
+}
+
+pub(crate) fn task_for(encoder: &Encoder) -> Task {
+    match &encoder.output {
+        FittedOutput::Category { classes, .. } => Task::Classification {
+            classes: classes.len(),
+        },
+        FittedOutput::Binary { .. } => Task::Binary,
+        FittedOutput::Number { std, .. } => Task::Regression { scale: *std },
+    }
+}
+
+/// Metrics of `network` on the given rows, in the output's own units.
+///
+/// # Errors
+///
+/// [`Error::Eval`] on degenerate inputs (e.g. no rows).
+pub(crate) fn evaluate_rows(
+    network: &Network,
+    encoder: &Encoder,
+    task: &Task,
+    inputs: &Encoded,
+    targets: &Targets,
+    device: &Device,
+) -> Result<Metrics> {
+    let out = predict_outputs(network, task, inputs, 512, device);
+    match (&encoder.output, targets) {
+        (FittedOutput::Category { classes, .. }, Targets::Classes(y)) => {
+            let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
+            Ok(Metrics::Classification(kiln_eval::classification_report(
+                &y,
+                &normalise_rows(out, classes.len()),
+                classes,
+            )?))
+        }
+        (FittedOutput::Binary { classes, .. }, Targets::Classes(y)) => {
+            let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
+            Ok(Metrics::Classification(kiln_eval::classification_report(
+                &y,
+                &out,
+                classes.as_slice(),
+            )?))
+        }
+        (FittedOutput::Number { .. }, Targets::Values(y)) => {
+            let truth: Vec<f64> = y.iter().map(|&v| encoder.decode_value(v)).collect();
+            let pred: Vec<f64> = out.iter().map(|&v| encoder.decode_value(v)).collect();
+            Ok(Metrics::Regression(kiln_eval::regression_report(&truth, &pred)?))
+        }
+        _ => Err(Error::Invalid(
+            "targets do not match the model's output kind".to_string(),
+        )),
+    }
+}
+
+/// Softmax outputs in f32 can sum to 1 ± 1e-6; renormalise so the report's checks see exact
+/// probability rows.
+fn normalise_rows(mut p: Vec<f32>, k: usize) -> Vec<f32> {
+    for row in p.chunks_mut(k) {
+        let s: f32 = row.iter().sum();
+        if s > 0.0 {
+            row.iter_mut().for_each(|v| *v /= s);
+        }
+    }
+    p
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn read_spec(path: &Path) -> Result<(Spec, String, PathBuf)> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let spec = kiln_spec::parse_spec(&text, &path.display().to_string())?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    Ok((spec, text, base))
+}
+
+fn encode_optimizer(state: &OptimizerState) -> Vec<u8> {
+    let mut out = Vec::new();
+    for slots in [&state.slot1, &state.slot2] {
+        out.extend_from_slice(&(slots.len() as u64).to_le_bytes());
+        for v in slots {
+            out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+            for x in v {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+    }
+    out
+}
+
+fn decode_optimizer(bytes: &[u8], step: u64) -> Option<OptimizerState> {
+    let mut pos = 0usize;
+    let u64_at = |pos: &mut usize| -> Option<u64> {
+        let b = bytes.get(*pos..*pos + 8)?;
+        *pos += 8;
+        Some(u64::from_le_bytes(b.try_into().ok()?))
+    };
+    let mut slots: [Vec<Vec<f32>>; 2] = [Vec::new(), Vec::new()];
+    for slot in &mut slots {
+        let n = u64_at(&mut pos)? as usize;
+        for _ in 0..n {
+            let len = u64_at(&mut pos)? as usize;
+            let raw = bytes.get(pos..pos + len * 4)?;
+            pos += len * 4;
+            slot.push(
+                raw.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+            );
+        }
+    }
+    let [slot1, slot2] = slots;
+    Some(OptimizerState { step, slot1, slot2 })
+}
+
+struct Run<'a> {
+    spec: &'a Spec,
+    spec_toml: &'a str,
+    base_dir: &'a Path,
+    prepared: &'a Prepared,
+    network_config: NetworkConfig,
+    task: Task,
+    device: Device,
+}
+
+impl Run<'_> {
+    fn header(&self, kind: FileKind, training: TrainingRecord, params: usize) -> ModelHeader {
+        ModelHeader {
+            kiln_version: env!("CARGO_PKG_VERSION").to_string(),
+            kind,
+            created_unix: now_unix(),
+            name: self.spec.name.clone(),
+            spec_toml: self.spec_toml.to_string(),
+            spec: self.spec.clone(),
+            encoder: self.prepared.encoder.clone(),
+            network: self.network_config.clone(),
+            task: self.task,
+            params,
+            training,
+            data: DataRecord {
+                source: self.spec.data.source.clone(),
+                base_dir: self.base_dir.display().to_string(),
+                digest: self.prepared.digest.clone(),
+                split_seed: self.spec.data.split.seed,
+                train_rows: self.prepared.split.train.len(),
+                validation_rows: self.prepared.split.validation.len(),
+                test_rows: self.prepared.test_rows(),
+            },
+            metrics: BTreeMap::new(),
+            train_state: None,
+        }
+    }
+}
+
+/// Trains the model a spec file describes and writes the model file.
+///
+/// With `folds = Some(k)`, first runs k-fold cross-validation on the non-test rows (reporting
+/// each fold's and the mean validation metrics), then fits the final model on all non-test
+/// rows. The test split is evaluated last and stored in the file.
+///
+/// # Errors
+///
+/// Any stage's error; a run cancelled through `cancel` is not an error (the best weights so far
+/// are saved and [`TrainResult::stop`] says `Interrupted`).
+pub fn train_spec(request: &TrainRequest, on_event: impl FnMut(RunEvent<'_>)) -> Result<TrainResult> {
+    let (spec, spec_toml, base_dir) = read_spec(&request.spec_path)?;
+    let (table, test_table) = load_tables(&spec, &base_dir, &request.cache)?;
+    train_tables(
+        &spec,
+        &spec_toml,
+        &base_dir,
+        &table,
+        test_table.as_ref(),
+        request,
+        Some(&request.output),
+        on_event,
+    )
+}
+
+/// Trains on tables in memory. Writes the model file to `output` when given.
+///
+/// # Errors
+///
+/// As [`train_spec`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train_tables(
+    spec: &Spec,
+    spec_toml: &str,
+    base_dir: &Path,
+    table: &Table,
+    test_table: Option<&Table>,
+    request: &TrainRequest,
+    output: Option<&Path>,
+    mut on_event: impl FnMut(RunEvent<'_>),
+) -> Result<TrainResult> {
+    let started = Instant::now();
+    let spec = spec.clone();
+    let prepared = prepare_tables(&spec, table, test_table, None)?;
+    on_event(RunEvent::Prepared {
+        train_rows: prepared.split.train.len(),
+        validation_rows: prepared.split.validation.len(),
+        test_rows: prepared.test_rows(),
+        input_shape: &prepared.encoder.input_shape(),
+        warnings: &prepared.warnings,
+    });
+    let task = task_for(&prepared.encoder);
+    let network_config = NetworkConfig {
+        layers: spec.layers.clone(),
+        input_shape: prepared.encoder.input_shape(),
+        head_units: task.head_units(),
+    };
+    // Shapes are checked before any training starts.
+    kiln_spec::infer_shapes(&spec.layers, &network_config.input_shape, task.head_units())?;
+    let run = Run {
+        spec: &spec,
+        spec_toml,
+        base_dir,
+        prepared: &prepared,
+        network_config,
+        task,
+        device: default_device(),
+    };
+    let mut metrics = BTreeMap::new();
+
+    let mut train_rows = prepared.split.train.clone();
+    let mut validation_rows = prepared.split.validation.clone();
+    if let Some(k) = request.folds {
+        let fold_metrics = cross_validate(&run, table, request, k, &mut on_event)?;
+        let mean = mean_metrics(&fold_metrics);
+        for (i, m) in fold_metrics.into_iter().enumerate() {
+            metrics.insert(format!("fold_{}", i + 1), m);
+        }
+        if let Some(mean) = mean {
+            on_event(RunEvent::Evaluated {
+                split: "cv_mean",
+                metrics: &mean,
+            });
+            metrics.insert("cv_mean".to_string(), mean);
+        }
+        // The final model learns from every non-test row, as in Chollet's Boston example.
+        train_rows.append(&mut validation_rows);
+        train_rows.sort_unstable();
+    }
+
+    let resume = if request.resume {
+        Some(load_checkpoint(&request.checkpoint_path(), spec_toml)?)
+    } else {
+        None
+    };
+    let data = TrainData {
+        inputs: prepared.inputs.clone(),
+        targets: prepared.targets.clone(),
+        train: train_rows,
+        validation: validation_rows.clone(),
+    };
+    let checkpoint_path = request.checkpoint_path();
+    let mut checkpoint_error = None;
+    let outcome = kiln_train::train(
+        &run.network_config,
+        task,
+        &spec.training,
+        &data,
+        &run.device,
+        TrainOptions {
+            cancel: request.cancel.clone(),
+            resume,
+            epochs: request.epochs,
+        },
+        |event| {
+            if let TrainEvent::Checkpoint(state) = &event {
+                if request.checkpoint && output.is_some() {
+                    match write_checkpoint(&run, state, &checkpoint_path) {
+                        Ok(()) => on_event(RunEvent::Checkpoint(&checkpoint_path)),
+                        Err(e) => checkpoint_error = Some(e),
+                    }
+                }
+                return;
+            }
+            on_event(RunEvent::Train(event));
+        },
+    )?;
+    if let Some(e) = checkpoint_error {
+        return Err(e);
+    }
+
+    if !validation_rows.is_empty() {
+        let x = take_rows(&prepared.inputs, &validation_rows);
+        let y = take_targets(&prepared.targets, &validation_rows);
+        let m = evaluate_rows(&outcome.network, &prepared.encoder, &task, &x, &y, &run.device)?;
+        on_event(RunEvent::Evaluated {
+            split: "validation",
+            metrics: &m,
+        });
+        metrics.insert("validation".to_string(), m);
+    }
+    if prepared.test_rows() > 0 {
+        let (x, y) = prepared.test_data();
+        let m = evaluate_rows(&outcome.network, &prepared.encoder, &task, &x, &y, &run.device)?;
+        on_event(RunEvent::Evaluated {
+            split: "test",
+            metrics: &m,
+        });
+        metrics.insert("test".to_string(), m);
+    }
+
+    let params = outcome.network.num_params();
+    let mut header = run.header(
+        FileKind::Model,
+        TrainingRecord {
+            history: outcome.history.clone(),
+            best_epoch: outcome.best_epoch,
+            stop: outcome.stop,
+            seconds: started.elapsed().as_secs_f64(),
+        },
+        params,
+    );
+    header.metrics = metrics
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+        .collect();
+    let file = ModelFile {
+        header,
+        sections: vec![("weights".to_string(), weights::to_bytes(&outcome.network)?)],
+    };
+    if let Some(output) = output {
+        file.write(output)?;
+        on_event(RunEvent::Saved(output));
+    }
+    Ok(TrainResult {
+        file,
+        metrics,
+        stop: outcome.stop,
+    })
+}
+
+use burn::module::Module;
+
+fn cross_validate(
+    run: &Run<'_>,
+    table: &Table,
+    request: &TrainRequest,
+    k: usize,
+    on_event: &mut impl FnMut(RunEvent<'_>),
+) -> Result<Vec<Metrics>> {
+    let prepared = run.prepared;
+    // Folds cover the non-test rows; the test rows are never seen.
+    let mut pool: Vec<usize> = prepared
+        .split
+        .train
+        .iter()
+        .chain(&prepared.split.validation)
+        .copied()
+        .collect();
+    pool.sort_unstable();
+    let strata: Option<Vec<usize>> = prepared
+        .strata
+        .as_ref()
+        .map(|s| pool.iter().map(|&r| s[r]).collect());
+    let folds = kiln_data::k_fold(pool.len(), strata.as_deref(), k, run.spec.data.split.seed)?;
+    let mut results = Vec::with_capacity(k);
+    for (i, (train_idx, val_idx)) in folds.into_iter().enumerate() {
+        on_event(RunEvent::Fold {
+            fold: i + 1,
+            folds: k,
+        });
+        let train: Vec<usize> = train_idx.iter().map(|&j| pool[j]).collect();
+        let validation: Vec<usize> = val_idx.iter().map(|&j| pool[j]).collect();
+        // Transforms are refitted on each fold's training rows, so no statistic leaks from
+        // the fold's validation rows.
+        let encoder = Encoder::fit_rows(table, &train, &run.spec.inputs, &run.spec.output)?;
+        let (inputs, _) = encoder.encode_inputs(table)?;
+        let targets = encoder.encode_targets(table)?;
+        let task = task_for(&encoder);
+        let data = TrainData {
+            inputs: Arc::new(inputs),
+            targets: Arc::new(targets),
+            train,
+            validation: validation.clone(),
+        };
+        let outcome = kiln_train::train(
+            &run.network_config,
+            task,
+            &run.spec.training,
+            &data,
+            &run.device,
+            TrainOptions {
+                cancel: request.cancel.clone(),
+                resume: None,
+                epochs: request.epochs,
+            },
+            |event| {
+                if !matches!(event, TrainEvent::Checkpoint(_)) {
+                    on_event(RunEvent::Train(event));
+                }
+            },
+        )?;
+        let x = take_rows(&data.inputs, &validation);
+        let y = take_targets(&data.targets, &validation);
+        let m = evaluate_rows(&outcome.network, &encoder, &task, &x, &y, &run.device)?;
+        on_event(RunEvent::FoldDone {
+            fold: i + 1,
+            metrics: &m,
+        });
+        results.push(m);
+        if outcome.stop == StopReason::Interrupted {
+            break;
+        }
+    }
+    Ok(results)
+}
+
+fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
+    let regs: Vec<&RegressionReport> = all
+        .iter()
+        .filter_map(|m| match m {
+            Metrics::Regression(r) => Some(r),
+            Metrics::Classification(_) => None,
+        })
+        .collect();
+    if !regs.is_empty() {
+        let n = regs.len() as f64;
+        let mean = |f: &dyn Fn(&RegressionReport) -> f64| regs.iter().map(|r| f(r)).sum::<f64>() / n;
+        let r2s: Vec<f64> = regs.iter().filter_map(|r| r.r2).collect();
+        return Some(Metrics::Regression(RegressionReport {
+            mae: mean(&|r| r.mae),
+            rmse: mean(&|r| r.rmse),
+            mse: mean(&|r| r.mse),
+            r2: (!r2s.is_empty()).then(|| r2s.iter().sum::<f64>() / r2s.len() as f64),
+            count: regs.iter().map(|r| r.count).sum(),
+        }));
+    }
+    // For classification the mean fold accuracy is reported through a pooled report's
+    // accuracy field being replaced; keep the first fold's structure.
+    let cls: Vec<&ClassificationReport> = all
+        .iter()
+        .filter_map(|m| match m {
+            Metrics::Classification(r) => Some(r),
+            Metrics::Regression(_) => None,
+        })
+        .collect();
+    let first = (*cls.first()?).clone();
+    let n = cls.len() as f64;
+    Some(Metrics::Classification(ClassificationReport {
+        accuracy: cls.iter().map(|r| r.accuracy).sum::<f64>() / n,
+        log_loss: cls.iter().map(|r| r.log_loss).sum::<f64>() / n,
+        ..first
+    }))
+}
+
+fn write_checkpoint(run: &Run<'_>, state: &TrainState, path: &Path) -> Result<()> {
+    let mut header = run.header(
+        FileKind::Checkpoint,
+        TrainingRecord {
+            history: state.history.clone(),
+            best_epoch: state.tracker.best_epoch,
+            stop: StopReason::Interrupted,
+            seconds: 0.0,
+        },
+        0,
+    );
+    header.train_state = Some(state.clone());
+    let file = ModelFile {
+        header,
+        sections: vec![
+            ("weights".to_string(), state.weights.clone()),
+            ("best_weights".to_string(), state.best_weights.clone()),
+            ("optimizer".to_string(), encode_optimizer(&state.optimizer)),
+        ],
+    };
+    file.write(path)?;
+    Ok(())
+}
+
+fn load_checkpoint(path: &Path, spec_toml: &str) -> Result<TrainState> {
+    let file = ModelFile::read(path)?;
+    if file.header.kind != FileKind::Checkpoint {
+        return Err(Error::Invalid(format!(
+            "{}: not a checkpoint (it is a finished model file)",
+            path.display()
+        )));
+    }
+    if file.header.spec_toml != spec_toml {
+        return Err(Error::Invalid(format!(
+            "{}: the checkpoint was written for a different spec; resume needs the same spec file (or delete the checkpoint to start afresh)",
+            path.display()
+        )));
+    }
+    let mut state = file.header.train_state.clone().ok_or_else(|| {
+        Error::Invalid(format!("{}: checkpoint has no training state", path.display()))
+    })?;
+    state.weights = file.require_section("weights", path)?.to_vec();
+    state.best_weights = file.require_section("best_weights", path)?.to_vec();
+    state.optimizer = decode_optimizer(file.require_section("optimizer", path)?, state.optimizer_step)
+        .ok_or_else(|| Error::Invalid(format!("{}: optimizer state is corrupt", path.display())))?;
+    Ok(state)
+}
