@@ -424,8 +424,10 @@ fn registry_name(r: Registry) -> &'static str {
     }
 }
 
-/// Splits `name:part` (`mnist:test`) into the name and the part; without a `:train`, `:test`
-/// or `:all` suffix the whole string is the name and the part is [`Part::All`].
+/// Splits `name:part` (`mnist:test`) into the name and the part. Without a `:train`, `:test`
+/// or `:all` suffix the whole string is the name, and the part is [`Part::Train`] for a
+/// dataset that ships an official train/test split (so that `source = "mnist"` with
+/// `test = "mnist:test"` never trains on test images), [`Part::All`] otherwise.
 pub fn parse_source(source: &str) -> (&str, Part) {
     if let Some((name, part)) = source.rsplit_once(':') {
         match part {
@@ -435,8 +437,15 @@ pub fn parse_source(source: &str) -> (&str, Part) {
             _ => {}
         }
     }
-    (source, Part::All)
+    if OFFICIAL_SPLIT.contains(&source) {
+        (source, Part::Train)
+    } else {
+        (source, Part::All)
+    }
 }
+
+/// Built-in datasets that come with an official train/test split.
+const OFFICIAL_SPLIT: &[&str] = &["mnist"];
 
 /// The contents of `MANIFEST.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1474,6 +1483,8 @@ mod tests {
         assert_eq!(parse_source("mnist:test"), ("mnist", Part::Test));
         assert_eq!(parse_source("mnist:train"), ("mnist", Part::Train));
         assert_eq!(parse_source("iris"), ("iris", Part::All));
+        assert_eq!(parse_source("mnist"), ("mnist", Part::Train));
+        assert_eq!(parse_source("mnist:all"), ("mnist", Part::All));
         assert_eq!(parse_source("C:\\data.csv"), ("C:\\data.csv", Part::All));
         let cache = Cache::new(tempfile::tempdir().unwrap().path());
         let g = GenerateSpec {

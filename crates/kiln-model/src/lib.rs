@@ -17,7 +17,10 @@ mod network;
 pub mod weights;
 
 pub use error::ModelError;
-pub use network::{Activations, Dense, Layer, Network, NetworkConfig};
+pub use network::{
+    ActivationLayer, Activations, Conv2dLayer, Dense, DropoutLayer, Flatten, Layer, Network,
+    NetworkConfig,
+};
 
 /// Re-exported so that downstream crates name the same Burn.
 pub use burn;

@@ -1,11 +1,10 @@
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
-use burn::nn::{
-    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig,
-    PaddingConfig2d,
-};
-use burn::tensor::{Device, Tensor, activation};
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::{Device, Tensor, TensorData, activation};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use kiln_spec::{Activation, LayerSpec, infer_shapes};
 use serde::{Deserialize, Serialize};
 
@@ -26,18 +25,20 @@ impl NetworkConfig {
     /// Builds the network with freshly initialised weights on `device`.
     ///
     /// Initialisation follows Keras: Glorot-uniform kernels and zero biases, so that results are
-    /// comparable with the published Keras figures. Seed the device first
-    /// (`device.seed(s)`) for reproducible weights.
+    /// comparable with the published Keras figures. The weights are drawn from a ChaCha8
+    /// generator seeded with `seed`, not from the backend's global generator, so the same seed
+    /// gives the same weights even when other networks are built concurrently.
     ///
     /// # Errors
     ///
     /// [`ModelError::Spec`] when the layer stack does not fit the input shape.
-    pub fn init(&self, device: &Device) -> Result<Network, ModelError> {
+    pub fn init(&self, device: &Device, seed: u64) -> Result<Network, ModelError> {
         let shapes = infer_shapes(&self.layers, &self.input_shape, self.head_units)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut layers = Vec::with_capacity(self.layers.len() + 1);
         let mut shape = self.input_shape.clone();
         for (spec, out) in self.layers.iter().zip(&shapes) {
-            layers.push(build_layer(spec, &shape, device));
+            layers.push(build_layer(spec, &shape, device, &mut rng));
             shape.clone_from(&out.output);
         }
         let features = shape.iter().product();
@@ -47,6 +48,7 @@ impl NetworkConfig {
             true,
             Activation::Linear,
             device,
+            &mut rng,
         )));
         Ok(Network {
             layers,
@@ -82,8 +84,8 @@ pub enum Layer {
     AvgPool2d(AvgPool2d),
     /// `[b, c, h, w]` → `[b, c·h·w]`.
     Flatten(Flatten),
-    /// Dropout (active only on an autodiff device, i.e. while training).
-    Dropout(Dropout),
+    /// Dropout (active only in [`Network::forward_train`]).
+    Dropout(DropoutLayer),
     /// Batch normalisation over axis 1.
     BatchNorm(BatchNorm),
     /// A stand-alone activation.
@@ -100,22 +102,34 @@ pub struct Dense {
     pub activation: Activation,
 }
 
+/// Glorot-uniform values: U(−l, l) with l = √(6 / (fan_in + fan_out)).
+fn glorot(n: usize, fan_in: usize, fan_out: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
+    let limit = (6.0 / (fan_in + fan_out) as f64).sqrt() as f32;
+    (0..n)
+        .map(|_| rng.random::<f32>().mul_add(2.0 * limit, -limit))
+        .collect()
+}
+
 impl Dense {
-    /// A dense layer with Glorot-uniform kernel and zero bias (Keras' defaults).
+    /// A dense layer with Glorot-uniform kernel and zero bias (Keras' defaults), drawn from
+    /// `rng`.
     pub fn new(
         inputs: usize,
         units: usize,
         bias: bool,
         activation: Activation,
         device: &Device,
+        rng: &mut ChaCha8Rng,
     ) -> Self {
         let mut linear = LinearConfig::new(inputs, units)
             .with_bias(bias)
-            .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+            .with_initializer(Initializer::Zeros)
             .init(device);
-        if bias {
-            linear.bias = Some(Param::from_tensor(Tensor::zeros([units], device)));
-        }
+        let w = glorot(inputs * units, inputs, units, rng);
+        linear.weight = Param::from_tensor(Tensor::from_data(
+            TensorData::new(w, [inputs, units]),
+            device,
+        ));
         Self { linear, activation }
     }
 }
@@ -130,6 +144,33 @@ pub struct Conv2dLayer {
     pub activation: Activation,
 }
 
+/// Randomly zeroes a fraction `rate` of activations while training and scales the rest by
+/// 1 / (1 − rate). The mask is drawn from a generator seeded per step and per layer, so a run
+/// is reproducible whatever else the process does.
+#[derive(Module, Debug)]
+pub struct DropoutLayer {
+    /// Fraction dropped.
+    #[module(skip)]
+    pub rate: f64,
+}
+
+impl DropoutLayer {
+    fn apply<const D: usize>(&self, x: Tensor<D>, seed: u64) -> Tensor<D> {
+        if self.rate <= 0.0 {
+            return x;
+        }
+        let keep = 1.0 - self.rate;
+        let scale = (1.0 / keep) as f32;
+        let shape = x.shape();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mask: Vec<f32> = (0..shape.num_elements())
+            .map(|_| if rng.random::<f64>() < keep { scale } else { 0.0 })
+            .collect();
+        let mask = Tensor::<D>::from_data(TensorData::new(mask, shape), &x.device());
+        x * mask
+    }
+}
+
 /// Flattens all axes after the batch axis.
 #[derive(Module, Debug, Default)]
 pub struct Flatten {}
@@ -142,7 +183,7 @@ pub struct ActivationLayer {
     pub function: Activation,
 }
 
-fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device) -> Layer {
+fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut ChaCha8Rng) -> Layer {
     match spec {
         LayerSpec::Dense {
             units,
@@ -154,6 +195,7 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device) -> Layer {
             *bias,
             activation.unwrap_or(Activation::Linear),
             device,
+            rng,
         )),
         LayerSpec::Conv2d {
             filters,
@@ -169,9 +211,19 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device) -> Layer {
             let mut conv = Conv2dConfig::new([input[0], *filters], [*kernel, *kernel])
                 .with_stride([*stride, *stride])
                 .with_padding(padding)
-                .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+                .with_initializer(Initializer::Zeros)
                 .init(device);
-            conv.bias = Some(Param::from_tensor(Tensor::zeros([*filters], device)));
+            let area = kernel * kernel;
+            let w = glorot(
+                filters * input[0] * area,
+                input[0] * area,
+                filters * area,
+                rng,
+            );
+            conv.weight = Param::from_tensor(Tensor::from_data(
+                TensorData::new(w, [*filters, input[0], *kernel, *kernel]),
+                device,
+            ));
             Layer::Conv2d(Conv2dLayer {
                 conv,
                 activation: activation.unwrap_or(Activation::Linear),
@@ -188,7 +240,7 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device) -> Layer {
                 .init(),
         ),
         LayerSpec::Flatten {} => Layer::Flatten(Flatten {}),
-        LayerSpec::Dropout { rate } => Layer::Dropout(DropoutConfig::new(*rate).init()),
+        LayerSpec::Dropout { rate } => Layer::Dropout(DropoutLayer { rate: *rate }),
         LayerSpec::BatchNorm { momentum, epsilon } => {
             // Keras' momentum is the weight of the old running value; Burn's is the weight of
             // the new batch statistic.
@@ -246,12 +298,13 @@ fn apply<const D: usize>(function: Activation, x: Tensor<D>) -> Tensor<D> {
 }
 
 impl Layer {
-    /// Runs this layer.
+    /// Runs this layer. `dropout_seed` is `Some` while training (dropout active, with masks
+    /// drawn from that seed) and `None` for inference.
     ///
     /// # Panics
     ///
     /// If an image layer receives a vector batch; `infer_shapes` rules such stacks out.
-    pub fn forward(&self, x: Activations) -> Activations {
+    pub fn forward(&self, x: Activations, dropout_seed: Option<u64>) -> Activations {
         match self {
             Self::Dense(dense) => {
                 let y = dense.linear.forward(x.vector());
@@ -264,9 +317,10 @@ impl Layer {
             Self::MaxPool2d(pool) => Activations::Image(pool.forward(x.image())),
             Self::AvgPool2d(pool) => Activations::Image(pool.forward(x.image())),
             Self::Flatten(_) => Activations::Vector(x.vector()),
-            Self::Dropout(dropout) => match x {
-                Activations::Vector(v) => Activations::Vector(dropout.forward(v)),
-                Activations::Image(v) => Activations::Image(dropout.forward(v)),
+            Self::Dropout(dropout) => match (dropout_seed, x) {
+                (None, x) => x,
+                (Some(seed), Activations::Vector(v)) => Activations::Vector(dropout.apply(v, seed)),
+                (Some(seed), Activations::Image(v)) => Activations::Image(dropout.apply(v, seed)),
             },
             Self::BatchNorm(norm) => match x {
                 Activations::Vector(v) => Activations::Vector(norm.forward(v)),
@@ -291,13 +345,14 @@ impl Network {
         input_shape: &[usize],
         head_units: usize,
         device: &Device,
+        seed: u64,
     ) -> Result<Self, ModelError> {
         NetworkConfig {
             layers: layers.to_vec(),
             input_shape: input_shape.to_vec(),
             head_units,
         }
-        .init(device)
+        .init(device, seed)
     }
 
     /// Forward pass on a flat batch: `data` holds `rows` rows of `input_shape` values.
@@ -307,26 +362,36 @@ impl Network {
     /// - input: `[rows, ...input_shape]` (given flat)
     /// - output: `[rows, head_units]`
     pub fn forward_flat(&self, x: Tensor<2>) -> Tensor<2> {
-        let input = match self.input_shape.as_slice() {
+        self.forward(self.shape_input(x), None)
+    }
+
+    /// Training forward pass: dropout active, its masks drawn from `step_seed` (each dropout
+    /// layer mixes in its position).
+    pub fn forward_train(&self, x: Tensor<2>, step_seed: u64) -> Tensor<2> {
+        self.forward(self.shape_input(x), Some(step_seed))
+    }
+
+    fn shape_input(&self, x: Tensor<2>) -> Activations {
+        match self.input_shape.as_slice() {
             [c, h, w] => {
                 let rows = x.dims()[0];
                 Activations::Image(x.reshape([rows, *c, *h, *w]))
             }
             _ => Activations::Vector(x),
-        };
-        self.forward(input)
+        }
     }
 
-    /// Forward pass.
+    /// Forward pass; `dropout_seed` as in [`Layer::forward`].
     ///
     /// # Shapes
     ///
     /// - input: `[batch, features]` or `[batch, channels, height, width]`
     /// - output: `[batch, head_units]`
-    pub fn forward(&self, input: Activations) -> Tensor<2> {
+    pub fn forward(&self, input: Activations, dropout_seed: Option<u64>) -> Tensor<2> {
         let mut x = input;
-        for layer in &self.layers {
-            x = layer.forward(x);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let seed = dropout_seed.map(|s| s ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            x = layer.forward(x, seed);
         }
         x.vector()
     }

@@ -29,7 +29,8 @@ pub fn to_bytes(network: &Network) -> Result<Vec<u8>, ModelError> {
 /// [`ModelError::Weights`] when the bytes are not burnpack or do not match the structure
 /// (a tensor missing, unused, or of another shape).
 pub fn from_bytes(config: &NetworkConfig, bytes: &[u8], device: &Device) -> Result<Network, ModelError> {
-    let mut network = config.init(device)?;
+    // The seed is irrelevant: every value is overwritten by the loaded weights.
+    let mut network = config.init(device, 0)?;
     let mut store = BurnpackStore::from_bytes(Some(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec())));
     let result = network
         .load_from(&mut store)
@@ -48,4 +49,22 @@ pub fn from_bytes(config: &NetworkConfig, bytes: &[u8], device: &Device) -> Resu
 /// Number of trainable values in the network.
 pub fn parameter_count(network: &Network) -> usize {
     network.num_params()
+}
+
+/// Every parameter's values, in the module's visiting order: a byte-stable view of the
+/// weights (burnpack bytes also carry random parameter ids).
+pub fn values(network: &Network) -> Vec<Vec<f32>> {
+    network
+        .collect(None, None, false)
+        .into_iter()
+        .map(|t| {
+            t.to_bytes()
+                .map(|b| {
+                    b.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -18,11 +18,8 @@ pub fn learning_rate(
         }
         Some(LrScheduleSpec::Exponential { gamma }) => base * gamma.powi(epoch as i32),
         Some(LrScheduleSpec::Cosine { min_lr }) => {
-            let progress = if epochs > 1 {
-                epoch as f64 / (epochs - 1) as f64
-            } else {
-                0.0
-            };
+            // PyTorch's CosineAnnealingLR with T_max = epochs: the last epoch still learns.
+            let progress = epoch as f64 / epochs.max(1) as f64;
             min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * progress).cos())
         }
         Some(LrScheduleSpec::ReduceOnPlateau { min_lr, .. }) => plateau.lr.unwrap_or(base).max(*min_lr),
@@ -137,9 +134,10 @@ mod tests {
     fn cosine_goes_from_base_to_min() {
         let s = LrScheduleSpec::Cosine { min_lr: 0.1 };
         let p = Plateau::default();
-        assert!((learning_rate(1.0, Some(&s), 0, 11, &p) - 1.0).abs() < 1e-12);
-        assert!((learning_rate(1.0, Some(&s), 5, 11, &p) - 0.55).abs() < 1e-12);
-        assert!((learning_rate(1.0, Some(&s), 10, 11, &p) - 0.1).abs() < 1e-12);
+        assert!((learning_rate(1.0, Some(&s), 0, 10, &p) - 1.0).abs() < 1e-12);
+        assert!((learning_rate(1.0, Some(&s), 5, 10, &p) - 0.55).abs() < 1e-12);
+        // 0.1 + 0.45·(1 + cos(0.9π)) = 0.1 + 0.45·0.0489435 = 0.122025
+        assert!((learning_rate(1.0, Some(&s), 9, 10, &p) - 0.122_024_58).abs() < 1e-6);
     }
 
     #[test]

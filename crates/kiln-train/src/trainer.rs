@@ -303,7 +303,6 @@ pub fn train(
         return Err(TrainError::EmptyTrainingSet);
     }
     let ad = device.clone().autodiff();
-    ad.seed(spec.seed);
     let epochs = options.epochs.unwrap_or(spec.epochs);
     let base_lr = spec.optimizer.learning_rate();
     let default_monitor = if data.validation.is_empty() { "loss" } else { "val_loss" };
@@ -327,7 +326,7 @@ pub fn train(
                 )
             }
             None => (
-                config.init(&ad)?,
+                config.init(&ad, spec.seed)?,
                 Optimizer::new(spec.optimizer.clone()),
                 BestTracker::new(spec.early_stopping.as_ref(), default_monitor),
                 Plateau::default(),
@@ -366,8 +365,9 @@ pub fn train(
             break;
         }
         on_event(TrainEvent::EpochStart { epoch: epoch + 1 });
-        // Per-epoch dropout stream: a resumed run draws the same masks as an uninterrupted one.
-        ad.seed(spec.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // Dropout masks are seeded per epoch and step: a resumed run draws the same masks as
+        // an uninterrupted one.
+        let epoch_seed = spec.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let lr = learning_rate(base_lr, spec.lr_schedule.as_ref(), epoch, epochs, &plateau);
         let started = Instant::now();
         let batcher = Batcher::new(
@@ -383,7 +383,7 @@ pub fn train(
             let rows = batch.rows;
             let y_host = batch.y.clone();
             let (x, y) = batch_tensors(batch, row_len, &ad);
-            let out = network.forward_flat(x);
+            let out = network.forward_train(x, epoch_seed.wrapping_add(i as u64));
             let loss = task.loss(out.clone(), &y);
             let value: f32 = loss.clone().into_scalar();
             if !value.is_finite() {

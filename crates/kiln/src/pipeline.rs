@@ -282,7 +282,6 @@ pub fn prepare_tables(
     test_table: Option<&Table>,
     encoder: Option<&Encoder>,
 ) -> Result<Prepared> {
-    let table = table;
     let (split, strata) = split_for(spec, table)?;
     let encoder = match encoder {
         Some(e) => e.clone(),

@@ -49,12 +49,13 @@ pub struct Fit {
 }
 
 impl Fit {
-    /// `epochs` passes, batch 32, 10 % validation, seed 42.
+    /// `epochs` passes, batch 32, no validation split (as Keras' `fit(x, y, epochs=…)`),
+    /// seed 42.
     pub fn epochs(epochs: usize) -> Self {
         Self {
             epochs,
             batch_size: 32,
-            validation: 0.1,
+            validation: 0.0,
             seed: 42,
             output: None,
         }

@@ -1,0 +1,35 @@
+//! `kiln evaluate MODEL [--data test|validation|train|FILE]`.
+
+use std::process::ExitCode;
+
+use kiln::{DataSelection, TrainedModel};
+use serde_json::json;
+
+use crate::flags::EvaluateArgs;
+use crate::render::emit;
+
+pub(crate) fn run(args: &EvaluateArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let model = TrainedModel::load(&args.model)?;
+    let selection = DataSelection::parse(&args.data);
+    let (metrics, warning) = model.evaluate_selection(&selection, &super::cache()?)?;
+    if let Some(warning) = &warning {
+        eprintln!("warning: {warning}");
+    }
+    let what = match &selection {
+        DataSelection::File(path) => path.display().to_string(),
+        DataSelection::Train => "the train split".to_string(),
+        DataSelection::Validation => "the validation split".to_string(),
+        DataSelection::Test => "the test split".to_string(),
+    };
+    if json {
+        emit(&json!({
+            "model": args.model,
+            "data": args.data,
+            "metrics": metrics,
+            "warning": warning,
+        }));
+    } else {
+        println!("{} on {what}:\n{metrics}", model.header.name);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,138 @@
+//! `kiln train SPEC -o OUT.kiln`: trains, shows progress, prints the test metrics.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use anyhow::Context as _;
+use kiln::train::StopReason;
+use kiln::{TrainRequest, TrainResult};
+use serde_json::json;
+
+use crate::flags::TrainArgs;
+use crate::render::{Mode, TrainView, emit};
+use crate::report;
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use.
+pub(crate) const INTERRUPTED: u8 = 130;
+
+pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.spec.with_extension("kiln"));
+    if output == args.spec {
+        anyhow::bail!(
+            "the model file would overwrite the spec {}; pass -o OUT.kiln",
+            args.spec.display()
+        );
+    }
+    let mut request = TrainRequest::new(&args.spec, &output, super::cache()?);
+    request.resume = args.resume;
+    request.epochs = args.epochs.map(|e| e as usize);
+    request.folds = args.folds.map(|k| k as usize);
+    request.checkpoint = !args.no_checkpoint;
+    if args.resume && !request.checkpoint_path().exists() {
+        anyhow::bail!(
+            "--resume: no checkpoint at {} (it is written after each epoch of a run with the same -o)",
+            request.checkpoint_path().display()
+        );
+    }
+
+    let mode = Mode::from_flags(json, args.quiet);
+    let result = train(request, mode)?;
+    let path = output.as_path();
+    let size = file_size(path);
+
+    match mode {
+        Mode::Json => emit(&json!({
+            "event": "done",
+            "path": path,
+            "bytes": size,
+            "seconds": result.file.header.training.seconds,
+            "stop": result.stop,
+            "best_epoch": result.file.header.training.best_epoch,
+        })),
+        Mode::Quiet => println!("{}", summary_line(&result, path, size)),
+        Mode::Bar | Mode::Lines => {
+            if let Some(test) = result.metrics.get("test") {
+                println!("\nTest metrics:\n{test}");
+            }
+            println!("{}", summary_line(&result, path, size));
+        }
+    }
+    Ok(exit_code(&result))
+}
+
+/// Trains with the display `mode` and a Ctrl-C handler; shared with `quickstart`.
+pub(crate) fn train(mut request: TrainRequest, mode: Mode) -> anyhow::Result<TrainResult> {
+    request.cancel = Some(interrupt_flag()?);
+    let mut view = TrainView::new(mode);
+    Ok(kiln::train_spec(&request, |event| view.on_event(event))?)
+}
+
+/// 130 when Ctrl-C stopped the run (the model was still saved), else 0.
+pub(crate) fn exit_code(result: &TrainResult) -> ExitCode {
+    if result.stop == StopReason::Interrupted {
+        ExitCode::from(INTERRUPTED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn summary_line(result: &TrainResult, path: &Path, size: Option<u64>) -> String {
+    let training = &result.file.header.training;
+    let headline = result
+        .metrics
+        .get("test")
+        .or_else(|| result.metrics.get("validation"))
+        .map(|m| {
+            let split = if result.metrics.contains_key("test") {
+                "test"
+            } else {
+                "validation"
+            };
+            let (name, value) = m.headline();
+            format!("{split} {name} {value:.4}, ")
+        })
+        .unwrap_or_default();
+    let saved = if result.stop == StopReason::Interrupted {
+        "Interrupted; saved the best weights so far to"
+    } else {
+        "Saved model to"
+    };
+    format!(
+        "{saved} {} ({}{}, {} epochs in {}, best epoch {})",
+        path.display(),
+        headline,
+        size.map_or_else(|| "size unknown".to_string(), report::bytes),
+        training.history.len(),
+        report::duration(training.seconds),
+        training.best_epoch,
+    )
+}
+
+pub(crate) fn file_size(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// The flag a Ctrl-C sets. The first press asks training to stop after the current step (the
+/// library then saves the best weights so far); a second press exits at once with 130.
+fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let presses = AtomicUsize::new(0);
+    let flag = cancel.clone();
+    ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            flag.store(true, Ordering::SeqCst);
+            eprintln!(
+                "\ninterrupted: stopping after this step and saving the best weights so far (Ctrl-C again to quit without saving)"
+            );
+        } else {
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    Ok(cancel)
+}

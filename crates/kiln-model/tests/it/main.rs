@@ -1,0 +1,3 @@
+//! Integration tests for kiln-model.
+#[test]
+fn placeholder() {}
