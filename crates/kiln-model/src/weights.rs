@@ -13,7 +13,10 @@ use crate::{ModelError, Network, NetworkConfig};
 /// [`ModelError::Weights`] if Burn cannot collect the tensors.
 pub fn to_bytes(network: &Network) -> Result<Vec<u8>, ModelError> {
     let mut store = BurnpackStore::from_bytes(None);
+    // `valid()` brings batch-norm running statistics up to date: Burn defers their last
+    // update until something syncs them, and a plain save would miss the latest step.
     network
+        .valid()
         .save_into(&mut store)
         .map_err(|e| ModelError::Weights(e.to_string()))?;
     let bytes = store
@@ -46,7 +49,7 @@ pub fn from_bytes(config: &NetworkConfig, bytes: &[u8], device: &Device) -> Resu
     Ok(network)
 }
 
-/// Number of trainable values in the network.
+/// Number of values in the network: trainable parameters plus batch-norm running statistics.
 pub fn parameter_count(network: &Network) -> usize {
     network.num_params()
 }

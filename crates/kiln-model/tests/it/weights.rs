@@ -54,12 +54,12 @@ fn outputs(network: &Network) -> Vec<f32> {
     network
         .forward_flat(batch(&Device::flex()))
         .into_data()
-        .into_vec()
+        .try_into_vec()
         .expect("f32")
 }
 
-/// A network as training leaves it: built on the autodiff device, with batch norm's running
-/// statistics moved off their initial values by a few training-mode forward passes.
+/// A network mid-training: built on the autodiff device, with batch norm's running statistics
+/// moved off their initial values by a few training-mode forward passes.
 fn trained() -> Network {
     let device = Device::flex().autodiff();
     let network = config().init(&device, 1).expect("the stack fits");
@@ -71,13 +71,14 @@ fn trained() -> Network {
 
 #[test]
 fn round_trip_gives_identical_outputs() {
-    let network = trained();
+    // What the trainer hands back: the trained network's validation snapshot.
+    let network = trained().valid();
     let bytes = weights::to_bytes(&network).expect("serialises");
     let loaded = weights::from_bytes(&config(), &bytes, &Device::flex()).expect("loads");
 
-    let expected = outputs(&network.valid());
+    let expected = outputs(&network);
     assert_eq!(outputs(&loaded), expected);
-    // Serialising again gives a network that behaves the same, too.
+    // Serialising the loaded network again changes nothing.
     let again = weights::to_bytes(&loaded).expect("serialises");
     let reloaded = weights::from_bytes(&config(), &again, &Device::flex()).expect("loads");
     assert_eq!(outputs(&reloaded), expected);
@@ -91,13 +92,25 @@ fn round_trip_gives_identical_outputs() {
 }
 
 #[test]
+fn round_trip_straight_after_a_training_step() {
+    // The trainer snapshots the autodiff network itself for "best" weights and checkpoints.
+    // Burn's `RunningState` keeps a step's update pending until something syncs it (`valid`
+    // does; the store's visit does not), so these bytes miss the last step's statistics.
+    let network = trained();
+    let bytes = weights::to_bytes(&network).expect("serialises");
+    let loaded = weights::from_bytes(&config(), &bytes, &Device::flex()).expect("loads");
+    assert_eq!(outputs(&loaded), outputs(&network.valid()));
+}
+
+#[test]
 fn from_bytes_rejects_another_structure() {
-    let bytes = weights::to_bytes(&trained()).expect("serialises");
+    let bytes = weights::to_bytes(&trained().valid()).expect("serialises");
     let mut other = config();
     other.head_units = 4;
     assert!(weights::from_bytes(&other, &bytes, &Device::flex()).is_err());
+    // Without the last batch norm (and the dropout, which has no tensors).
     other = config();
-    other.layers.pop();
-    other.layers.pop();
+    other.layers.truncate(other.layers.len() - 2);
     assert!(weights::from_bytes(&other, &bytes, &Device::flex()).is_err());
+    assert!(weights::from_bytes(&config(), b"not burnpack", &Device::flex()).is_err());
 }
