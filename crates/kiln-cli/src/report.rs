@@ -30,6 +30,15 @@ pub(crate) fn thousands(n: usize) -> String {
     out
 }
 
+/// `1 epoch`, `3 epochs`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
 /// Seconds per step the way Keras shows them: `2ms/step`, `310us/step`, `1s/step`.
 pub(crate) fn per_step(seconds: f64, steps: usize) -> String {
     let each = seconds / steps.max(1) as f64;
@@ -115,6 +124,8 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(101_770), "101,770");
         assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(count(1, "epoch"), "1 epoch");
+        assert_eq!(count(1200, "row"), "1,200 rows");
     }
 
     #[test]

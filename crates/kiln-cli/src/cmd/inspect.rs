@@ -115,8 +115,8 @@ fn describe(out: &mut String, h: &ModelHeader, layers: &[LayerShape], total: usi
     let t = &h.training;
     let _ = writeln!(
         out,
-        "\nTraining\n  {} epochs, best epoch {}, stopped: {}, {}",
-        t.history.len(),
+        "\nTraining\n  {}, best epoch {}, stopped: {}, {}",
+        report::count(t.history.len(), "epoch"),
         t.best_epoch,
         stop_reason(t.stop),
         report::duration(t.seconds)

@@ -103,11 +103,11 @@ fn summary_line(result: &TrainResult, path: &Path, size: Option<u64>) -> String 
         "Saved model to"
     };
     format!(
-        "{saved} {} ({}{}, {} epochs in {}, best epoch {})",
+        "{saved} {} ({}{}, {} in {}, best epoch {})",
         path.display(),
         headline,
         size.map_or_else(|| "size unknown".to_string(), report::bytes),
-        training.history.len(),
+        report::count(training.history.len(), "epoch"),
         report::duration(training.seconds),
         training.best_epoch,
     )

@@ -106,12 +106,12 @@ impl Run {
         self
     }
 
-    /// A non-zero exit with `error: ` and every `needle` on stderr, no panic.
+    /// A non-zero exit with an `error: ` line and every `needle` on stderr, no panic.
     pub(crate) fn fails_with(&self, needles: &[&str]) -> &Self {
         self.assert_no_panic();
         assert_ne!(self.code, Some(0), "expected failure:\n{}", self.context());
         assert!(
-            self.stderr.starts_with("error: "),
+            self.stderr.lines().any(|l| l.starts_with("error: ")),
             "no error line:\n{}",
             self.context()
         );
