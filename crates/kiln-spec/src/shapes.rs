@@ -71,9 +71,9 @@ pub fn infer_shapes(
     let mut shape = input.to_vec();
     // What produced the current shape, for messages: "conv2d", "image input", …
     let mut source = if input.len() == 3 {
-        "image input"
+        "the image input".to_string()
     } else {
-        "input"
+        "the input".to_string()
     };
     let mut out = Vec::with_capacity(layers.len() + 1);
     for (index, layer) in layers.iter().enumerate() {
@@ -91,7 +91,7 @@ pub fn infer_shapes(
             } => {
                 let [features] = shape[..] else {
                     return Err(fail(format!(
-                        "dense after {source} output {shape:?} needs a flatten layer first"
+                        "dense after {source} {shape:?} needs a flatten layer first"
                     )));
                 };
                 positive(*units, "units").map_err(&fail)?;
@@ -105,7 +105,7 @@ pub fn infer_shapes(
                 padding,
                 activation: _,
             } => {
-                let [channels, h, w] = rank3(&shape, "conv2d", source).map_err(&fail)?;
+                let [channels, h, w] = rank3(&shape, "conv2d", &source).map_err(&fail)?;
                 positive(*filters, "filters").map_err(&fail)?;
                 positive(*kernel, "kernel").map_err(&fail)?;
                 positive(*stride, "stride").map_err(&fail)?;
@@ -125,7 +125,7 @@ pub fn infer_shapes(
                 (vec![*filters, oh, ow], params, params)
             }
             LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
-                let [channels, h, w] = rank3(&shape, layer.type_name(), source).map_err(&fail)?;
+                let [channels, h, w] = rank3(&shape, layer.type_name(), &source).map_err(&fail)?;
                 positive(*size, "size").map_err(&fail)?;
                 let stride = stride.unwrap_or(*size);
                 positive(stride, "stride").map_err(&fail)?;
@@ -149,7 +149,7 @@ pub fn infer_shapes(
                 | LayerSpec::AvgPool2d { .. }
                 | LayerSpec::Flatten {}
         ) {
-            source = layer.type_name();
+            source = format!("{} output", layer.type_name());
         }
         shape.clone_from(&output);
         out.push(LayerShape {
@@ -169,7 +169,7 @@ pub fn infer_shapes(
     };
     let [features] = shape[..] else {
         return Err(fail(format!(
-            "the layer stack ends with {source} output {shape:?}; add a flatten layer at the end of [[layers]]"
+            "the layer stack ends with {source} {shape:?}; add a flatten layer at the end of [[layers]]"
         )));
     };
     if head_units == 0 {
@@ -248,7 +248,7 @@ fn rank3(shape: &[usize], layer: &str, source: &str) -> Result<[usize; 3], Strin
     match *shape {
         [c, h, w] => Ok([c, h, w]),
         _ => Err(format!(
-            "{layer} needs a [channels, height, width] input but {source} output is {shape:?}; \
+            "{layer} needs a [channels, height, width] input but {source} is {shape:?}; \
              put convolutions and pooling before flatten and dense layers"
         )),
     }
@@ -385,7 +385,7 @@ mod tests {
             (
                 &[dense(10)],
                 &[1, 28, 28],
-                "dense after image input output [1, 28, 28] needs a flatten layer first",
+                "dense after the image input [1, 28, 28] needs a flatten layer first",
             ),
             (
                 &[conv(8, 5)],
