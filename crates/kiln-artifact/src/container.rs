@@ -32,7 +32,9 @@ pub enum ArtifactError {
         found: String,
     },
     /// The file ends early.
-    #[error("{path}: truncated model file: {what} needs {expected} bytes at offset {offset}, but the file is {size} bytes long")]
+    #[error(
+        "{path}: truncated model file: {what} needs {expected} bytes at offset {offset}, but the file is {size} bytes long"
+    )]
     Truncated {
         /// The file.
         path: PathBuf,
@@ -46,7 +48,9 @@ pub enum ArtifactError {
         size: u64,
     },
     /// Written by a newer kiln.
-    #[error("{path}: model file format version {found}; this kiln reads version {FORMAT_VERSION} (upgrade kiln)")]
+    #[error(
+        "{path}: model file format version {found}; this kiln reads version {FORMAT_VERSION} (upgrade kiln)"
+    )]
     Version {
         /// The file.
         path: PathBuf,
@@ -54,7 +58,9 @@ pub enum ArtifactError {
         found: u32,
     },
     /// The checksum does not match the content.
-    #[error("{path}: model file is corrupt: checksum {found} does not match the content ({expected})")]
+    #[error(
+        "{path}: model file is corrupt: checksum {found} does not match the content ({expected})"
+    )]
     Checksum {
         /// The file.
         path: PathBuf,
@@ -113,10 +119,11 @@ impl ModelFile {
     ///
     /// [`ArtifactError::MissingSection`].
     pub fn require_section(&self, name: &str, path: &Path) -> Result<&[u8], ArtifactError> {
-        self.section(name).ok_or_else(|| ArtifactError::MissingSection {
-            path: path.to_path_buf(),
-            name: name.to_string(),
-        })
+        self.section(name)
+            .ok_or_else(|| ArtifactError::MissingSection {
+                path: path.to_path_buf(),
+                name: name.to_string(),
+            })
     }
 
     /// Serialises the file.
@@ -127,7 +134,12 @@ impl ModelFile {
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = serde_json::to_vec(&self.header).expect("model header serialises");
         let mut out = Vec::with_capacity(
-            64 + header.len() + self.sections.iter().map(|(_, b)| b.len() + 16).sum::<usize>(),
+            64 + header.len()
+                + self
+                    .sections
+                    .iter()
+                    .map(|(_, b)| b.len() + 16)
+                    .sum::<usize>(),
         );
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());

@@ -3,9 +3,9 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::{Device, Tensor, TensorData, activation};
+use kiln_spec::{Activation, LayerSpec, infer_shapes};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use kiln_spec::{Activation, LayerSpec, infer_shapes};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
@@ -164,7 +164,13 @@ impl DropoutLayer {
         let shape = x.shape();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mask: Vec<f32> = (0..shape.num_elements())
-            .map(|_| if rng.random::<f64>() < keep { scale } else { 0.0 })
+            .map(|_| {
+                if rng.random::<f64>() < keep {
+                    scale
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let mask = Tensor::<D>::from_data(TensorData::new(mask, shape), &x.device());
         x * mask

@@ -31,10 +31,15 @@ pub fn to_bytes(network: &Network) -> Result<Vec<u8>, ModelError> {
 ///
 /// [`ModelError::Weights`] when the bytes are not burnpack or do not match the structure
 /// (a tensor missing, unused, or of another shape).
-pub fn from_bytes(config: &NetworkConfig, bytes: &[u8], device: &Device) -> Result<Network, ModelError> {
+pub fn from_bytes(
+    config: &NetworkConfig,
+    bytes: &[u8],
+    device: &Device,
+) -> Result<Network, ModelError> {
     // The seed is irrelevant: every value is overwritten by the loaded weights.
     let mut network = config.init(device, 0)?;
-    let mut store = BurnpackStore::from_bytes(Some(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec())));
+    let mut store =
+        BurnpackStore::from_bytes(Some(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec())));
     let result = network
         .load_from(&mut store)
         .map_err(|e| ModelError::Weights(e.to_string()))?;

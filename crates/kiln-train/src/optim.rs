@@ -98,10 +98,8 @@ impl ModuleMapper for StepMapper<'_> {
             &mut self.state.slot1[index],
             &mut self.state.slot2[index],
         );
-        let mut updated = Tensor::from_inner(Tensor::<D>::from_data(
-            TensorData::new(w, shape),
-            &device,
-        ));
+        let mut updated =
+            Tensor::from_inner(Tensor::<D>::from_data(TensorData::new(w, shape), &device));
         if require_grad {
             updated = updated.require_grad();
         }

@@ -22,7 +22,9 @@ pub fn learning_rate(
             let progress = epoch as f64 / epochs.max(1) as f64;
             min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * progress).cos())
         }
-        Some(LrScheduleSpec::ReduceOnPlateau { min_lr, .. }) => plateau.lr.unwrap_or(base).max(*min_lr),
+        Some(LrScheduleSpec::ReduceOnPlateau { min_lr, .. }) => {
+            plateau.lr.unwrap_or(base).max(*min_lr)
+        }
     }
 }
 
@@ -126,7 +128,9 @@ mod tests {
             gamma: 0.5,
         };
         let p = Plateau::default();
-        let lrs: Vec<f64> = (0..5).map(|e| learning_rate(1.0, Some(&s), e, 5, &p)).collect();
+        let lrs: Vec<f64> = (0..5)
+            .map(|e| learning_rate(1.0, Some(&s), e, 5, &p))
+            .collect();
         assert_eq!(lrs, vec![1.0, 1.0, 0.5, 0.5, 0.25]);
     }
 

@@ -60,7 +60,8 @@ impl Task {
                 let z = outputs.squeeze_dim::<1>(1);
                 let y = y.clone().float();
                 // Numerically stable BCE with logits: max(z,0) − z·y + log(1 + e^−|z|).
-                let loss = z.clone().clamp_min(0.0) - z.clone() * y + z.abs().neg().exp().add_scalar(1.0).log();
+                let loss = z.clone().clamp_min(0.0) - z.clone() * y
+                    + z.abs().neg().exp().add_scalar(1.0).log();
                 loss.mean()
             }
             (Self::Regression { .. }, Targets::Values(y)) => {

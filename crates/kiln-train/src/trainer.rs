@@ -179,16 +179,21 @@ fn flush_denormals() {
     }
 }
 
-fn batch_tensors(batch: kiln_data::Batch, row_len: usize, device: &Device) -> (Tensor<2>, task::Targets) {
+fn batch_tensors(
+    batch: kiln_data::Batch,
+    row_len: usize,
+    device: &Device,
+) -> (Tensor<2>, task::Targets) {
     let x = Tensor::<2>::from_data(TensorData::new(batch.x, [batch.rows, row_len]), device);
     let y = match batch.y {
         Targets::Classes(c) => task::Targets::Classes(Tensor::<1, Int>::from_data(
             TensorData::new(c, [batch.rows]),
             device,
         )),
-        Targets::Values(v) => {
-            task::Targets::Values(Tensor::<1>::from_data(TensorData::new(v, [batch.rows]), device))
-        }
+        Targets::Values(v) => task::Targets::Values(Tensor::<1>::from_data(
+            TensorData::new(v, [batch.rows]),
+            device,
+        )),
     };
     (x, y)
 }
@@ -263,7 +268,10 @@ pub fn predict_outputs(
     for start in (0..inputs.rows).step_by(batch_size.max(1)) {
         let end = (start + batch_size).min(inputs.rows);
         let x = Tensor::<2>::from_data(
-            TensorData::new(inputs.data[start * row_len..end * row_len].to_vec(), [end - start, row_len]),
+            TensorData::new(
+                inputs.data[start * row_len..end * row_len].to_vec(),
+                [end - start, row_len],
+            ),
             device,
         );
         let p = task.predictions(network.forward_flat(x));
@@ -305,36 +313,47 @@ pub fn train(
     let ad = device.clone().autodiff();
     let epochs = options.epochs.unwrap_or(spec.epochs);
     let base_lr = spec.optimizer.learning_rate();
-    let default_monitor = if data.validation.is_empty() { "loss" } else { "val_loss" };
+    let default_monitor = if data.validation.is_empty() {
+        "loss"
+    } else {
+        "val_loss"
+    };
     let restore_best = spec.early_stopping.as_ref().is_none_or(|e| e.restore_best);
 
-    let (mut network, mut optimizer, mut tracker, mut plateau, mut history, mut best_weights, first) =
-        match options.resume {
-            Some(state) => {
-                let net = weights::from_bytes(config, &state.weights, &ad)
-                    .map_err(|e| TrainError::Resume(e.to_string()))?;
-                let mut opt_state = state.optimizer;
-                opt_state.step = state.optimizer_step;
-                (
-                    net,
-                    Optimizer::with_state(spec.optimizer.clone(), opt_state),
-                    state.tracker,
-                    state.plateau,
-                    state.history,
-                    Some(state.best_weights),
-                    state.epochs_done,
-                )
-            }
-            None => (
-                config.init(&ad, spec.seed)?,
-                Optimizer::new(spec.optimizer.clone()),
-                BestTracker::new(spec.early_stopping.as_ref(), default_monitor),
-                Plateau::default(),
-                Vec::new(),
-                None,
-                0,
-            ),
-        };
+    let (
+        mut network,
+        mut optimizer,
+        mut tracker,
+        mut plateau,
+        mut history,
+        mut best_weights,
+        first,
+    ) = match options.resume {
+        Some(state) => {
+            let net = weights::from_bytes(config, &state.weights, &ad)
+                .map_err(|e| TrainError::Resume(e.to_string()))?;
+            let mut opt_state = state.optimizer;
+            opt_state.step = state.optimizer_step;
+            (
+                net,
+                Optimizer::with_state(spec.optimizer.clone(), opt_state),
+                state.tracker,
+                state.plateau,
+                state.history,
+                Some(state.best_weights),
+                state.epochs_done,
+            )
+        }
+        None => (
+            config.init(&ad, spec.seed)?,
+            Optimizer::new(spec.optimizer.clone()),
+            BestTracker::new(spec.early_stopping.as_ref(), default_monitor),
+            Plateau::default(),
+            Vec::new(),
+            None,
+            0,
+        ),
+    };
     if best_weights.as_ref().is_some_and(Vec::is_empty) {
         best_weights = None;
     }

@@ -7,22 +7,22 @@ use thiserror::Error;
 pub enum Error {
     /// The spec is malformed or inconsistent.
     #[error(transparent)]
-    Spec(#[from] kiln_spec::SpecError),
+    Spec(Box<kiln_spec::SpecError>),
     /// Reading, fetching, splitting or encoding data failed.
     #[error(transparent)]
-    Data(#[from] kiln_data::DataError),
+    Data(Box<kiln_data::DataError>),
     /// The network could not be built or loaded.
     #[error(transparent)]
-    Model(#[from] kiln_model::ModelError),
+    Model(Box<kiln_model::ModelError>),
     /// Training failed.
     #[error(transparent)]
-    Train(#[from] kiln_train::TrainError),
+    Train(Box<kiln_train::TrainError>),
     /// A model file is unreadable or could not be written.
     #[error(transparent)]
-    Artifact(#[from] kiln_artifact::ArtifactError),
+    Artifact(Box<kiln_artifact::ArtifactError>),
     /// Metrics could not be computed.
     #[error(transparent)]
-    Eval(#[from] kiln_eval::EvalError),
+    Eval(Box<kiln_eval::EvalError>),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -34,4 +34,24 @@ pub enum Error {
     /// A request that cannot be carried out, with the reason.
     #[error("{0}")]
     Invalid(String),
+}
+
+macro_rules! boxed_from {
+    ($($variant:ident: $ty:ty),* $(,)?) => {
+        $(impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                // Boxed so that `Result<T, Error>` stays small on the happy path.
+                Self::$variant(Box::new(e))
+            }
+        })*
+    };
+}
+
+boxed_from! {
+    Spec: kiln_spec::SpecError,
+    Data: kiln_data::DataError,
+    Model: kiln_model::ModelError,
+    Train: kiln_train::TrainError,
+    Artifact: kiln_artifact::ArtifactError,
+    Eval: kiln_eval::EvalError,
 }

@@ -21,7 +21,8 @@ mod sequential;
 
 pub use error::Error;
 pub use pipeline::{
-    Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare, prepare_tables, train_spec,
+    Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare,
+    prepare_tables, train_spec,
 };
 pub use predict::{DataSelection, Predictions, TrainedModel};
 pub use sequential::{Fit, Sequential};

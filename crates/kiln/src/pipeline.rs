@@ -220,7 +220,11 @@ pub(crate) fn take_targets(y: &Targets, rows: &[usize]) -> Targets {
     }
 }
 
-pub(crate) fn load_tables(spec: &Spec, base_dir: &Path, cache: &Cache) -> Result<(Table, Option<Table>)> {
+pub(crate) fn load_tables(
+    spec: &Spec,
+    base_dir: &Path,
+    cache: &Cache,
+) -> Result<(Table, Option<Table>)> {
     let data = &spec.data;
     let main = kiln_data::load_source(
         &data.source,
@@ -249,7 +253,11 @@ pub(crate) fn split_for(spec: &Spec, table: &Table) -> Result<(Split, Option<Vec
     } else {
         None
     };
-    let test_fraction = if spec.data.test.is_some() { 0.0 } else { s.test };
+    let test_fraction = if spec.data.test.is_some() {
+        0.0
+    } else {
+        s.test
+    };
     let split = kiln_data::split_indices(
         table.len(),
         strata.as_deref(),
@@ -266,7 +274,12 @@ pub(crate) fn split_for(spec: &Spec, table: &Table) -> Result<(Split, Option<Vec
 /// # Errors
 ///
 /// Data that cannot be read, encoded, or split.
-pub fn prepare(spec: &Spec, base_dir: &Path, cache: &Cache, encoder: Option<&Encoder>) -> Result<Prepared> {
+pub fn prepare(
+    spec: &Spec,
+    base_dir: &Path,
+    cache: &Cache,
+    encoder: Option<&Encoder>,
+) -> Result<Prepared> {
     let (table, test_table) = load_tables(spec, base_dir, cache)?;
     prepare_tables(spec, &table, test_table.as_ref(), encoder)
 }
@@ -354,7 +367,9 @@ pub(crate) fn evaluate_rows(
         (FittedOutput::Number { .. }, Targets::Values(y)) => {
             let truth: Vec<f64> = y.iter().map(|&v| encoder.decode_value(v)).collect();
             let pred: Vec<f64> = out.iter().map(|&v| encoder.decode_value(v)).collect();
-            Ok(Metrics::Regression(kiln_eval::regression_report(&truth, &pred)?))
+            Ok(Metrics::Regression(kiln_eval::regression_report(
+                &truth, &pred,
+            )?))
         }
         _ => Err(Error::Invalid(
             "targets do not match the model's output kind".to_string(),
@@ -482,7 +497,10 @@ impl Run<'_> {
 ///
 /// Any stage's error; a run cancelled through `cancel` is not an error (the best weights so far
 /// are saved and [`TrainResult::stop`] says `Interrupted`).
-pub fn train_spec(request: &TrainRequest, on_event: impl FnMut(RunEvent<'_>)) -> Result<TrainResult> {
+pub fn train_spec(
+    request: &TrainRequest,
+    on_event: impl FnMut(RunEvent<'_>),
+) -> Result<TrainResult> {
     let (spec, spec_toml, base_dir) = read_spec(&request.spec_path)?;
     let (table, test_table) = load_tables(&spec, &base_dir, &request.cache)?;
     train_tables(
@@ -606,7 +624,14 @@ pub(crate) fn train_tables(
     if !validation_rows.is_empty() {
         let x = take_rows(&prepared.inputs, &validation_rows);
         let y = take_targets(&prepared.targets, &validation_rows);
-        let m = evaluate_rows(&outcome.network, &prepared.encoder, &task, &x, &y, &run.device)?;
+        let m = evaluate_rows(
+            &outcome.network,
+            &prepared.encoder,
+            &task,
+            &x,
+            &y,
+            &run.device,
+        )?;
         on_event(RunEvent::Evaluated {
             split: "validation",
             metrics: &m,
@@ -615,7 +640,14 @@ pub(crate) fn train_tables(
     }
     if prepared.test_rows() > 0 {
         let (x, y) = prepared.test_data();
-        let m = evaluate_rows(&outcome.network, &prepared.encoder, &task, &x, &y, &run.device)?;
+        let m = evaluate_rows(
+            &outcome.network,
+            &prepared.encoder,
+            &task,
+            &x,
+            &y,
+            &run.device,
+        )?;
         on_event(RunEvent::Evaluated {
             split: "test",
             metrics: &m,
@@ -739,7 +771,8 @@ fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
         .collect();
     if !regs.is_empty() {
         let n = regs.len() as f64;
-        let mean = |f: &dyn Fn(&RegressionReport) -> f64| regs.iter().map(|r| f(r)).sum::<f64>() / n;
+        let mean =
+            |f: &dyn Fn(&RegressionReport) -> f64| regs.iter().map(|r| f(r)).sum::<f64>() / n;
         let r2s: Vec<f64> = regs.iter().filter_map(|r| r.r2).collect();
         return Some(Metrics::Regression(RegressionReport {
             mae: mean(&|r| r.mae),
@@ -806,11 +839,17 @@ fn load_checkpoint(path: &Path, spec_toml: &str) -> Result<TrainState> {
         )));
     }
     let mut state = file.header.train_state.clone().ok_or_else(|| {
-        Error::Invalid(format!("{}: checkpoint has no training state", path.display()))
+        Error::Invalid(format!(
+            "{}: checkpoint has no training state",
+            path.display()
+        ))
     })?;
     state.weights = file.require_section("weights", path)?.to_vec();
     state.best_weights = file.require_section("best_weights", path)?.to_vec();
-    state.optimizer = decode_optimizer(file.require_section("optimizer", path)?, state.optimizer_step)
-        .ok_or_else(|| Error::Invalid(format!("{}: optimizer state is corrupt", path.display())))?;
+    state.optimizer = decode_optimizer(
+        file.require_section("optimizer", path)?,
+        state.optimizer_step,
+    )
+    .ok_or_else(|| Error::Invalid(format!("{}: optimizer state is corrupt", path.display())))?;
     Ok(state)
 }

@@ -224,7 +224,14 @@ impl TrainedModel {
         let encoder = &self.header.encoder;
         let (inputs, _) = encoder.encode_inputs(table)?;
         let targets = encoder.encode_targets(table)?;
-        evaluate_rows(&self.network, encoder, &self.task(), &inputs, &targets, &self.device)
+        evaluate_rows(
+            &self.network,
+            encoder,
+            &self.task(),
+            &inputs,
+            &targets,
+            &self.device,
+        )
     }
 
     /// Metrics on one of the spec's splits, re-derived from the stored spec and seed, or on a
@@ -234,7 +241,11 @@ impl TrainedModel {
     /// # Errors
     ///
     /// Data that cannot be read, or an empty selection.
-    pub fn evaluate_selection(&self, which: &DataSelection, cache: &Cache) -> Result<(Metrics, Option<String>)> {
+    pub fn evaluate_selection(
+        &self,
+        which: &DataSelection,
+        cache: &Cache,
+    ) -> Result<(Metrics, Option<String>)> {
         if let DataSelection::File(path) = which {
             let table = kiln_data::read_table(path, None)?;
             return Ok((self.evaluate(&table)?, None));
@@ -269,7 +280,14 @@ impl TrainedModel {
                 "the {which:?} split of this model's data is empty"
             )));
         }
-        let m = evaluate_rows(&self.network, &self.header.encoder, &self.task(), &x, &y, &self.device)?;
+        let m = evaluate_rows(
+            &self.network,
+            &self.header.encoder,
+            &self.task(),
+            &x,
+            &y,
+            &self.device,
+        )?;
         Ok((m, warning))
     }
 

@@ -185,23 +185,28 @@ impl Sequential {
                 fill: None,
             })
             .collect();
-        let kind = fit.output.unwrap_or_else(|| match table.column(target).map(|c| &c.data) {
-            Some(ColumnData::Number(v)) => {
-                let mut distinct: Vec<i64> = Vec::new();
-                let integral = v.iter().all(|x| {
-                    if x.fract() == 0.0 && !distinct.contains(&(*x as i64)) && distinct.len() <= 20 {
-                        distinct.push(*x as i64);
+        let kind = fit
+            .output
+            .unwrap_or_else(|| match table.column(target).map(|c| &c.data) {
+                Some(ColumnData::Number(v)) => {
+                    let mut distinct: Vec<i64> = Vec::new();
+                    let integral = v.iter().all(|x| {
+                        if x.fract() == 0.0
+                            && !distinct.contains(&(*x as i64))
+                            && distinct.len() <= 20
+                        {
+                            distinct.push(*x as i64);
+                        }
+                        x.fract() == 0.0
+                    });
+                    if integral && distinct.len() <= 20 {
+                        OutputKind::Category
+                    } else {
+                        OutputKind::Number
                     }
-                    x.fract() == 0.0
-                });
-                if integral && distinct.len() <= 20 {
-                    OutputKind::Category
-                } else {
-                    OutputKind::Number
                 }
-            }
-            _ => OutputKind::Category,
-        });
+                _ => OutputKind::Category,
+            });
         Spec {
             name: "sequential".to_string(),
             data: DataSpec {

@@ -7,7 +7,12 @@ use super::*;
 fn moons_mlp_reaches_96_percent() {
     let work = Work::new();
     let spec = work.write("moons.toml", &example("moons-mlp"));
-    let result = train(&spec, &work.path("moons.kiln"), Cache::new(work.path("cache")), |_| {});
+    let result = train(
+        &spec,
+        &work.path("moons.kiln"),
+        Cache::new(work.path("cache")),
+        |_| {},
+    );
     let acc = headline(&result, "test");
     eprintln!("moons test accuracy {acc:.4}");
     assert!(acc >= 0.96, "moons test accuracy {acc} < 0.96");
@@ -22,9 +27,15 @@ fn boston_4_fold_mean_mae_at_most_2_5() {
     });
     let mae = headline(&result, "cv_mean");
     for k in 1..=4 {
-        eprintln!("fold {k} MAE {:.3}", headline(&result, &format!("fold_{k}")));
+        eprintln!(
+            "fold {k} MAE {:.3}",
+            headline(&result, &format!("fold_{k}"))
+        );
     }
-    eprintln!("boston 4-fold mean validation MAE {mae:.3}, test MAE {:.3}", headline(&result, "test"));
+    eprintln!(
+        "boston 4-fold mean validation MAE {mae:.3}, test MAE {:.3}",
+        headline(&result, "test")
+    );
     assert!(mae <= 2.5, "mean validation MAE {mae} > 2.5");
 }
 

@@ -42,12 +42,20 @@ fn diverging_loss_names_epoch_and_step() {
     let spec = example("moons-mlp")
         .replace("type = \"category\"", "type = \"number\"")
         .replace("stratify = true", "stratify = false")
-        .replace("type = \"adam\"\nlearning_rate = 0.003", "type = \"sgd\"\nlearning_rate = 1e12");
+        .replace(
+            "type = \"adam\"\nlearning_rate = 0.003",
+            "type = \"sgd\"\nlearning_rate = 1e12",
+        );
     let spec = work.write("moons.toml", &spec);
     let mut request = TrainRequest::new(&spec, work.path("m.kiln"), Cache::new(work.path("cache")));
     request.checkpoint = false;
-    let err = kiln::train_spec(&request, |_| {}).expect_err("must diverge").to_string();
+    let err = kiln::train_spec(&request, |_| {})
+        .expect_err("must diverge")
+        .to_string();
     assert!(err.contains("epoch 1, step"), "{err}");
     assert!(err.contains("NaN") || err.contains("inf"), "{err}");
-    assert!(!work.path("m.kiln").exists(), "no model file from a failed run");
+    assert!(
+        !work.path("m.kiln").exists(),
+        "no model file from a failed run"
+    );
 }

@@ -1,4 +1,5 @@
 //! End-to-end tests of the library: spec → data → training → model file → evaluate/predict.
+#![allow(clippy::print_stderr)] // tests report the figures they measured
 //!
 //! Accuracy checks run on real data. The full-size runs named in the README are opt-in with
 //! `KILN_FULL=1`; CI runs reduced versions that still assert real accuracy.
@@ -48,14 +49,22 @@ pub(crate) fn example(name: &str) -> String {
         .to_string()
 }
 
-pub(crate) fn train(spec: &Path, out: &Path, cache: Cache, configure: impl FnOnce(&mut TrainRequest)) -> TrainResult {
+pub(crate) fn train(
+    spec: &Path,
+    out: &Path,
+    cache: Cache,
+    configure: impl FnOnce(&mut TrainRequest),
+) -> TrainResult {
     let mut request = TrainRequest::new(spec, out, cache);
     configure(&mut request);
     kiln::train_spec(&request, |_| {}).unwrap_or_else(|e| panic!("training failed: {e}"))
 }
 
 pub(crate) fn headline(result: &TrainResult, split: &str) -> f64 {
-    let m: &Metrics = result.metrics.get(split).unwrap_or_else(|| panic!("no {split} metrics"));
+    let m: &Metrics = result
+        .metrics
+        .get(split)
+        .unwrap_or_else(|| panic!("no {split} metrics"));
     m.headline().1
 }
 

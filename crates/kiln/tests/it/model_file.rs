@@ -6,7 +6,9 @@ use kiln::TrainedModel;
 fn trained(work: &Work) -> PathBuf {
     let spec = work.write("moons.toml", &example("moons-mlp"));
     let out = work.path("moons.kiln");
-    train(&spec, &out, Cache::new(work.path("cache")), |r| r.epochs = Some(3));
+    train(&spec, &out, Cache::new(work.path("cache")), |r| {
+        r.epochs = Some(3)
+    });
     out
 }
 
@@ -54,7 +56,11 @@ fn foreign_file_is_named_foreign() {
     let err = load_err(&p);
     assert!(err.contains("not a kiln model file"), "{err}");
     let empty = work.write("empty.kiln", "");
-    assert!(load_err(&empty).contains("truncated"), "{}", load_err(&empty));
+    assert!(
+        load_err(&empty).contains("truncated"),
+        "{}",
+        load_err(&empty)
+    );
 }
 
 #[test]

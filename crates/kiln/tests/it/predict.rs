@@ -38,7 +38,11 @@ fn training_csv() -> String {
     for i in 0..120 {
         let color = ["red", "green", "blue"][i % 3];
         let x = (i * 7 % 11) as f64;
-        let y = if color == "red" || x > 5.0 { "hot" } else { "cold" };
+        let y = if color == "red" || x > 5.0 {
+            "hot"
+        } else {
+            "cold"
+        };
         s.push_str(&format!("{color},{x},{y}\n"));
     }
     s
@@ -49,7 +53,11 @@ fn trained(work: &Work) -> TrainedModel {
     let spec = work.write("colors.toml", SPEC);
     let out = work.path("colors.kiln");
     let result = train(&spec, &out, Cache::new(work.path("cache")), |_| {});
-    assert!(headline(&result, "test") > 0.85, "{:?}", result.metrics.get("test").map(|m| m.headline()));
+    assert!(
+        headline(&result, "test") > 0.85,
+        "{:?}",
+        result.metrics.get("test").map(|m| m.headline())
+    );
     TrainedModel::load(&out).expect("load")
 }
 
@@ -57,7 +65,11 @@ fn trained(work: &Work) -> TrainedModel {
 fn predictions_match_evaluation_and_have_probabilities() {
     let work = Work::new();
     let model = trained(&work);
-    let table = read_table(&work.write("in.csv", "color,x\nred,1\nblue,9\ngreen,2\n"), None).unwrap();
+    let table = read_table(
+        &work.write("in.csv", "color,x\nred,1\nblue,9\ngreen,2\n"),
+        None,
+    )
+    .unwrap();
     let p = model.predict(&table).expect("predict");
     assert_eq!(p.rows, 3);
     assert_eq!(p.classes, vec!["cold".to_string(), "hot".to_string()]);
@@ -78,7 +90,9 @@ fn unseen_category_goes_to_unknown_bucket_with_a_warning() {
     let work = Work::new();
     let model = trained(&work);
     let table = read_table(&work.write("in.csv", "color,x\npurple,9\nred,1\n"), None).unwrap();
-    let p = model.predict(&table).expect("unseen categories are not an error");
+    let p = model
+        .predict(&table)
+        .expect("unseen categories are not an error");
     assert_eq!(p.rows, 2);
     let w = format!("{:?}", p.warnings);
     assert!(w.contains("color") && w.contains("unknown"), "{w}");

@@ -28,8 +28,14 @@ fn same_seed_gives_identical_weights() {
 
     let other = spec_text().replace("[training]\n", "[training]\nseed = 7\n");
     let spec2 = work.write("moons7.toml", &other);
-    let c = train(&spec2, &work.path("c.kiln"), cache(), |r| r.epochs = Some(8));
-    assert_ne!(weights(&a), weights(&c), "a different seed must change the weights");
+    let c = train(&spec2, &work.path("c.kiln"), cache(), |r| {
+        r.epochs = Some(8)
+    });
+    assert_ne!(
+        weights(&a),
+        weights(&c),
+        "a different seed must change the weights"
+    );
 }
 
 #[test]
@@ -38,11 +44,16 @@ fn resumed_run_equals_uninterrupted_run() {
     let text = spec_text().replace("patience = 20", "patience = 100");
     let spec = work.write("moons.toml", &text);
     let cache = || Cache::new(work.path("cache"));
-    let straight = train(&spec, &work.path("straight.kiln"), cache(), |r| r.epochs = Some(10));
+    let straight = train(&spec, &work.path("straight.kiln"), cache(), |r| {
+        r.epochs = Some(10)
+    });
 
     let out = work.path("resumed.kiln");
     train(&spec, &out, cache(), |r| r.epochs = Some(4));
-    assert!(work.path("resumed.kiln.ckpt").exists(), "a checkpoint is written each epoch");
+    assert!(
+        work.path("resumed.kiln.ckpt").exists(),
+        "a checkpoint is written each epoch"
+    );
     let resumed = train(&spec, &out, cache(), |r| {
         r.epochs = Some(10);
         r.resume = true;
@@ -56,10 +67,14 @@ fn resume_refuses_a_checkpoint_of_another_spec() {
     let work = Work::new();
     let spec = work.write("moons.toml", &spec_text());
     let out = work.path("m.kiln");
-    train(&spec, &out, Cache::new(work.path("cache")), |r| r.epochs = Some(2));
+    train(&spec, &out, Cache::new(work.path("cache")), |r| {
+        r.epochs = Some(2)
+    });
     let changed = work.write("moons.toml", &spec_text().replace("units = 8", "units = 9"));
     let mut request = TrainRequest::new(&changed, &out, Cache::new(work.path("cache")));
     request.resume = true;
-    let err = kiln::train_spec(&request, |_| {}).expect_err("must refuse").to_string();
+    let err = kiln::train_spec(&request, |_| {})
+        .expect_err("must refuse")
+        .to_string();
     assert!(err.contains("different spec"), "{err}");
 }
