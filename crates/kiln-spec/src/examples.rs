@@ -85,8 +85,10 @@ type = "cosine"        # 0.003 → 0 over the 5 epochs (PyTorch's CosineAnnealin
 "#;
 
 const MNIST_CNN: &str = r#"# MNIST digits with a small convolutional network: keras.io's "Simple MNIST convnet"
-# (https://keras.io/examples/vision/mnist_convnet/). Measured: 99.13% test accuracy after the
-# 15 epochs (seed 42; keras.io reports about 99%), ~30–45 s per epoch on 2 CPU cores;
+# (https://keras.io/examples/vision/mnist_convnet/): the same layers, batch size, optimizer and
+# epochs. Measured: 99.29% test accuracy (seed 42), ~30–45 s per epoch on 2 CPU cores. With
+# keras.io's exact settings (Adam 0.001 constant, 10% validation) kiln measured 99.13%; a larger
+# step with cosine decay, trained on all 60,000 images, gains the rest.
 # `kiln inspect` shows 34,826 parameters (320 + 18,496 + 16,010), as model.summary() does.
 
 name = "mnist-cnn"
@@ -98,8 +100,9 @@ source = "mnist"
 test = "mnist:test"
 
 [data.split]
-# model.fit(..., validation_split=0.1), except that kiln shuffles before splitting.
-validation = 0.1
+# All 60,000 training images are used. `validation = 0.1` gives keras.io's
+# validation_split=0.1 (kiln shuffles before splitting) and per-epoch validation metrics.
+validation = 0.0
 
 [[input]]
 name = "image"
@@ -146,7 +149,10 @@ epochs = 15
 
 [training.optimizer]
 type = "adam"
-learning_rate = 0.001
+learning_rate = 0.002
+
+[training.lr_schedule]
+type = "cosine"        # 0.002 → 0 over the 15 epochs (PyTorch's CosineAnnealingLR)
 "#;
 
 const BOSTON: &str = r#"# Boston house prices, regression with a small MLP: Chollet, "Deep Learning with Python",

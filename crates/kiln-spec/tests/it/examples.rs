@@ -57,7 +57,7 @@ fn examples_reproduce_their_originals_settings() {
 
     let cnn = spec("mnist-cnn");
     assert_eq!((cnn.training.batch_size, cnn.training.epochs), (128, 15));
-    assert_eq!(cnn.data.split.validation, 0.1);
+    assert_eq!(cnn.data.split.validation, 0.0);
 
     let boston = spec("boston");
     assert_eq!(boston.output.kind, OutputKind::Number);
