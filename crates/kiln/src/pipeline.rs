@@ -621,38 +621,27 @@ pub(crate) fn train_tables(
         return Err(e);
     }
 
+    let mut evaluate_split = |split: &str, x: &Encoded, y: &Targets| -> Result<()> {
+        let m = evaluate_rows(
+            &outcome.network,
+            &prepared.encoder,
+            &task,
+            x,
+            y,
+            &run.device,
+        )?;
+        on_event(RunEvent::Evaluated { split, metrics: &m });
+        metrics.insert(split.to_string(), m);
+        Ok(())
+    };
     if !validation_rows.is_empty() {
         let x = take_rows(&prepared.inputs, &validation_rows);
         let y = take_targets(&prepared.targets, &validation_rows);
-        let m = evaluate_rows(
-            &outcome.network,
-            &prepared.encoder,
-            &task,
-            &x,
-            &y,
-            &run.device,
-        )?;
-        on_event(RunEvent::Evaluated {
-            split: "validation",
-            metrics: &m,
-        });
-        metrics.insert("validation".to_string(), m);
+        evaluate_split("validation", &x, &y)?;
     }
     if prepared.test_rows() > 0 {
         let (x, y) = prepared.test_data();
-        let m = evaluate_rows(
-            &outcome.network,
-            &prepared.encoder,
-            &task,
-            &x,
-            &y,
-            &run.device,
-        )?;
-        on_event(RunEvent::Evaluated {
-            split: "test",
-            metrics: &m,
-        });
-        metrics.insert("test".to_string(), m);
+        evaluate_split("test", &x, &y)?;
     }
 
     let params = outcome.network.num_params();
