@@ -396,7 +396,7 @@ pub fn train(
             &batch_config,
             epoch as u64,
         );
-        let (mut loss_sum, mut metric_sum_, mut seen) = (0.0f64, 0.0f64, 0usize);
+        let (mut loss_sum, mut metric_total, mut seen) = (0.0f64, 0.0f64, 0usize);
         let mut interrupted = false;
         for (i, batch) in batcher.enumerate() {
             let rows = batch.rows;
@@ -412,7 +412,7 @@ pub fn train(
                     value: value.to_string(),
                 });
             }
-            metric_sum_ += metric_sum(&task, out.inner(), &y_host);
+            metric_total += metric_sum(&task, out.inner(), &y_host);
             let grads = GradientsParams::from_grads(loss.backward(), &network);
             network = optimizer.step(lr, network, grads);
             loss_sum += f64::from(value) * rows as f64;
@@ -422,7 +422,7 @@ pub fn train(
                 step: i + 1,
                 steps,
                 loss: loss_sum / seen as f64,
-                metric: metric_sum_ / seen as f64,
+                metric: metric_total / seen as f64,
                 elapsed: started.elapsed().as_secs_f64(),
             });
             if cancelled() {
@@ -454,7 +454,7 @@ pub fn train(
         let summary = EpochSummary {
             epoch: epoch + 1,
             loss: loss_sum / seen.max(1) as f64,
-            metric: metric_sum_ / seen.max(1) as f64,
+            metric: metric_total / seen.max(1) as f64,
             val_loss,
             val_metric,
             lr,

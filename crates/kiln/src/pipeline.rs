@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use burn::module::Module;
 use burn::tensor::Device;
 use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
 use kiln_data::{Cache, Encoded, Encoder, FittedOutput, Split, Table, Targets, Warning};
@@ -674,8 +675,6 @@ pub(crate) fn train_tables(
     })
 }
 
-use burn::module::Module;
-
 fn cross_validate(
     run: &Run<'_>,
     table: &Table,
@@ -771,8 +770,8 @@ fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
             count: regs.iter().map(|r| r.count).sum(),
         }));
     }
-    // For classification the mean fold accuracy is reported through a pooled report's
-    // accuracy field being replaced; keep the first fold's structure.
+    // Classification: accuracy and log loss are averaged over the folds; the per-class table
+    // and confusion matrix are those of the first fold (each fold's own are under `fold_N`).
     let cls: Vec<&ClassificationReport> = all
         .iter()
         .filter_map(|m| match m {

@@ -189,17 +189,13 @@ impl Sequential {
             .output
             .unwrap_or_else(|| match table.column(target).map(|c| &c.data) {
                 Some(ColumnData::Number(v)) => {
-                    let mut distinct: Vec<i64> = Vec::new();
-                    let integral = v.iter().all(|x| {
-                        if x.fract() == 0.0
-                            && !distinct.contains(&(*x as i64))
-                            && distinct.len() <= 20
-                        {
-                            distinct.push(*x as i64);
-                        }
-                        x.fract() == 0.0
+                    // Classification when every value is an integer and there are at most 20 of them.
+                    let mut distinct = std::collections::BTreeSet::new();
+                    let few_integers = v.iter().all(|x| {
+                        distinct.insert(*x as i64);
+                        x.fract() == 0.0 && distinct.len() <= 20
                     });
-                    if integral && distinct.len() <= 20 {
+                    if few_integers {
                         OutputKind::Category
                     } else {
                         OutputKind::Number
