@@ -39,6 +39,8 @@ pub(crate) enum Command {
     Predict(PredictArgs),
     /// Describe a model file: spec, transforms, layers, training history, metrics, provenance.
     Inspect(InspectArgs),
+    /// Serve model files over HTTP (MLflow scoring and KServe v2 protocols).
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +137,53 @@ pub(crate) enum PredictionFormat {
     Csv,
     /// One JSON object per row.
     Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Model files, each `[NAME[:VERSION]=]PATH` (name and version default to the spec's name
+    /// and 1, 2, … per name).
+    #[arg(required = true, value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// Address to bind; anything but loopback exposes the models to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0 picks a free one; the address is printed).
+    #[arg(long, short = 'p', default_value_t = 8080)]
+    pub port: u16,
+    /// Serve the (single) model under this name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Most rows predicted together by dynamic batching (1 turns batching off).
+    #[arg(long, default_value_t = 64, value_name = "ROWS")]
+    pub max_batch: usize,
+    /// Longest a request waits for batch-mates, in microseconds (0: batch what is queued).
+    #[arg(long, default_value_t = 0, value_name = "MICROS")]
+    pub max_delay_us: u64,
+    /// Requests that may wait per model before answering 503.
+    #[arg(long, default_value_t = 1024, value_name = "REQUESTS")]
+    pub queue: usize,
+    /// File holding a bearer token every non-health route requires.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_body: usize,
+    /// Seconds a request may take (body and answer).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log: LogFormat,
+}
+
+/// How `kiln serve` logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,117 @@
+//! `kiln serve MODEL... [--host] [--port] [--max-batch] [--max-delay-us] [--token-file]`.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use kiln_serve::{AppState, BatchConfig, ModelSource, ServeConfig};
+use serde_json::json;
+
+use crate::flags::{LogFormat, ServeArgs};
+use crate::render::emit;
+
+pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    init_logs(args.log);
+    let mut sources: Vec<ModelSource> = args.models.iter().map(|m| ModelSource::parse(m)).collect();
+    if let Some(name) = &args.name {
+        anyhow::ensure!(
+            sources.len() == 1,
+            "--name names a single model; give several models names as NAME=PATH"
+        );
+        sources[0].name = Some(name.clone());
+    }
+    anyhow::ensure!(args.max_batch >= 1, "--max-batch must be at least 1");
+    anyhow::ensure!(args.queue >= 1, "--queue must be at least 1");
+    let token = match &args.token_file {
+        Some(path) => {
+            let token = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?
+                .trim()
+                .to_string();
+            anyhow::ensure!(
+                !token.is_empty(),
+                "the token file {} is empty",
+                path.display()
+            );
+            Some(token)
+        }
+        None => None,
+    };
+    let config = ServeConfig {
+        batch: BatchConfig {
+            max_batch_rows: args.max_batch,
+            max_delay: Duration::from_micros(args.max_delay_us),
+            queue_capacity: args.queue,
+        },
+        token,
+        max_body_bytes: args.max_body,
+        request_timeout: Duration::from_secs(args.timeout.max(1)),
+        ..ServeConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("kiln-http")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let addr: SocketAddr = format!("{}:{}", args.host, args.port)
+            .parse()
+            .or_else(|_| {
+                std::net::ToSocketAddrs::to_socket_addrs(&(args.host.as_str(), args.port))
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or(())
+            })
+            .map_err(|()| anyhow::anyhow!("cannot resolve --host {}", args.host))?;
+        // Bind first so a busy port fails before the models load.
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr().context("cannot read the bound address")?;
+        let state = tokio::task::spawn_blocking(move || AppState::load(config, &sources, None))
+            .await
+            .context("the model loading task failed")??;
+        let ids = state.model_ids();
+        if json {
+            emit(&json!({
+                "listening": format!("http://{local}"),
+                "models": ids.iter().map(|i| json!({"name": i.name, "version": i.version})).collect::<Vec<_>>(),
+                "startup_seconds": started.elapsed().as_secs_f64(),
+            }));
+        } else {
+            for id in &ids {
+                eprintln!("serving `{}` version {}", id.name, id.version);
+            }
+            eprintln!(
+                "listening on http://{local} (ready in {:.0} ms; Ctrl-C or SIGTERM drains and stops, SIGHUP reloads the files)",
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            if !local.ip().is_loopback() {
+                eprintln!("warning: {local} is reachable from the network{}", if args.token_file.is_none() { " and no --token-file is set" } else { "" });
+            }
+        }
+        let shutdown = kiln_serve::signals(Arc::clone(&state))?;
+        kiln_serve::serve(listener, state, shutdown).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logs(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("KILN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => {
+            let _ = builder.try_init();
+        }
+        LogFormat::Json => {
+            let _ = builder.json().try_init();
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Errors: [`ServeError`] for starting and reloading, [`ApiError`] for one HTTP answer.
+
+use std::path::PathBuf;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Why the server could not start, or a model could not be (re)loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A model file could not be loaded.
+    #[error("cannot load model {path}: {source}")]
+    Load {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<kiln::Error>,
+    },
+    /// Two models were given the same name and version.
+    #[error("two models are served as `{name}` version `{version}`; give one another --name or version")]
+    Duplicate {
+        /// Model name.
+        name: String,
+        /// Version.
+        version: String,
+    },
+    /// No such model is served.
+    #[error("no model named `{0}` is served")]
+    UnknownModel(String),
+    /// The address could not be bound or a socket failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bad setting.
+    #[error("{0}")]
+    Config(String),
+    /// The worker thread could not be started.
+    #[error("cannot start a worker thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// One HTTP error answer: a status and a JSON body
+/// `{"error_code": …, "message": …, "field": …}`.
+///
+/// The body follows MLflow's scoring server (`error_code`, `message`) and adds `field` (the
+/// offending request field, when there is one) and `error` (KServe v2's single key), so both
+/// kinds of client find what they look for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Short machine-readable code (`BAD_REQUEST`, `INVALID_PARAMETER_VALUE`, …).
+    pub code: &'static str,
+    /// What is wrong, what was expected and what was found.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
+    /// Seconds a client should wait before retrying (503 answers).
+    pub retry_after: Option<u32>,
+}
+
+impl ApiError {
+    /// 400: the request is malformed.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    /// 400 naming the field at fault.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = format!("field `{field}`: {}", message.into());
+        Self {
+            field: Some(field),
+            ..Self::new(StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE", message)
+        }
+    }
+
+    /// Any status with a code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
+    }
+
+    /// 404 for an unknown model or version.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", message)
+    }
+
+    /// 503 with `Retry-After`.
+    pub fn overloaded(message: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TEMPORARILY_UNAVAILABLE",
+                message,
+            )
+        }
+    }
+
+    /// 500: a bug or a failure of the model, never the client's fault.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error_code": self.code,
+            "message": self.message,
+            "error": self.message,
+            "field": self.field,
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,482 @@
+//! Routes, the request middleware (request id, bearer token, metrics, logs) and handlers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::state::{AppState, ServedModel};
+use crate::{mlflow, schema, v2};
+
+/// The response header carrying the request id (taken from the request when it sends one).
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Routes that answer without a token: liveness and readiness probes.
+const PUBLIC: &[&str] = &[
+    "/ping",
+    "/health",
+    "/v2/health/live",
+    "/v2/health/ready",
+];
+
+/// The model a response was about, for metrics (set by handlers on their response).
+#[derive(Debug, Clone)]
+struct ModelLabel(String);
+
+/// The router with every route and layer; serve it with [`crate::serve`] or test it with
+/// `tower::ServiceExt::oneshot`.
+pub fn app(state: Arc<AppState>) -> Router {
+    let v2_model = Router::new()
+        .route("/", get(model_metadata))
+        .route("/ready", get(model_ready))
+        .route("/infer", post(infer));
+    Router::new()
+        .route("/ping", get(ping))
+        .route("/health", get(ping))
+        .route("/version", get(version))
+        .route("/invocations", post(invocations))
+        .route("/v2", get(server_metadata))
+        .route("/v2/health/live", get(live))
+        .route("/v2/health/ready", get(ready))
+        .nest("/v2/models/{name}", v2_model.clone())
+        .nest("/v2/models/{name}/versions/{version}", v2_model)
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/admin/reload", post(reload_all))
+        .route("/admin/models/{name}/reload", post(reload))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            around_request,
+        ))
+        .with_state(state)
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A request id: the client's `x-request-id` when it is short printable ASCII, else a new one.
+fn request_id(headers: &HeaderMap) -> HeaderValue {
+    headers
+        .get(REQUEST_ID)
+        .filter(|v| {
+            let b = v.as_bytes();
+            !b.is_empty() && b.len() <= 128 && b.iter().all(|c| c.is_ascii_graphic())
+        })
+        .cloned()
+        .unwrap_or_else(|| {
+            let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let pid = std::process::id();
+            HeaderValue::from_str(&format!("kiln-{pid:x}-{n:08x}"))
+                .unwrap_or_else(|_| HeaderValue::from_static("kiln"))
+        })
+}
+
+/// Request id, token check, metrics and one log line per request.
+async fn around_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(request.headers());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().clone();
+    let public = PUBLIC.contains(&request.uri().path());
+    let mut response = if public
+        || state.authorized(
+            request
+                .headers()
+                .get(header::AUTHORIZATION)
+                .map(HeaderValue::as_bytes),
+        ) {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "missing or wrong bearer token: send `Authorization: Bearer <token>`",
+        )
+        .into_response()
+    };
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let model = response
+        .extensions()
+        .get::<ModelLabel>()
+        .map(|m| m.0.clone())
+        .unwrap_or_default();
+    state.metrics.request(&model, &route, status, elapsed);
+    if status == 503 && !model.is_empty() {
+        state.metrics.rejected(&model);
+    }
+    let request_id = id.to_str().unwrap_or_default();
+    if status >= 500 {
+        tracing::warn!(request_id, %method, route, model, status, micros = elapsed.as_micros() as u64, "request failed");
+    } else if status >= 400 {
+        tracing::info!(request_id, %method, route, model, status, micros = elapsed.as_micros() as u64, "request refused");
+    } else {
+        tracing::debug!(request_id, %method, route, model, status, micros = elapsed.as_micros() as u64, "request");
+    }
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+/// Reads the body within the size limit and the request timeout.
+async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
+    let limit = state.config.max_body_bytes;
+    match tokio::time::timeout(state.config.request_timeout, axum::body::to_bytes(body, limit))
+        .await
+    {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            format!(
+                "the body was not received within {} s",
+                state.config.request_timeout.as_secs_f64()
+            ),
+        )),
+        Ok(Err(e)) => {
+            let too_large = std::iter::successors(
+                Some(&e as &(dyn std::error::Error + 'static)),
+                |e| e.source(),
+            )
+            .any(|e| e.to_string().contains("length limit exceeded"));
+            Err(if too_large {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "REQUEST_LIMIT_EXCEEDED",
+                    format!("the body is larger than the limit of {limit} bytes"),
+                )
+            } else {
+                ApiError::bad_request(format!("cannot read the body: {e}"))
+            })
+        }
+        Ok(Ok(bytes)) => Ok(bytes),
+    }
+}
+
+/// Runs checked rows through a model's queue within the request timeout.
+async fn predict(
+    state: &AppState,
+    model: &ServedModel,
+    rows: schema::CheckedRows,
+) -> Result<Vec<Value>, ApiError> {
+    match tokio::time::timeout(state.config.request_timeout, model.engine.predict(rows)).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::overloaded(format!(
+            "no answer within {} s; the server is overloaded",
+            state.config.request_timeout.as_secs_f64()
+        ))),
+    }
+}
+
+fn labelled(mut response: Response, model: &str) -> Response {
+    response
+        .extensions_mut()
+        .insert(ModelLabel(model.to_string()));
+    response
+}
+
+async fn ping() -> &'static str {
+    "\n"
+}
+
+async fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; see /openapi.json for the routes")
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelQuery {
+    model: Option<String>,
+    version: Option<String>,
+}
+
+/// Which model `/invocations` means: `?model=` (and `&version=`), or the only one served.
+fn invocation_model(state: &AppState, q: &ModelQuery) -> Result<Arc<ServedModel>, ApiError> {
+    let name = match &q.model {
+        Some(name) => name.clone(),
+        None => {
+            let ids = state.model_ids();
+            let mut names: Vec<String> = ids.into_iter().map(|i| i.name).collect();
+            names.dedup();
+            match names.as_slice() {
+                [one] => one.clone(),
+                _ => {
+                    return Err(ApiError::field(
+                        "model",
+                        format!("several models are served ({names:?}); choose one with ?model=NAME"),
+                    ));
+                }
+            }
+        }
+    };
+    state
+        .get(&name, q.version.as_deref())
+        .ok_or_else(|| unknown_model(state, &name, q.version.as_deref()))
+}
+
+fn unknown_model(state: &AppState, name: &str, version: Option<&str>) -> ApiError {
+    let versions = state.versions(name);
+    if versions.is_empty() {
+        let mut names: Vec<String> = state.model_ids().into_iter().map(|i| i.name).collect();
+        names.dedup();
+        ApiError::not_found(format!("no model named `{name}`; served: {names:?}"))
+    } else {
+        ApiError::not_found(format!(
+            "model `{name}` has no version `{}`; versions: {versions:?}",
+            version.unwrap_or_default()
+        ))
+    }
+}
+
+async fn invocations(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ModelQuery>,
+    request: Request,
+) -> Response {
+    let model = match invocation_model(&state, &q) {
+        Ok(m) => m,
+        Err(e) => return e.into_response(),
+    };
+    let name = model.id.name.clone();
+    let result = async {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = read_body(&state, request.into_body()).await?;
+        let rows = mlflow::parse_invocation(content_type.as_deref(), &body, &model.inputs)?;
+        let warnings = rows.warnings.clone();
+        let predictions = predict(&state, &model, rows).await?;
+        let mut body = json!({ "predictions": predictions });
+        if !warnings.is_empty() {
+            body["warnings"] = json!(warnings);
+        }
+        Ok::<_, ApiError>(axum::Json(body))
+    }
+    .await;
+    labelled(result.into_response(), &name)
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelPath {
+    name: String,
+    version: Option<String>,
+}
+
+fn path_model(state: &AppState, p: &ModelPath) -> Result<Arc<ServedModel>, ApiError> {
+    state
+        .get(&p.name, p.version.as_deref())
+        .ok_or_else(|| unknown_model(state, &p.name, p.version.as_deref()))
+}
+
+async fn infer(
+    State(state): State<Arc<AppState>>,
+    Path(p): Path<ModelPath>,
+    request: Request,
+) -> Response {
+    let model = match path_model(&state, &p) {
+        Ok(m) => m,
+        Err(e) => return e.into_response(),
+    };
+    let result = async {
+        let header_length = request
+            .headers()
+            .get(v2::HEADER_LENGTH)
+            .map(|v| v.to_str().unwrap_or("?").to_string());
+        let body = read_body(&state, request.into_body()).await?;
+        let mut parsed = v2::parse_infer(&body, header_length.as_deref(), &model.inputs)?;
+        let warnings = std::mem::take(&mut parsed.rows.warnings);
+        let rows = parsed.rows.clone();
+        let predictions = predict(&state, &model, rows).await?;
+        let answer = v2::respond(
+            &parsed,
+            &model.id.name,
+            &model.id.version,
+            &predictions,
+            &warnings,
+        )?;
+        Ok::<_, ApiError>(match answer.binary {
+            None => (
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                answer.json,
+            )
+                .into_response(),
+            Some(binary) => {
+                let length = answer.json.len();
+                let mut bytes = answer.json;
+                bytes.extend_from_slice(&binary);
+                let mut response = (
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    )],
+                    bytes,
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(v2::HEADER_LENGTH, HeaderValue::from(length));
+                response
+            }
+        })
+    }
+    .await;
+    labelled(result.into_response(), &model.id.name)
+}
+
+async fn server_metadata() -> axum::Json<Value> {
+    axum::Json(json!({
+        "name": "kiln",
+        "version": env!("CARGO_PKG_VERSION"),
+        "extensions": ["binary_tensor_data"],
+    }))
+}
+
+async fn live() -> axum::Json<Value> {
+    axum::Json(json!({ "live": true }))
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let ready = !state.is_draining() && !state.model_ids().is_empty();
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(json!({ "ready": ready }))).into_response()
+}
+
+async fn model_metadata(
+    State(state): State<Arc<AppState>>,
+    Path(p): Path<ModelPath>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let model = path_model(&state, &p)?;
+    let inputs: Vec<Value> = model
+        .inputs
+        .iter()
+        .map(|i| {
+            json!({
+                "name": i.name(),
+                "datatype": v2::datatype_of(i),
+                "shape": v2::shape_of(i),
+                "parameters": { "expects": schema::expected(i) },
+            })
+        })
+        .collect();
+    let outputs = match &model.output {
+        kiln::data::FittedOutput::Number { .. } => json!([
+            {"name": "value", "datatype": "FP64", "shape": [-1]},
+        ]),
+        kiln::data::FittedOutput::Category { classes, .. } => json!([
+            {"name": "label", "datatype": "BYTES", "shape": [-1]},
+            {"name": "probabilities", "datatype": "FP32", "shape": [-1, classes.len()], "parameters": {"classes": classes}},
+        ]),
+        kiln::data::FittedOutput::Binary { classes, .. } => json!([
+            {"name": "label", "datatype": "BYTES", "shape": [-1]},
+            {"name": "probabilities", "datatype": "FP32", "shape": [-1, 2], "parameters": {"classes": classes}},
+        ]),
+    };
+    Ok(axum::Json(json!({
+        "name": model.id.name,
+        "versions": state.versions(&model.id.name),
+        "platform": "kiln",
+        "inputs": inputs,
+        "outputs": outputs,
+        "parameters": {
+            "version": model.id.version,
+            "output": model.output.name(),
+            "params": model.params,
+            "metrics": model.metrics,
+        },
+    })))
+}
+
+async fn model_ready(
+    State(state): State<Arc<AppState>>,
+    Path(p): Path<ModelPath>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let model = path_model(&state, &p)?;
+    Ok(axum::Json(json!({
+        "name": model.id.name,
+        "version": model.id.version,
+        "ready": !state.is_draining(),
+    })))
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        state.metrics.render(&state.queue_depths()),
+    )
+        .into_response()
+}
+
+async fn openapi(State(state): State<Arc<AppState>>) -> axum::Json<Value> {
+    axum::Json(crate::openapi::document(&state))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReloadBody {
+    path: Option<std::path::PathBuf>,
+}
+
+async fn reload(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, ApiError> {
+    let body: ReloadBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ReloadBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("expected {{\"path\": \"…\"}}: {e}")))?
+    };
+    if state.get(&name, None).is_none() {
+        return Err(unknown_model(&state, &name, None));
+    }
+    let started = Instant::now();
+    let st = Arc::clone(&state);
+    let id = tokio::task::spawn_blocking(move || st.reload(&name, body.path.as_deref()))
+        .await
+        .map_err(|e| ApiError::internal(format!("the reload task failed: {e}")))?
+        .map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PARAMETER_VALUE", e.to_string())
+        })?;
+    Ok(axum::Json(json!({
+        "name": id.name,
+        "version": id.version,
+        "seconds": started.elapsed().as_secs_f64(),
+    })))
+}
+
+async fn reload_all(State(state): State<Arc<AppState>>) -> Result<axum::Json<Value>, ApiError> {
+    let st = Arc::clone(&state);
+    let ids = tokio::task::spawn_blocking(move || st.reload_all())
+        .await
+        .map_err(|e| ApiError::internal(format!("the reload task failed: {e}")))?
+        .map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PARAMETER_VALUE", e.to_string())
+        })?;
+    Ok(axum::Json(json!({
+        "reloaded": ids.iter().map(|i| json!({"name": i.name, "version": i.version})).collect::<Vec<_>>(),
+    })))
+}

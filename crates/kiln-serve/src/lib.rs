@@ -1,0 +1,38 @@
+//! # kiln-serve
+//!
+//! Model files as an HTTP endpoint: MLflow's scoring protocol and KServe v2 / Open Inference
+//! Protocol over dynamically batched worker threads.
+//!
+//! - [`state`]: the served models by name and version ([`AppState`]), settings
+//!   ([`ServeConfig`]), hot swap ([`AppState::reload`]), the bearer token check.
+//! - [`engine`]: one bounded queue and one worker thread per model; dynamic batching
+//!   ([`BatchConfig`]); the [`BatchObserver`] hook monitoring plugs into.
+//! - `schema`: request values checked against the model file's fitted inputs, so every
+//!   malformed request is a 4xx naming the field.
+//! - `mlflow`, `v2`: the two wire formats.
+//! - [`http`]: routes and middleware ([`app`]); [`server`]: the listener, header timeout,
+//!   graceful shutdown and signals ([`serve`], [`signals`]).
+//! - [`metrics`]: Prometheus text format.
+//!
+//! **API boundary:** this is the only crate that knows HTTP and wire formats; it turns requests
+//! into [`kiln::data::Table`]s, calls [`kiln::TrainedModel::predict`], and turns each row's
+//! [`kiln::Predictions::row_json`] into answers, so fields added to predictions reach clients
+//! unchanged. It never prints; it logs through `tracing`.
+
+pub mod engine;
+mod error;
+pub mod http;
+pub mod metrics;
+mod mlflow;
+mod openapi;
+mod schema;
+pub mod server;
+pub mod state;
+mod v2;
+
+pub use engine::{BatchConfig, BatchObserver, ModelId};
+pub use error::{ApiError, ServeError};
+pub use http::{REQUEST_ID, app};
+pub use schema::CheckedRows;
+pub use server::{serve, signals};
+pub use state::{AppState, ModelSource, ServeConfig, ServedModel};

@@ -1,0 +1,139 @@
+//! The OpenAPI 3 document served at `/openapi.json`, generated from each model's inputs.
+
+use serde_json::{Map, Value, json};
+
+use crate::schema::json_schema;
+use crate::state::AppState;
+
+/// The document: MLflow's `/invocations` with a row schema per model, and each model's KServe
+/// v2 routes.
+pub(crate) fn document(state: &AppState) -> Value {
+    let mut schemas = Map::new();
+    let mut paths = Map::new();
+    let mut row_refs = Vec::new();
+    for id in state.model_ids() {
+        let Some(model) = state.get(&id.name, Some(&id.version)) else {
+            continue;
+        };
+        let row_name = format!("{}_v{}_row", id.name, id.version);
+        let properties: Map<String, Value> = model
+            .inputs
+            .iter()
+            .map(|i| (i.name().to_string(), json_schema(i)))
+            .collect();
+        let required: Vec<&str> = model.inputs.iter().map(|i| i.name()).collect();
+        schemas.insert(
+            row_name.clone(),
+            json!({
+                "type": "object",
+                "description": format!("one row for model `{}` version {}", id.name, id.version),
+                "properties": properties,
+                "required": required,
+                "additionalProperties": false,
+            }),
+        );
+        row_refs.push(json!({"$ref": format!("#/components/schemas/{row_name}")}));
+        let infer = json!({
+            "post": {
+                "summary": format!("KServe v2 inference on `{}`", id.name),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/v2_request"}}}},
+                "responses": {
+                    "200": {"description": "output tensors"},
+                    "400": {"description": "malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}},
+                    "503": {"description": "queue full; retry after Retry-After seconds"},
+                },
+            }
+        });
+        paths.insert(format!("/v2/models/{}/infer", id.name), infer.clone());
+        paths.insert(
+            format!("/v2/models/{}/versions/{}/infer", id.name, id.version),
+            infer,
+        );
+    }
+    schemas.insert(
+        "error".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "error_code": {"type": "string"},
+                "message": {"type": "string"},
+                "error": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+            },
+        }),
+    );
+    schemas.insert(
+        "v2_request".into(),
+        json!({
+            "type": "object",
+            "required": ["inputs"],
+            "properties": {
+                "id": {"type": "string"},
+                "parameters": {"type": "object"},
+                "inputs": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["name", "shape", "datatype"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                        "datatype": {"type": "string"},
+                        "data": {"type": "array"},
+                        "parameters": {"type": "object"},
+                    },
+                }},
+                "outputs": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+            },
+        }),
+    );
+    let row = json!({"oneOf": row_refs});
+    paths.insert(
+        "/invocations".into(),
+        json!({
+            "post": {
+                "summary": "MLflow scoring: exactly one of dataframe_split, dataframe_records, instances, inputs (or text/csv)",
+                "parameters": [
+                    {"name": "model", "in": "query", "required": false, "schema": {"type": "string"}, "description": "needed when several models are served"},
+                    {"name": "version", "in": "query", "required": false, "schema": {"type": "string"}},
+                ],
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"oneOf": [
+                        {"type": "object", "required": ["dataframe_records"], "properties": {"dataframe_records": {"type": "array", "items": row}}},
+                        {"type": "object", "required": ["dataframe_split"], "properties": {"dataframe_split": {"type": "object", "required": ["columns", "data"], "properties": {"columns": {"type": "array", "items": {"type": "string"}}, "data": {"type": "array", "items": {"type": "array"}}, "index": {"type": "array"}}}}},
+                        {"type": "object", "required": ["instances"], "properties": {"instances": {"type": ["array", "object"]}}},
+                        {"type": "object", "required": ["inputs"], "properties": {"inputs": {"type": ["array", "object"]}}},
+                    ]}},
+                    "text/csv": {"schema": {"type": "string"}},
+                }},
+                "responses": {
+                    "200": {"description": "{\"predictions\": [...]}, one object per row"},
+                    "400": {"description": "malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}},
+                    "401": {"description": "missing or wrong bearer token"},
+                    "413": {"description": "body too large"},
+                    "503": {"description": "queue full; retry after Retry-After seconds"},
+                },
+            }
+        }),
+    );
+    for (path, summary) in [
+        ("/ping", "MLflow liveness"),
+        ("/health", "MLflow liveness"),
+        ("/version", "server version"),
+        ("/v2/health/live", "KServe v2 liveness"),
+        ("/v2/health/ready", "KServe v2 readiness"),
+        ("/metrics", "Prometheus metrics"),
+    ] {
+        paths.insert(
+            path.into(),
+            json!({"get": {"summary": summary, "responses": {"200": {"description": "ok"}}}}),
+        );
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "kiln serve", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    })
+}

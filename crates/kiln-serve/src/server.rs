@@ -1,0 +1,109 @@
+//! The HTTP/1.1 listener: header-read timeout, graceful shutdown and signals.
+//!
+//! `axum::serve` does not expose hyper's header-read timeout, so connections are served with
+//! hyper directly: a client that trickles its headers (slowloris) is cut off after
+//! [`crate::ServeConfig::header_timeout`]. On shutdown the listener closes, readiness turns
+//! false, idle keep-alive connections close, and in-flight requests finish (up to
+//! [`crate::ServeConfig::drain_timeout`]).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+use crate::error::ServeError;
+use crate::http::app;
+use crate::state::AppState;
+
+/// Serves `state` on `listener` until `shutdown` completes, then drains.
+///
+/// # Errors
+///
+/// None in practice: a failed `accept` is logged and retried.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let router = app(Arc::clone(&state));
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.config.header_timeout)
+        .keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(router.clone());
+                let connection = builder.serve_connection(TokioIo::new(stream), service);
+                let watched = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = watched.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    state.start_draining();
+    tracing::info!("shutting down: draining in-flight requests");
+    match tokio::time::timeout(state.config.drain_timeout, graceful.shutdown()).await {
+        Ok(()) => tracing::info!("drained; bye"),
+        Err(_) => tracing::warn!(
+            "drain timeout of {} s reached; closing the remaining connections",
+            state.config.drain_timeout.as_secs_f64()
+        ),
+    }
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT; on SIGHUP reloads every model from its file and keeps
+/// waiting.
+///
+/// # Errors
+///
+/// When the signal handlers cannot be installed.
+pub fn signals(state: Arc<AppState>) -> Result<impl Future<Output = ()> + Send, ServeError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let io = |source| ServeError::Io {
+        context: "cannot install a signal handler".into(),
+        source,
+    };
+    let mut term = signal(SignalKind::terminate()).map_err(io)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(io)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(io)?;
+    Ok(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => { tracing::info!("SIGTERM received"); break; }
+                _ = int.recv() => { tracing::info!("SIGINT received"); break; }
+                _ = hup.recv() => {
+                    tracing::info!("SIGHUP received: reloading the model files");
+                    let st = Arc::clone(&state);
+                    match tokio::task::spawn_blocking(move || st.reload_all()).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::error!(error = %e, "reload failed; the old models keep serving"),
+                        Err(e) => tracing::error!(error = %e, "reload task failed"),
+                    }
+                }
+            }
+        }
+    })
+}

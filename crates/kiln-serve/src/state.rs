@@ -1,0 +1,410 @@
+//! The served models (name → version → model) and the server's shared state, with hot swap.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use kiln::TrainedModel;
+use kiln::data::{FittedInput, FittedOutput};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::engine::{BatchConfig, BatchObserver, Engine, ModelId};
+use crate::error::ServeError;
+use crate::metrics::Metrics;
+
+/// A model file to serve, with an optional name and version (by default the spec's name and
+/// versions `1`, `2`, … in the order files of that name are given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSource {
+    /// The model file.
+    pub path: PathBuf,
+    /// Served name; the spec's `name` by default.
+    pub name: Option<String>,
+    /// Served version.
+    pub version: Option<String>,
+}
+
+impl ModelSource {
+    /// Parses `[NAME[:VERSION]=]PATH`.
+    pub fn parse(arg: &str) -> Self {
+        match arg.split_once('=') {
+            Some((id, path)) if !id.is_empty() && !id.contains(['/', '\\']) => {
+                let (name, version) = match id.split_once(':') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (id.to_string(), None),
+                };
+                Self {
+                    path: PathBuf::from(path),
+                    name: Some(name),
+                    version,
+                }
+            }
+            _ => Self {
+                path: PathBuf::from(arg),
+                name: None,
+                version: None,
+            },
+        }
+    }
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Dynamic batching and queue bounds.
+    pub batch: BatchConfig,
+    /// Bearer token required on every route except health checks; `None` = open.
+    pub token: Option<String>,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Longest a request may take to send its body and get its answer.
+    pub request_timeout: Duration,
+    /// Longest a client may take to send its request headers.
+    pub header_timeout: Duration,
+    /// Longest a graceful shutdown waits for in-flight requests.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            batch: BatchConfig::default(),
+            token: None,
+            max_body_bytes: 16 << 20,
+            request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One served model version.
+#[derive(Debug)]
+pub struct ServedModel {
+    /// Name and version.
+    pub id: ModelId,
+    /// The file it was loaded from (reloaded on swap).
+    pub path: PathBuf,
+    /// The fitted inputs (the request schema).
+    pub inputs: Vec<FittedInput>,
+    /// The fitted output.
+    pub output: FittedOutput,
+    /// Trainable parameters.
+    pub params: usize,
+    /// The test metrics stored in the file.
+    pub metrics: BTreeMap<String, Value>,
+    pub(crate) engine: Engine,
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    models: RwLock<BTreeMap<String, BTreeMap<String, Arc<ServedModel>>>>,
+    /// Settings.
+    pub config: ServeConfig,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    observer: Option<Arc<dyn BatchObserver>>,
+    draining: AtomicBool,
+    token_digest: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("models", &self.model_ids())
+            .field("config", &self.config.batch)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Orders versions numerically when both are numbers, else as text.
+fn version_key(v: &str) -> (u8, u64, String) {
+    match v.parse::<u64>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, v.to_string()),
+    }
+}
+
+impl AppState {
+    /// An empty server; add models with [`AppState::add_file`] or [`AppState::add_model`].
+    pub fn new(config: ServeConfig, observer: Option<Arc<dyn BatchObserver>>) -> Self {
+        let token_digest = config
+            .token
+            .as_deref()
+            .map(|t| Sha256::digest(t.as_bytes()).into());
+        Self {
+            models: RwLock::new(BTreeMap::new()),
+            config,
+            metrics: Arc::new(Metrics::default()),
+            observer,
+            draining: AtomicBool::new(false),
+            token_digest,
+        }
+    }
+
+    /// Loads every source, naming and versioning them.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be loaded, or two models with the same name and version.
+    pub fn load(
+        config: ServeConfig,
+        sources: &[ModelSource],
+        observer: Option<Arc<dyn BatchObserver>>,
+    ) -> Result<Arc<Self>, ServeError> {
+        let state = Self::new(config, observer);
+        for source in sources {
+            state.add_file(source)?;
+        }
+        Ok(Arc::new(state))
+    }
+
+    /// Loads one file and serves it.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppState::load`].
+    pub fn add_file(&self, source: &ModelSource) -> Result<ModelId, ServeError> {
+        let model = load_model(&source.path)?;
+        self.add_model(
+            model,
+            &source.path,
+            source.name.clone(),
+            source.version.clone(),
+        )
+    }
+
+    /// Serves an already loaded model.
+    ///
+    /// # Errors
+    ///
+    /// Another model already has this name and version, or the worker cannot start.
+    pub fn add_model(
+        &self,
+        model: TrainedModel,
+        path: &Path,
+        name: Option<String>,
+        version: Option<String>,
+    ) -> Result<ModelId, ServeError> {
+        let name = name.unwrap_or_else(|| model.header.name.clone());
+        let mut models = self.models.write().unwrap_or_else(|e| e.into_inner());
+        let versions = models.entry(name.clone()).or_default();
+        let version = version.unwrap_or_else(|| (versions.len() + 1).to_string());
+        if versions.contains_key(&version) {
+            return Err(ServeError::Duplicate { name, version });
+        }
+        let id = ModelId {
+            name: name.clone(),
+            version: version.clone(),
+        };
+        let served = self.start(model, path, id.clone())?;
+        versions.insert(version, Arc::new(served));
+        tracing::info!(model = %id.name, version = %id.version, path = %path.display(), "serving");
+        Ok(id)
+    }
+
+    fn start(
+        &self,
+        model: TrainedModel,
+        path: &Path,
+        id: ModelId,
+    ) -> Result<ServedModel, ServeError> {
+        let inputs = model.header.encoder.inputs.clone();
+        let output = model.header.encoder.output.clone();
+        let params = model.header.params;
+        let metrics = model.header.metrics.clone();
+        let engine = Engine::start(
+            model,
+            id.clone(),
+            self.config.batch,
+            Arc::clone(&self.metrics),
+            self.observer.clone(),
+        )?;
+        Ok(ServedModel {
+            id,
+            path: path.to_path_buf(),
+            inputs,
+            output,
+            params,
+            metrics,
+            engine,
+        })
+    }
+
+    /// The model `name` at `version`, or its latest version.
+    pub fn get(&self, name: &str, version: Option<&str>) -> Option<Arc<ServedModel>> {
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        let versions = models.get(name)?;
+        match version {
+            Some(v) => versions.get(v).cloned(),
+            None => versions
+                .values()
+                .max_by_key(|m| version_key(&m.id.version))
+                .cloned(),
+        }
+    }
+
+    /// Every served name and version.
+    pub fn model_ids(&self) -> Vec<ModelId> {
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        models
+            .values()
+            .flat_map(|v| v.values().map(|m| m.id.clone()))
+            .collect()
+    }
+
+    /// The versions of `name`, oldest first.
+    pub fn versions(&self, name: &str) -> Vec<String> {
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<String> = models
+            .get(name)
+            .map(|v| v.keys().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by_key(|v| version_key(v));
+        v
+    }
+
+    /// Queue depth by model name (summed over versions).
+    pub fn queue_depths(&self) -> Vec<(String, usize)> {
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        models
+            .iter()
+            .map(|(n, v)| (n.clone(), v.values().map(|m| m.engine.queue_depth()).sum()))
+            .collect()
+    }
+
+    /// Swaps the latest version of `name` for the file at `path` (by default the file it was
+    /// loaded from). Blocking: loads the file. Requests already queued on the old model finish
+    /// on it; new requests go to the new one; none fails.
+    ///
+    /// # Errors
+    ///
+    /// An unknown name, or a file that cannot be loaded (the old model keeps serving).
+    pub fn reload(&self, name: &str, path: Option<&Path>) -> Result<ModelId, ServeError> {
+        let current = self
+            .get(name, None)
+            .ok_or_else(|| ServeError::UnknownModel(name.to_string()))?;
+        let path = path.map_or_else(|| current.path.clone(), Path::to_path_buf);
+        let model = load_model(&path)?;
+        let served = self.start(model, &path, current.id.clone())?;
+        let mut models = self.models.write().unwrap_or_else(|e| e.into_inner());
+        models
+            .entry(name.to_string())
+            .or_default()
+            .insert(current.id.version.clone(), Arc::new(served));
+        drop(models);
+        self.metrics.swapped(name);
+        tracing::info!(model = %name, version = %current.id.version, path = %path.display(), "model swapped");
+        Ok(current.id.clone())
+    }
+
+    /// Reloads every model from its file (SIGHUP).
+    ///
+    /// # Errors
+    ///
+    /// The first file that cannot be loaded; the models before it are swapped, the rest keep
+    /// serving their old version.
+    pub fn reload_all(&self) -> Result<Vec<ModelId>, ServeError> {
+        let models: Vec<Arc<ServedModel>> = {
+            let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+            models.values().flat_map(|v| v.values().cloned()).collect()
+        };
+        let mut done = Vec::new();
+        for m in models {
+            let model = load_model(&m.path)?;
+            let served = self.start(model, &m.path, m.id.clone())?;
+            self.models
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(m.id.name.clone())
+                .or_default()
+                .insert(m.id.version.clone(), Arc::new(served));
+            self.metrics.swapped(&m.id.name);
+            done.push(m.id.clone());
+        }
+        tracing::info!(models = done.len(), "models reloaded");
+        Ok(done)
+    }
+
+    /// Whether a graceful shutdown has begun (readiness turns false).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Marks the server as shutting down.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether `header` (an `Authorization` value) carries the token; true when no token is
+    /// set. Compares SHA-256 digests in constant time, so neither the token's bytes nor its
+    /// length leak through timing.
+    pub fn authorized(&self, header: Option<&[u8]>) -> bool {
+        use subtle::ConstantTimeEq;
+        let Some(expected) = &self.token_digest else {
+            return true;
+        };
+        let Some(sent) = header.and_then(|h| h.strip_prefix(b"Bearer ")) else {
+            return false;
+        };
+        let sent: [u8; 32] = Sha256::digest(sent).into();
+        sent.ct_eq(expected).into()
+    }
+}
+
+fn load_model(path: &Path) -> Result<TrainedModel, ServeError> {
+    TrainedModel::load(path).map_err(|e| ServeError::Load {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_parse_names_and_versions() {
+        assert_eq!(
+            ModelSource::parse("m.kiln"),
+            ModelSource {
+                path: "m.kiln".into(),
+                name: None,
+                version: None
+            }
+        );
+        assert_eq!(
+            ModelSource::parse("digits:3=models/m.kiln"),
+            ModelSource {
+                path: "models/m.kiln".into(),
+                name: Some("digits".into()),
+                version: Some("3".into())
+            }
+        );
+        assert_eq!(ModelSource::parse("./a=b.kiln").name, None);
+    }
+
+    #[test]
+    fn versions_sort_numerically() {
+        let mut v = vec!["10", "9", "b", "1"];
+        v.sort_by_key(|v| version_key(v));
+        assert_eq!(v, ["1", "9", "10", "b"]);
+    }
+
+    #[test]
+    fn token_is_checked() {
+        let config = ServeConfig {
+            token: Some("s3cret".into()),
+            ..ServeConfig::default()
+        };
+        let state = AppState::new(config, None);
+        assert!(state.authorized(Some(b"Bearer s3cret")));
+        assert!(!state.authorized(Some(b"Bearer s3cre")));
+        assert!(!state.authorized(Some(b"s3cret")));
+        assert!(!state.authorized(None));
+        assert!(AppState::new(ServeConfig::default(), None).authorized(None));
+    }
+}
