@@ -126,8 +126,8 @@ async fn malformed_requests_get_4xx_naming_the_field() {
         case("empty v2 tensors", infer("moons", json!({"inputs": [{"name": "x0", "shape": [0], "datatype": "FP64", "data": []}, {"name": "x1", "shape": [0], "datatype": "FP64", "data": []}]})), 400, None, &["empty batch"]),
         // Images.
         case("image of the wrong size", post_json("/invocations?model=digits", json!({"instances": [[1, 2, 3]]}).to_string()), 400, Some("image"), &["16 integers", "found 3 values"]),
-        case("pixel out of range", post_json("/invocations?model=digits", json!({"instances": [[300; 16]]}).to_string()), 400, Some("image"), &["pixel 0", "0..=255", "300"]),
-        case("fractional pixel", post_json("/invocations?model=digits", json!({"instances": [[1.5; 16]]}).to_string()), 400, Some("image"), &["0..=255"]),
+        case("pixel out of range", post_json("/invocations?model=digits", json!({"instances": [vec![300; 16]]}).to_string()), 400, Some("image"), &["pixel 0", "0..=255", "300"]),
+        case("fractional pixel", post_json("/invocations?model=digits", json!({"instances": [vec![1.5; 16]]}).to_string()), 400, Some("image"), &["0..=255"]),
         case("image as a scalar", post_json("/invocations?model=digits", json!({"instances": [7]}).to_string()), 400, Some("image"), &["found a number"]),
         case("image over CSV", Request::post("/invocations?model=digits").header("content-type", "text/csv").body(Body::from("image\n1\n")).unwrap(), 400, Some("image"), &["cannot be sent as CSV"]),
         // KServe v2.

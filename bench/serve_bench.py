@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Serving benchmarks for `kiln serve` (see bench/README.md, "serve").
+
+  serve_bench.py compare     kiln (dynamic batching on / off) vs `mlflow models serve` on the
+                             MNIST MLP: throughput and p50/p99 at fixed rates, plus maximum
+                             throughput; prints the ratio kiln / MLflow.
+  serve_bench.py cold-start  process start → first successful /invocations answer, median of N.
+  serve_bench.py soak        fixed rate for SOAK_SECONDS (default 600): errors, RSS at start
+                             and end.
+
+Needs bench/serve_setup.sh (oha, and the MLflow venv for `compare`). Environment:
+RATES (default "200,500,1000"), SECONDS_PER_RUN (default 10), CONNECTIONS (max-throughput
+runs, default 32), COLD_RUNS (default 10), SOAK_SECONDS (600), SOAK_RATE (1000),
+SKIP_MLFLOW=1 (kiln only). Every run is bounded in time (`oha -z`).
+"""
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+KILN = TARGET / "release" / "kiln"
+OHA = HERE / ".tools" / "bin" / "oha"
+MLFLOW_PY = HERE / ".venv-mlflow" / "bin" / "python"
+OUT = HERE / "out" / "serve"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_kiln():
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "kiln-cli"], cwd=ROOT, check=True)
+
+
+def kiln_model():
+    """The `mnist-mlp` example trained one epoch (MNIST is fetched into the kiln cache)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    model = OUT / "mnist-mlp.kiln"
+    if not model.exists():
+        spec = OUT / "mnist-mlp.toml"
+        subprocess.run([KILN, "init", "--example", "mnist-mlp", "-o", spec], check=True)
+        log("training the MNIST MLP for 1 epoch")
+        subprocess.run([KILN, "train", spec, "-o", model, "--epochs", "1", "--quiet"], check=True)
+    return model
+
+
+def mlflow_model():
+    path = OUT / "mlflow-mnist-mlp"
+    if not (path / "MLmodel").exists():
+        subprocess.run([MLFLOW_PY, HERE / "mlflow_mnist.py", path], check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def image():
+    rng = random.Random(7)
+    return [rng.randrange(256) if 200 < i < 600 else 0 for i in range(784)]
+
+
+def bodies():
+    OUT.mkdir(parents=True, exist_ok=True)
+    px = image()
+    kiln_body = OUT / "kiln-body.json"
+    kiln_body.write_text(json.dumps({"instances": [px]}))
+    mlflow_body = OUT / "mlflow-body.json"
+    mlflow_body.write_text(json.dumps({"inputs": [[p / 255.0 for p in px]]}))
+    return kiln_body, mlflow_body
+
+
+def post(port, body, timeout=2.0):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("POST", "/invocations", body=body, headers={"content-type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def wait_ready(port, body, proc, limit=120.0):
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if post(port, body) == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError("server not ready")
+
+
+def start_kiln(model, port, *flags):
+    return subprocess.Popen(
+        [KILN, "serve", model, "--port", str(port), *flags],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "KILN_LOG": "warn"},
+    )
+
+
+def start_mlflow(model, port):
+    env = {**os.environ, "PATH": f"{MLFLOW_PY.parent}:{os.environ['PATH']}"}
+    return subprocess.Popen(
+        [MLFLOW_PY.parent / "mlflow", "models", "serve", "-m", model, "-p", str(port), "--env-manager", "local"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def oha(port, body_file, seconds, rate=None, connections=32):
+    cmd = [OHA, "--no-tui", "--output-format", "json", "-z", f"{seconds}s", "-m", "POST",
+           "-T", "application/json", "-D", body_file]
+    if rate:
+        cmd += ["-q", str(rate), "-c", "64", "--latency-correction"]
+    else:
+        cmd += ["-c", str(connections)]
+    cmd.append(f"http://127.0.0.1:{port}/invocations")
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    r = json.loads(out)
+    codes = {str(k): v for k, v in r.get("statusCodeDistribution", {}).items()}
+    ok = codes.get("200", 0)
+    total = sum(codes.values()) + sum(r.get("errorDistribution", {}).values())
+    pct = r.get("latencyPercentiles", {})
+    return {
+        "rps_ok": ok / seconds,
+        "p50_ms": (pct.get("p50") or float("nan")) * 1e3,
+        "p99_ms": (pct.get("p99") or float("nan")) * 1e3,
+        "errors": total - ok,
+        "requests": total,
+    }
+
+
+def compare():
+    seconds = int(os.environ.get("SECONDS_PER_RUN", os.environ.get("SECONDS", "10")))
+    rates = [int(r) for r in os.environ.get("RATES", "200,500,1000").split(",")]
+    connections = int(os.environ.get("CONNECTIONS", "32"))
+    build_kiln()
+    model = kiln_model()
+    kiln_body, mlflow_body = bodies()
+    servers = [
+        ("kiln (batching)", lambda p: start_kiln(model, p), kiln_body),
+        ("kiln (no batching)", lambda p: start_kiln(model, p, "--max-batch", "1"), kiln_body),
+    ]
+    if os.environ.get("SKIP_MLFLOW") != "1":
+        peer = mlflow_model()
+        servers.append(("mlflow models serve", lambda p: start_mlflow(peer, p), mlflow_body))
+    results = {}
+    for name, start, body_file in servers:
+        port = free_port()
+        proc = start(port)
+        try:
+            wait_ready(port, body_file.read_bytes(), proc)
+            oha(port, body_file, 2, connections=connections)  # warm-up
+            runs = {}
+            for rate in rates:
+                runs[f"{rate}/s"] = oha(port, body_file, seconds, rate=rate)
+                log(name, rate, runs[f"{rate}/s"])
+            runs["max"] = oha(port, body_file, seconds, connections=connections)
+            log(name, "max", runs["max"])
+            results[name] = runs
+        finally:
+            stop(proc)
+    print(f"\nMNIST MLP, one image per request, {seconds} s per run, loopback, oha (fixed rates with latency correction)")
+    print(f"{'server':22} {'load':>8} {'ok req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, runs in results.items():
+        for load, r in runs.items():
+            print(f"{name:22} {load:>8} {r['rps_ok']:10.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:7d}")
+    if "mlflow models serve" in results:
+        k = results["kiln (batching)"]["max"]["rps_ok"]
+        m = results["mlflow models serve"]["max"]["rps_ok"]
+        print(f"\nmax throughput ratio kiln / MLflow: {k / max(m, 1e-9):.1f}x ({k:.0f} vs {m:.0f} req/s)")
+    (OUT / "compare.json").write_text(json.dumps(results, indent=2))
+
+
+def cold_start():
+    runs = int(os.environ.get("COLD_RUNS", "10"))
+    build_kiln()
+    model = kiln_model()
+    body = bodies()[0].read_bytes()
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        t0 = time.perf_counter()
+        proc = start_kiln(model, port)
+        try:
+            while True:
+                try:
+                    if post(port, body, timeout=1.0) == 200:
+                        break
+                except OSError:
+                    pass
+                if proc.poll() is not None:
+                    raise RuntimeError("kiln serve exited")
+                time.sleep(0.0005)
+            times.append((time.perf_counter() - t0) * 1e3)
+        finally:
+            stop(proc)
+    print(f"cold start (spawn → first 200 on /invocations), MNIST MLP, {runs} runs: "
+          f"median {statistics.median(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms")
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
+
+
+def soak():
+    seconds = int(os.environ.get("SOAK_SECONDS", "600"))
+    rate = int(os.environ.get("SOAK_RATE", "1000"))
+    build_kiln()
+    model = kiln_model()
+    body_file = bodies()[0]
+    port = free_port()
+    proc = start_kiln(model, port)
+    try:
+        wait_ready(port, body_file.read_bytes(), proc)
+        oha(port, body_file, 5, rate=rate)  # warm-up, so allocator pools are in place
+        start_rss = rss_kib(proc.pid)
+        r = oha(port, body_file, seconds, rate=rate)
+        end_rss = rss_kib(proc.pid)
+    finally:
+        stop(proc)
+    print(f"soak: {seconds} s at {rate} req/s: {r['requests']} requests, {r['errors']} errors, "
+          f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, RSS start {start_rss / 1024:.1f} MiB, "
+          f"end {end_rss / 1024:.1f} MiB")
+    if r["errors"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    {"compare": compare, "cold-start": cold_start, "soak": soak}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
