@@ -25,5 +25,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     model = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", max_iter=3, random_state=0).fit(x, y)
 shutil.rmtree(out, ignore_errors=True)
-mlflow.sklearn.save_model(model, out, signature=infer_signature(x[:2], model.predict(x[:2])))
+mlflow.sklearn.save_model(
+    model,
+    out,
+    signature=infer_signature(x[:2], model.predict(x[:2])),
+    serialization_format="cloudpickle",
+)
 print(out)

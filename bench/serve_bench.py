@@ -11,7 +11,8 @@
 Needs bench/serve_setup.sh (oha, and the MLflow venv for `compare`). Environment:
 RATES (default "200,500,1000"), SECONDS_PER_RUN (default 10), CONNECTIONS (max-throughput
 runs, default 32), COLD_RUNS (default 10), SOAK_SECONDS (600), SOAK_RATE (1000),
-SKIP_MLFLOW=1 (kiln only). Every run is bounded in time (`oha -z`).
+SKIP_MLFLOW=1 (kiln only), KILN (a prebuilt binary instead of
+building target/release/kiln). Every run is bounded in time (`oha -z`).
 """
 
 import http.client
@@ -28,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-KILN = TARGET / "release" / "kiln"
+KILN = Path(os.environ.get("KILN", TARGET / "release" / "kiln"))
 OHA = HERE / ".tools" / "bin" / "oha"
 MLFLOW_PY = HERE / ".venv-mlflow" / "bin" / "python"
 OUT = HERE / "out" / "serve"
@@ -45,6 +46,8 @@ def free_port():
 
 
 def build_kiln():
+    if "KILN" in os.environ:
+        return
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "kiln-cli"], cwd=ROOT, check=True)
 
 

@@ -19,7 +19,9 @@ pub enum ServeError {
         source: Box<kiln::Error>,
     },
     /// Two models were given the same name and version.
-    #[error("two models are served as `{name}` version `{version}`; give one another --name or version")]
+    #[error(
+        "two models are served as `{name}` version `{version}`; give one another --name or version"
+    )]
     Duplicate {
         /// Model name.
         name: String,
@@ -139,10 +141,9 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer"),
-            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

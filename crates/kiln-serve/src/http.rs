@@ -22,12 +22,7 @@ use crate::{mlflow, schema, v2};
 pub const REQUEST_ID: &str = "x-request-id";
 
 /// Routes that answer without a token: liveness and readiness probes.
-const PUBLIC: &[&str] = &[
-    "/ping",
-    "/health",
-    "/v2/health/live",
-    "/v2/health/ready",
-];
+const PUBLIC: &[&str] = &["/ping", "/health", "/v2/health/live", "/v2/health/ready"];
 
 /// The model a response was about, for metrics (set by handlers on their response).
 #[derive(Debug, Clone)]
@@ -82,7 +77,11 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
 }
 
 /// Request id, token check, metrics and one log line per request.
-async fn around_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn around_request(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
     let route = request
@@ -133,8 +132,11 @@ async fn around_request(State(state): State<Arc<AppState>>, request: Request, ne
 /// Reads the body within the size limit and the request timeout.
 async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
     let limit = state.config.max_body_bytes;
-    match tokio::time::timeout(state.config.request_timeout, axum::body::to_bytes(body, limit))
-        .await
+    match tokio::time::timeout(
+        state.config.request_timeout,
+        axum::body::to_bytes(body, limit),
+    )
+    .await
     {
         Err(_) => Err(ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
@@ -145,11 +147,11 @@ async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
             ),
         )),
         Ok(Err(e)) => {
-            let too_large = std::iter::successors(
-                Some(&e as &(dyn std::error::Error + 'static)),
-                |e| e.source(),
-            )
-            .any(|e| e.to_string().contains("length limit exceeded"));
+            let too_large =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.to_string().contains("length limit exceeded"));
             Err(if too_large {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -217,7 +219,9 @@ fn invocation_model(state: &AppState, q: &ModelQuery) -> Result<Arc<ServedModel>
                 _ => {
                     return Err(ApiError::field(
                         "model",
-                        format!("several models are served ({names:?}); choose one with ?model=NAME"),
+                        format!(
+                            "several models are served ({names:?}); choose one with ?model=NAME"
+                        ),
                     ));
                 }
             }
@@ -312,7 +316,10 @@ async fn infer(
         )?;
         Ok::<_, ApiError>(match answer.binary {
             None => (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 answer.json,
             )
                 .into_response(),
@@ -459,7 +466,11 @@ async fn reload(
         .await
         .map_err(|e| ApiError::internal(format!("the reload task failed: {e}")))?
         .map_err(|e| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PARAMETER_VALUE", e.to_string())
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_PARAMETER_VALUE",
+                e.to_string(),
+            )
         })?;
     Ok(axum::Json(json!({
         "name": id.name,
@@ -474,7 +485,11 @@ async fn reload_all(State(state): State<Arc<AppState>>) -> Result<axum::Json<Val
         .await
         .map_err(|e| ApiError::internal(format!("the reload task failed: {e}")))?
         .map_err(|e| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PARAMETER_VALUE", e.to_string())
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_PARAMETER_VALUE",
+                e.to_string(),
+            )
         })?;
     Ok(axum::Json(json!({
         "reloaded": ids.iter().map(|i| json!({"name": i.name, "version": i.version})).collect::<Vec<_>>(),

@@ -50,7 +50,11 @@ impl Histogram {
         for (b, c) in self.bounds.iter().zip(&self.counts) {
             let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {c}");
         }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
         let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
         let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
     }
@@ -197,7 +201,11 @@ impl Metrics {
             "# HELP kiln_queue_depth Requests waiting for a worker.\n# TYPE kiln_queue_depth gauge\n",
         );
         for (model, depth) in queues {
-            let _ = writeln!(out, "kiln_queue_depth{{model=\"{}\"}} {depth}", label(model));
+            let _ = writeln!(
+                out,
+                "kiln_queue_depth{{model=\"{}\"}} {depth}",
+                label(model)
+            );
         }
         out
     }

@@ -10,7 +10,12 @@ use serde_json::{Map, Value};
 use crate::error::ApiError;
 use crate::schema::{CheckedRows, FeatureValues, Sent, build_table, describe};
 
-const FORMATS: [&str; 4] = ["dataframe_split", "dataframe_records", "instances", "inputs"];
+const FORMATS: [&str; 4] = [
+    "dataframe_split",
+    "dataframe_records",
+    "instances",
+    "inputs",
+];
 
 /// Parses a JSON error into a 400 naming the line and column.
 pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
@@ -34,7 +39,13 @@ pub(crate) fn parse_invocation(
     inputs: &[FittedInput],
 ) -> Result<CheckedRows, ApiError> {
     let media = content_type
-        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     match media.as_str() {
         "" | "application/json" => parse_json_body(&parse_json(body)?, inputs),
@@ -98,7 +109,10 @@ fn parse_json_body(body: &Value, inputs: &[FittedInput]) -> Result<CheckedRows, 
             Value::Array(rows) => records(format, rows, inputs),
             other => Err(ApiError::field(
                 format,
-                format!("expected an array of row objects, found {}", describe(other)),
+                format!(
+                    "expected an array of row objects, found {}",
+                    describe(other)
+                ),
             )),
         },
         _ => instances(format, value, inputs),
@@ -151,7 +165,10 @@ fn dataframe_split(value: &Value, inputs: &[FittedInput]) -> Result<CheckedRows,
         Some(other) => {
             return Err(ApiError::field(
                 format!("{f}.columns"),
-                format!("expected an array of column names, found {}", describe(other)),
+                format!(
+                    "expected an array of column names, found {}",
+                    describe(other)
+                ),
             ));
         }
         None => return Err(ApiError::field(format!("{f}.columns"), "missing")),
@@ -214,7 +231,10 @@ fn records(f: &str, rows: &[Value], inputs: &[FittedInput]) -> Result<CheckedRow
         let Value::Object(obj) = row else {
             return Err(ApiError::field(
                 format!("{f}[{r}]"),
-                format!("expected a row object {{feature: value}}, found {}", describe(row)),
+                format!(
+                    "expected a row object {{feature: value}}, found {}",
+                    describe(row)
+                ),
             ));
         };
         if r == 0 {
@@ -225,7 +245,9 @@ fn records(f: &str, rows: &[Value], inputs: &[FittedInput]) -> Result<CheckedRow
             if !names.contains(key) {
                 return Err(ApiError::field(
                     key,
-                    format!("row {r} has this feature but row 0 does not; every row needs the same features"),
+                    format!(
+                        "row {r} has this feature but row 0 does not; every row needs the same features"
+                    ),
                 ));
             }
         }

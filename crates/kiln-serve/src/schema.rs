@@ -152,7 +152,10 @@ pub(crate) fn build_table(
             let names: Vec<&str> = inputs.iter().map(FittedInput::name).collect();
             return Err(ApiError::field(
                 &s.name,
-                format!("the model has no input called `{}`; its inputs are {names:?}", s.name),
+                format!(
+                    "the model has no input called `{}`; its inputs are {names:?}",
+                    s.name
+                ),
             ));
         }
     }
@@ -190,7 +193,10 @@ fn rows_of<'v>(
             if cells.len() != rows {
                 return Err(ApiError::field(
                     name,
-                    format!("expected {rows} values (one per row), found {}", cells.len()),
+                    format!(
+                        "expected {rows} values (one per row), found {}",
+                        cells.len()
+                    ),
                 ));
             }
             cells
@@ -256,7 +262,11 @@ fn check_column(
     let wrong = |r: usize, v: &Value| {
         ApiError::field(
             name,
-            format!("row {r}: expected {}, found {}", expected(input), describe(v)),
+            format!(
+                "row {r}: expected {}, found {}",
+                expected(input),
+                describe(v)
+            ),
         )
     };
     let no_fill = |r: usize| {
@@ -309,7 +319,9 @@ fn check_column(
                     {
                         return Err(ApiError::field(
                             name,
-                            format!("row {r}: value `{t}` is neither `{positive}` nor `{negative}`"),
+                            format!(
+                                "row {r}: value `{t}` is neither `{positive}` nor `{negative}`"
+                            ),
                         ));
                     }
                     _ => {}

@@ -160,7 +160,10 @@ pub(crate) fn parse_infer(
         Some(other) => {
             return Err(ApiError::field(
                 "inputs",
-                format!("expected an array of input tensors, found {}", describe(other)),
+                format!(
+                    "expected an array of input tensors, found {}",
+                    describe(other)
+                ),
             ));
         }
         None => return Err(ApiError::field("inputs", "missing")),
@@ -177,7 +180,12 @@ pub(crate) fn parse_infer(
         };
         let name = match tensor.get("name") {
             Some(Value::String(n)) => n.clone(),
-            _ => return Err(ApiError::field(format!("{at}.name"), "missing or not a string")),
+            _ => {
+                return Err(ApiError::field(
+                    format!("{at}.name"),
+                    "missing or not a string",
+                ));
+            }
         };
         if sent.iter().any(|s: &Sent<'_>| s.name == name) {
             return Err(ApiError::field(&name, "this input is given twice"));
@@ -197,7 +205,10 @@ pub(crate) fn parse_infer(
                 .ok_or_else(|| {
                     ApiError::field(
                         &name,
-                        format!("shape: expected non-negative integers, found {}", Value::Array(dims.clone())),
+                        format!(
+                            "shape: expected non-negative integers, found {}",
+                            Value::Array(dims.clone())
+                        ),
                     )
                 })?,
             _ => return Err(ApiError::field(&name, "shape: missing or not an array")),
@@ -505,7 +516,10 @@ pub(crate) fn respond(
 ) -> Result<InferResponse, ApiError> {
     let all = tensors(predictions);
     let wanted: Vec<(Tensor, bool)> = match &request.outputs {
-        None => all.into_iter().map(|t| (t, request.binary_default)).collect(),
+        None => all
+            .into_iter()
+            .map(|t| (t, request.binary_default))
+            .collect(),
         Some(list) => {
             let mut all = all;
             let mut picked = Vec::with_capacity(list.len());
@@ -576,12 +590,21 @@ mod tests {
 
     #[test]
     fn binary_tensors_decode_little_endian() {
-        let bytes: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let bytes: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
         assert_eq!(
             decode_binary("FP32", &bytes, "x").unwrap(),
             vec![json!(1.5), json!(-2.0)]
         );
-        let strings = [3u32.to_le_bytes().as_slice(), b"abc", &1u32.to_le_bytes(), b"z"].concat();
+        let strings = [
+            3u32.to_le_bytes().as_slice(),
+            b"abc",
+            &1u32.to_le_bytes(),
+            b"z",
+        ]
+        .concat();
         assert_eq!(
             decode_binary("BYTES", &strings, "x").unwrap(),
             vec![json!("abc"), json!("z")]
@@ -601,8 +624,14 @@ mod tests {
         assert_eq!((label.datatype, label.shape.clone()), ("BYTES", vec![2]));
         let p = t.iter().find(|t| t.name == "probabilities").unwrap();
         assert_eq!((p.datatype, p.shape.clone()), ("FP32", vec![2, 2]));
-        assert_eq!(p.data, vec![json!(0.25), json!(0.75), json!(0.5), json!(0.5)]);
+        assert_eq!(
+            p.data,
+            vec![json!(0.25), json!(0.75), json!(0.5), json!(0.5)]
+        );
         let bytes = encode_binary(label);
-        assert_eq!(decode_binary("BYTES", &bytes, "x").unwrap(), vec![json!("1"), json!("0")]);
+        assert_eq!(
+            decode_binary("BYTES", &bytes, "x").unwrap(),
+            vec![json!("1"), json!("0")]
+        );
     }
 }

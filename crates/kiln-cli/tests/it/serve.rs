@@ -10,7 +10,9 @@ use crate::util::Dir;
 
 fn post(addr: &str, path: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect to kiln serve");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     write!(
         stream,
         "POST {path} HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -47,14 +49,16 @@ fn serve(dir: &Dir, args: &[&str]) -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let started: serde_json::Value = serde_json::from_str(&line)
-        .unwrap_or_else(|e| panic!("no start line ({e}): {line:?}"));
+    let started: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("no start line ({e}): {line:?}"));
     let url = started["listening"].as_str().unwrap();
     (child, url.trim_start_matches("http://").to_string())
 }
 
 fn predict_jsonl(dir: &Dir, model: &str) -> Vec<serde_json::Value> {
-    dir.kiln(&["predict", model, "rows.csv"]).success().json_lines()
+    dir.kiln(&["predict", model, "rows.csv"])
+        .success()
+        .json_lines()
 }
 
 #[test]
@@ -71,8 +75,16 @@ fn serve_answers_like_predict_swaps_on_sighup_and_drains_on_sigterm() {
     assert_eq!(got["predictions"].as_array().unwrap(), &want);
 
     // Retrain (one epoch: other weights) into the served path, then SIGHUP.
-    dir.kiln(&["train", "moons.toml", "-o", "moons2.kiln", "--epochs", "1", "--quiet"])
-        .success();
+    dir.kiln(&[
+        "train",
+        "moons.toml",
+        "-o",
+        "moons2.kiln",
+        "--epochs",
+        "1",
+        "--quiet",
+    ])
+    .success();
     let want2 = predict_jsonl(&dir, "moons2.kiln");
     assert_ne!(want, want2);
     std::fs::rename(dir.path("moons2.kiln"), dir.path("moons.kiln")).unwrap();
@@ -93,10 +105,18 @@ fn serve_answers_like_predict_swaps_on_sighup_and_drains_on_sigterm() {
     signal(&child, "TERM");
     let status = child.wait().unwrap();
     let mut log = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     assert!(status.success(), "exit {status:?}\n{log}");
     assert!(log.contains("drained"), "{log}");
-    assert!(log.contains("model swapped") || log.contains("models reloaded"), "{log}");
+    assert!(
+        log.contains("model swapped") || log.contains("models reloaded"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -111,8 +131,15 @@ fn serve_refuses_bad_models_and_flags() {
     dir.kiln(&["serve", "moons.kiln", "--port", "0", "--max-batch", "0"])
         .fails_with(&["--max-batch"]);
     dir.write("empty-token", "\n");
-    dir.kiln(&["serve", "moons.kiln", "--port", "0", "--token-file", "empty-token"])
-        .fails_with(&["empty"]);
+    dir.kiln(&[
+        "serve",
+        "moons.kiln",
+        "--port",
+        "0",
+        "--token-file",
+        "empty-token",
+    ])
+    .fails_with(&["empty"]);
     dir.kiln(&["serve", "a=moons.kiln", "a=moons.kiln", "--port", "0"])
         .fails_with(&["two models are served as `a`"]);
 }

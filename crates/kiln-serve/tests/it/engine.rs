@@ -9,7 +9,8 @@ use kiln_serve::{AppState, BatchConfig, ModelSource, ServeConfig};
 use serde_json::{Value, json};
 
 use crate::util::{
-    Gate, assert_same_predictions, close, fixtures, get, metric, post_json, reference, send, wait_queue,
+    Gate, assert_same_predictions, close, fixtures, get, metric, post_json, reference, send,
+    wait_queue,
 };
 
 fn rows() -> Vec<[f64; 2]> {
@@ -77,7 +78,10 @@ async fn concurrent_requests_are_batched_and_each_gets_its_own_rows() {
     let batches = metric(&m, "kiln_batch_size_rows_count{model=\"moons\"}");
     let batched_rows = metric(&m, "kiln_batch_size_rows_sum{model=\"moons\"}");
     assert_eq!(batched_rows, 20.0);
-    assert!(batches < 20.0, "{batches} batches for 20 requests: no batching");
+    assert!(
+        batches < 20.0,
+        "{batches} batches for 20 requests: no batching"
+    );
 
     // max_batch_rows = 1 turns batching off: one batch per request, same answers.
     let state = batched_state(BatchConfig {
@@ -88,7 +92,10 @@ async fn concurrent_requests_are_batched_and_each_gets_its_own_rows() {
     let got = fire(&state, &rows).await;
     assert_same_predictions(&got, &want);
     let m = send(&state, get("/metrics")).await.text();
-    assert_eq!(metric(&m, "kiln_batch_size_rows_count{model=\"moons\"}"), 20.0);
+    assert_eq!(
+        metric(&m, "kiln_batch_size_rows_count{model=\"moons\"}"),
+        20.0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +131,12 @@ async fn a_full_queue_answers_503_with_retry_after_and_recovers() {
     let c = send(&state, post_json("/invocations", body())).await;
     assert_eq!(c.status, StatusCode::SERVICE_UNAVAILABLE, "{}", c.text());
     assert_eq!(c.headers["retry-after"], "1");
-    assert!(c.json()["message"].as_str().unwrap().contains("queue is full"));
+    assert!(
+        c.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("queue is full")
+    );
     let v2 = json!({"inputs": [
         {"name": "x0", "shape": [1], "datatype": "FP64", "data": [0.1]},
         {"name": "x1", "shape": [1], "datatype": "FP64", "data": [0.5]}]});
@@ -132,9 +144,15 @@ async fn a_full_queue_answers_503_with_retry_after_and_recovers() {
     assert_eq!(c.status, StatusCode::SERVICE_UNAVAILABLE);
     gate.open();
     assert_eq!(b.await.unwrap().status, StatusCode::OK);
-    assert_eq!(send(&state, post_json("/invocations", body())).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&state, post_json("/invocations", body())).await.status,
+        StatusCode::OK
+    );
     let m = send(&state, get("/metrics")).await.text();
-    assert_eq!(metric(&m, "kiln_queue_rejected_total{model=\"moons\"}"), 2.0);
+    assert_eq!(
+        metric(&m, "kiln_queue_rejected_total{model=\"moons\"}"),
+        2.0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,12 +221,17 @@ async fn the_admin_route_swaps_a_model_and_a_bad_file_keeps_the_old_one() {
     std::fs::write(&bad, b"not a model").unwrap();
     let a = send(
         &state,
-        post_json("/admin/models/moons/reload", json!({"path": bad}).to_string()),
+        post_json(
+            "/admin/models/moons/reload",
+            json!({"path": bad}).to_string(),
+        ),
     )
     .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
     assert!(a.json()["message"].as_str().unwrap().contains("bad.kiln"));
-    let now = send(&state, post_json("/invocations", body.clone())).await.json();
+    let now = send(&state, post_json("/invocations", body.clone()))
+        .await
+        .json();
     assert_same_predictions(
         now["predictions"].as_array().unwrap(),
         &reference(&f.moons, &f.moons_rows_csv)[..1],
@@ -223,7 +246,9 @@ async fn the_admin_route_swaps_a_model_and_a_bad_file_keeps_the_old_one() {
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     assert_eq!(a.json()["version"], "1");
-    let now = send(&state, post_json("/invocations", body.clone())).await.json();
+    let now = send(&state, post_json("/invocations", body.clone()))
+        .await
+        .json();
     assert_same_predictions(
         now["predictions"].as_array().unwrap(),
         &reference(&f.moons_other, &f.moons_rows_csv)[..1],

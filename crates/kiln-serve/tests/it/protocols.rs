@@ -8,7 +8,13 @@ use crate::util::{
     assert_same_predictions, fixtures, get, moons_state, post_json, reference, send, state_with,
 };
 
-const MOONS_ROWS: [[f64; 2]; 5] = [[0.1, 0.5], [-1.0, 0.25], [2.0, -0.5], [0.5, 0.5], [1.5, -0.25]];
+const MOONS_ROWS: [[f64; 2]; 5] = [
+    [0.1, 0.5],
+    [-1.0, 0.25],
+    [2.0, -0.5],
+    [0.5, 0.5],
+    [1.5, -0.25],
+];
 
 fn predictions(answer: &crate::util::Answer) -> Vec<Value> {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
@@ -69,7 +75,10 @@ async fn categories_binaries_fills_and_regression_match_kiln_predict() {
     assert_same_predictions(&predictions(&answer), &want);
     // The unseen category is reported, naming the column.
     let warnings = answer.json()["warnings"].to_string();
-    assert!(warnings.contains("color") && warnings.contains("purple"), "{warnings}");
+    assert!(
+        warnings.contains("color") && warnings.contains("purple"),
+        "{warnings}"
+    );
 
     let csv = std::fs::read(&f.mixed_rows_csv).unwrap();
     let answer = send(
@@ -113,7 +122,12 @@ async fn images_are_accepted_flat_or_nested() {
     let answer = send(&state, post_json("/v2/models/digits/infer", v2.to_string())).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let out = answer.json();
-    let label = out["outputs"].as_array().unwrap().iter().find(|o| o["name"] == "label").unwrap();
+    let label = out["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "label")
+        .unwrap();
     assert_eq!(label["data"][0], want[0]["label"]);
 }
 
@@ -128,7 +142,11 @@ async fn kserve_v2_json_and_binary_tensors_agree_with_kiln_predict() {
         {"name": "x0", "shape": [5, 1], "datatype": "FP64", "data": x0},
         {"name": "x1", "shape": [5], "datatype": "FP32", "data": x1},
     ]});
-    let answer = send(&state, post_json("/v2/models/moons/infer", request.to_string())).await;
+    let answer = send(
+        &state,
+        post_json("/v2/models/moons/infer", request.to_string()),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let out = answer.json();
     assert_eq!(out["id"], "req-7");
@@ -136,7 +154,10 @@ async fn kserve_v2_json_and_binary_tensors_agree_with_kiln_predict() {
     assert_eq!(out["model_version"], "1");
     let outputs = out["outputs"].as_array().unwrap();
     let label = outputs.iter().find(|o| o["name"] == "label").unwrap();
-    let probs = outputs.iter().find(|o| o["name"] == "probabilities").unwrap();
+    let probs = outputs
+        .iter()
+        .find(|o| o["name"] == "probabilities")
+        .unwrap();
     assert_eq!(label["datatype"], "BYTES");
     assert_eq!(probs["shape"], json!([5, 2]));
     let keys: Vec<&str> = probs["parameters"]["keys"]
@@ -208,7 +229,10 @@ async fn kserve_v2_json_and_binary_tensors_agree_with_kiln_predict() {
                 labels.push(String::from_utf8(rest[4..4 + n].to_vec()).unwrap());
                 rest = &rest[4 + n..];
             }
-            let expect: Vec<String> = want.iter().map(|w| w["label"].as_str().unwrap().to_string()).collect();
+            let expect: Vec<String> = want
+                .iter()
+                .map(|w| w["label"].as_str().unwrap().to_string())
+                .collect();
             assert_eq!(labels, expect);
         }
     }
@@ -219,7 +243,11 @@ async fn kserve_v2_json_and_binary_tensors_agree_with_kiln_predict() {
         {"name": "x0", "shape": [1], "datatype": "FP64", "data": [0.1]},
         {"name": "x1", "shape": [1], "datatype": "FP64", "data": [0.5]},
     ], "outputs": [{"name": "label"}]});
-    let answer = send(&state, post_json("/v2/models/moons/infer", request.to_string())).await;
+    let answer = send(
+        &state,
+        post_json("/v2/models/moons/infer", request.to_string()),
+    )
+    .await;
     let outputs = answer.json()["outputs"].as_array().unwrap().clone();
     assert_eq!(outputs.len(), 1);
     assert_eq!(outputs[0]["data"][0], want[0]["label"]);
@@ -230,27 +258,63 @@ async fn health_metadata_version_openapi_and_request_ids() {
     let f = fixtures();
     let state = state_with(
         Default::default(),
-        &[("moons", &f.moons), ("moons", &f.moons_other), ("mixed", &f.mixed)],
+        &[
+            ("moons", &f.moons),
+            ("moons", &f.moons_other),
+            ("mixed", &f.mixed),
+        ],
     );
-    for path in ["/ping", "/health", "/v2/health/live", "/v2/health/ready", "/v2/models/moons/ready", "/v2/models/moons/versions/2/ready", "/version", "/v2"] {
+    for path in [
+        "/ping",
+        "/health",
+        "/v2/health/live",
+        "/v2/health/ready",
+        "/v2/models/moons/ready",
+        "/v2/models/moons/versions/2/ready",
+        "/version",
+        "/v2",
+    ] {
         let a = send(&state, get(path)).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text());
     }
     let meta = send(&state, get("/v2/models/moons")).await.json();
     assert_eq!(meta["versions"], json!(["1", "2"]));
-    assert_eq!(meta["parameters"]["version"], "2", "the latest version answers by default");
+    assert_eq!(
+        meta["parameters"]["version"], "2",
+        "the latest version answers by default"
+    );
     assert_eq!(meta["inputs"][0]["name"], "x0");
     assert_eq!(meta["outputs"][1]["shape"], json!([-1, 2]));
-    let mixed = send(&state, get("/v2/models/mixed/versions/1")).await.json();
+    let mixed = send(&state, get("/v2/models/mixed/versions/1"))
+        .await
+        .json();
     assert_eq!(mixed["inputs"].as_array().unwrap().len(), 3);
     assert_eq!(mixed["outputs"][0]["name"], "value");
-    assert_eq!(send(&state, get("/v2/models/nope")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(send(&state, get("/v2/models/moons/versions/9")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&state, get("/v2/models/nope")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&state, get("/v2/models/moons/versions/9"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     // Versions answer differently (different weights) and `/invocations` picks by query.
     let body = json!({"instances": [[0.1, 0.5]]}).to_string();
-    let v1 = send(&state, post_json("/invocations?model=moons&version=1", body.clone())).await.json();
-    let v2 = send(&state, post_json("/invocations?model=moons&version=2", body.clone())).await.json();
+    let v1 = send(
+        &state,
+        post_json("/invocations?model=moons&version=1", body.clone()),
+    )
+    .await
+    .json();
+    let v2 = send(
+        &state,
+        post_json("/invocations?model=moons&version=2", body.clone()),
+    )
+    .await
+    .json();
     let want1 = reference(&f.moons, &f.moons_rows_csv);
     let want2 = reference(&f.moons_other, &f.moons_rows_csv);
     assert_same_predictions(v1["predictions"].as_array().unwrap(), &want1[..1]);
@@ -265,12 +329,18 @@ async fn health_metadata_version_openapi_and_request_ids() {
     assert!(doc["paths"]["/v2/models/mixed/infer"].is_object());
     let row = &doc["components"]["schemas"]["mixed_v1_row"];
     assert_eq!(row["required"], json!(["size", "color", "fresh"]));
-    assert_eq!(row["properties"]["fresh"]["enum"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        row["properties"]["fresh"]["enum"].as_array().unwrap().len(),
+        2
+    );
 
     // Request ids: echoed when sent, generated otherwise.
     let a = send(
         &state,
-        Request::get("/ping").header("x-request-id", "abc-123").body(Body::empty()).unwrap(),
+        Request::get("/ping")
+            .header("x-request-id", "abc-123")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(a.headers["x-request-id"], "abc-123");
@@ -288,7 +358,10 @@ async fn health_metadata_version_openapi_and_request_ids() {
         "kiln_errors_total{model=\"\",status=\"404\"} 2",
     ] {
         if needle.ends_with(" 0") {
-            assert!(!metrics.contains(&needle[..needle.len() - 2]), "{needle} in\n{metrics}");
+            assert!(
+                !metrics.contains(&needle[..needle.len() - 2]),
+                "{needle} in\n{metrics}"
+            );
         } else {
             assert!(metrics.contains(needle), "{needle} not in\n{metrics}");
         }

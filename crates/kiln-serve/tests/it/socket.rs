@@ -13,7 +13,9 @@ use crate::util::{Gate, fixtures, wait_queue};
 /// A minimal HTTP/1.1 client: one request per connection; returns status and body.
 pub(crate) fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -106,7 +108,10 @@ fn shutdown_drains_in_flight_requests_and_refuses_new_ones() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(state.is_draining());
-    assert!(!server.is_finished(), "the server quit with a request in flight");
+    assert!(
+        !server.is_finished(),
+        "the server quit with a request in flight"
+    );
     gate.open();
     let (status, answer) = in_flight.join().unwrap();
     assert_eq!(status, 200, "{answer}");
@@ -125,8 +130,12 @@ fn a_client_that_trickles_its_headers_is_cut_off() {
     };
     let (addr, _state, stop, server) = start(config, None);
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    stream.write_all(b"GET /ping HTTP/1.1\r\nhost: x\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+        .write_all(b"GET /ping HTTP/1.1\r\nhost: x\r\n")
+        .unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();
     // The server closes the connection (possibly after a 408) instead of waiting forever.

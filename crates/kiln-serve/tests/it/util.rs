@@ -89,7 +89,11 @@ fn build_fixtures() -> Fixtures {
         let color = colors[i % 3];
         let fresh = if i % 4 == 0 { "no" } else { "yes" };
         let price = size * 2.0 + (i % 3) as f64 + if fresh == "yes" { 1.0 } else { 0.0 };
-        let size_cell = if i % 10 == 7 { String::new() } else { size.to_string() };
+        let size_cell = if i % 10 == 7 {
+            String::new()
+        } else {
+            size.to_string()
+        };
         csv.push_str(&format!("{size_cell},{color},{fresh},{price}\n"));
     }
     std::fs::write(d.join("mixed.csv"), csv).unwrap();
@@ -103,7 +107,11 @@ fn build_fixtures() -> Fixtures {
         let class = i % 3;
         for p in 0..16 {
             let bright = p * 3 / 16 == class;
-            pixels.push(if bright { 200 + (p as u8) } else { (i * 7 + p) as u8 % 50 });
+            pixels.push(if bright {
+                200 + (p as u8)
+            } else {
+                (i * 7 + p) as u8 % 50
+            });
         }
         labels.push(class as f64);
     }
@@ -222,7 +230,13 @@ pub(crate) async fn send(state: &Arc<AppState>, request: Request<Body>) -> Answe
         .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     Answer {
         status,
         headers,
@@ -296,7 +310,8 @@ impl Gate {
 
 impl kiln_serve::BatchObserver for Gate {
     fn observe(&self, _: &kiln_serve::ModelId, _: &Table, _: &kiln::Predictions) {
-        self.batches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.batches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut open = self.open.lock().unwrap();
         while !*open {
             open = self.changed.wait(open).unwrap();
@@ -324,6 +339,9 @@ pub(crate) fn wait_queue(state: &AppState, model: &str, n: usize) {
 /// A value from the metrics text, e.g. `kiln_batch_size_rows_count{model="moons"}`.
 pub(crate) fn metric(text: &str, name: &str) -> f64 {
     text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+        .find_map(|l| {
+            l.strip_prefix(name)
+                .and_then(|rest| rest.trim().parse().ok())
+        })
         .unwrap_or_else(|| panic!("{name} not in\n{text}"))
 }
