@@ -17,7 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use kiln::data::Table;
 use kiln::{Predictions, TrainedModel};
 use serde_json::Value;
@@ -164,10 +164,7 @@ impl Worker {
                     Ok(job) => Some(job),
                     Err(TryRecvError::Disconnected) => None,
                     Err(TryRecvError::Empty) if self.config.max_delay.is_zero() => None,
-                    Err(TryRecvError::Empty) => match rx.recv_deadline(deadline) {
-                        Ok(job) => Some(job),
-                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-                    },
+                    Err(TryRecvError::Empty) => rx.recv_deadline(deadline).ok(),
                 };
                 let Some(job) = next else { break };
                 let n = job.rows.table.len();

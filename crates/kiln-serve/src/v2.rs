@@ -64,7 +64,7 @@ fn decode_binary(dt: &str, bytes: &[u8], field: &str) -> Result<Vec<Value>, ApiE
             format!("datatype `{dt}` is not supported in binary form"),
         )
     })?;
-    if bytes.len() % size != 0 {
+    if !bytes.len().is_multiple_of(size) {
         return Err(ApiError::field(
             field,
             format!(
