@@ -3,5 +3,6 @@
 //! is generated (`moons`) or a small file written by the test.
 
 mod bad_input;
+mod monitor;
 mod util;
 mod workflow;
