@@ -200,11 +200,9 @@ fn shares(feature: &FeatureProfile, values: &[f64]) -> (Vec<String>, Vec<f64>, V
             (names, norm(counts.clone()), norm(cur))
         }
         Distribution::Numeric {
-            sample,
             levels: Some(levels),
             ..
         } => {
-            let _ = sample;
             let names = levels.iter().map(|l| fmt_num(l.0)).collect();
             let reference = levels.iter().map(|l| l.1).collect();
             let cur = levels
