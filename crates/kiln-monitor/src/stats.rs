@@ -8,6 +8,7 @@
 //! | [`wasserstein`] | `scipy.stats.wasserstein_distance(a, b)` |
 //! | [`wasserstein_normed`] | Evidently: `wasserstein_distance(ref, cur) / np.std(ref)` |
 //! | [`chisquare`] | `scipy.stats.chisquare(f_obs, f_exp)` |
+//! | [`chisquare_homogeneity`] | `scipy.stats.chi2_contingency([ref, cur], correction=False)` |
 //! | [`jensenshannon`] | `scipy.spatial.distance.jensenshannon(p, q)` (natural log) |
 //! | [`z_test`] | Evidently's two-proportion z-test, `2 * (1 - norm.cdf(|z|))` |
 //! | [`psi`] | Evidently's PSI formula and zero-fill rule on bins from [`psi_edges`] |
@@ -301,6 +302,46 @@ pub fn chisquare_counts(reference: &[f64], current: &[f64]) -> Option<ChiSquareR
     let k = cn / rn;
     let expected: Vec<f64> = reference.iter().map(|r| r * k).collect();
     chisquare(current, &expected)
+}
+
+/// Two-sample chi-square test of homogeneity on category counts
+/// (`scipy.stats.chi2_contingency([reference, current], correction=False)`): unlike
+/// [`chisquare_counts`] it accounts for the reference being a sample too. Categories empty on
+/// both sides are dropped; `None` when fewer than two remain or a side is empty.
+pub fn chisquare_homogeneity(reference: &[f64], current: &[f64]) -> Option<ChiSquareResult> {
+    if reference.len() != current.len() {
+        return None;
+    }
+    let cols: Vec<(f64, f64)> = reference
+        .iter()
+        .zip(current)
+        .map(|(&r, &c)| (r, c))
+        .filter(|(r, c)| *r + *c > 0.0)
+        .collect();
+    let (rn, cn): (f64, f64) = (
+        cols.iter().map(|c| c.0).sum(),
+        cols.iter().map(|c| c.1).sum(),
+    );
+    if cols.len() < 2 || rn <= 0.0 || cn <= 0.0 {
+        return None;
+    }
+    let n = rn + cn;
+    let mut stat = 0.0;
+    for &(r, c) in &cols {
+        let total = r + c;
+        let (er, ec) = (rn * total / n, cn * total / n);
+        stat += (r - er) * (r - er) / er + (c - ec) * (c - ec) / ec;
+    }
+    let dof = (cols.len() - 1) as f64;
+    let p = if stat <= 0.0 {
+        1.0
+    } else {
+        gamma_ur(dof / 2.0, stat / 2.0)
+    };
+    Some(ChiSquareResult {
+        statistic: stat,
+        p_value: p,
+    })
 }
 
 fn rel_entr(x: f64, y: f64) -> f64 {

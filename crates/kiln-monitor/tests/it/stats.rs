@@ -30,6 +30,8 @@ struct CategoricalCase {
     current: Vec<f64>,
     chisquare_statistic: Option<f64>,
     chisquare_p_value: f64,
+    homogeneity_statistic: f64,
+    homogeneity_p_value: f64,
     jensenshannon: f64,
     psi: f64,
     z_p_value: Option<f64>,
@@ -85,6 +87,14 @@ fn categorical_statistics_match_scipy() {
             None => assert!(chi.statistic.is_infinite(), "{}", c.name),
         }
         close("chi-square p", &c.name, chi.p_value, c.chisquare_p_value);
+        let hom = stats::chisquare_homogeneity(&c.reference, &c.current).unwrap();
+        close(
+            "homogeneity statistic",
+            &c.name,
+            hom.statistic,
+            c.homogeneity_statistic,
+        );
+        close("homogeneity p", &c.name, hom.p_value, c.homogeneity_p_value);
         let js = stats::jensenshannon(&c.reference, &c.current).unwrap();
         close("jensen-shannon", &c.name, js, c.jensenshannon);
         close(

@@ -89,12 +89,16 @@ def main(out):
         f_exp = r * (c.sum() / r.sum())
         with np.errstate(divide="ignore", invalid="ignore"):
             chi = stats.chisquare(c, f_exp)
+        keep = (r + c) > 0
+        hom = stats.chi2_contingency(np.array([r[keep], c[keep]]), correction=False)
         entry = {
             "name": name,
             "reference": r.tolist(),
             "current": c.tolist(),
             "chisquare_statistic": float(chi.statistic) if np.isfinite(chi.statistic) else None,
             "chisquare_p_value": float(chi.pvalue),
+            "homogeneity_statistic": float(hom[0]),
+            "homogeneity_p_value": float(hom[1]),
             "jensenshannon": float(distance.jensenshannon(r, c)),
             "psi": psi_counts(r, c),
         }
