@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use kiln_data::Encoder;
 use kiln_model::NetworkConfig;
+use kiln_monitor::ReferenceProfile;
 use kiln_spec::Spec;
 use kiln_train::{EpochSummary, StopReason, Task, TrainState};
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,10 @@ pub struct ModelHeader {
     /// Checkpoints only: where training stands (weights and optimiser moments are sections).
     #[serde(default)]
     pub train_state: Option<TrainState>,
+    /// Models only: the reference profile of the validation inputs and predictions that
+    /// monitoring compares live traffic with. Absent in files written before monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ReferenceProfile>,
 }
 
 /// Training history and outcome.

@@ -41,6 +41,55 @@ pub(crate) enum Command {
     Inspect(InspectArgs),
     /// Serve model files over HTTP (MLflow scoring and KServe v2 protocols).
     Serve(ServeArgs),
+    /// Drift against a model's reference profile: an offline report, or a Nagios-style check
+    /// of a running server.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MonitorCommand {
+    /// Compare a batch file with the model's reference profile and write an HTML report.
+    Report(MonitorReportArgs),
+    /// Ask a running `kiln serve` for a model's state; print one status line and exit
+    /// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the Nagios plugin convention).
+    Check(MonitorCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MonitorReportArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// The batch to compare: CSV, JSON lines, Parquet or IDX with the model's input columns.
+    pub data: PathBuf,
+    /// Where to write the self-contained HTML report.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "drift-report.html"
+    )]
+    pub output: PathBuf,
+    /// One test for every feature instead of the default choice:
+    /// ks, wasserstein, psi, chisquare, z, jensenshannon.
+    #[arg(long, value_name = "TEST")]
+    pub method: Option<String>,
+    /// Family-wise significance level of the p-value tests.
+    #[arg(long, value_name = "ALPHA")]
+    pub alpha: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MonitorCheckArgs {
+    /// Base URL of the server, e.g. http://localhost:8080 (`/monitor` is appended).
+    #[arg(long)]
+    pub url: String,
+    /// The model's name on the server.
+    #[arg(long)]
+    pub model: String,
+    /// Seconds to wait for the server before answering UNKNOWN.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +256,17 @@ mod tests {
     fn json_is_global() {
         let cli = Cli::try_parse_from(["kiln", "inspect", "m.kiln", "--json"]).unwrap();
         assert!(cli.json);
+    }
+
+    #[test]
+    fn monitor_check_needs_url_and_model() {
+        assert!(Cli::try_parse_from(["kiln", "monitor", "check", "--url", "http://x"]).is_err());
+        assert!(
+            Cli::try_parse_from([
+                "kiln", "monitor", "check", "--url", "http://x", "--model", "m"
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

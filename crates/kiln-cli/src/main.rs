@@ -49,6 +49,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Predict(args) => cmd::predict::run(&args, json),
         Command::Inspect(args) => cmd::inspect::run(&args, json),
         Command::Serve(args) => cmd::serve::run(&args, json),
+        Command::Monitor(command) => cmd::monitor::run(&command, json),
     }
 }
 

@@ -15,11 +15,13 @@
 //! The library never prints: progress arrives as [`RunEvent`]s through a callback.
 
 mod error;
+mod monitoring;
 mod pipeline;
 mod predict;
 mod sequential;
 
 pub use error::Error;
+pub use monitoring::{monitor_outputs, profile_for};
 pub use pipeline::{
     Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare,
     prepare_tables, train_spec,
@@ -31,6 +33,7 @@ pub use kiln_artifact as artifact;
 pub use kiln_data as data;
 pub use kiln_eval as eval;
 pub use kiln_model as model;
+pub use kiln_monitor as monitor;
 pub use kiln_spec as spec;
 pub use kiln_train as train;
 

@@ -484,6 +484,7 @@ impl Run<'_> {
             },
             metrics: BTreeMap::new(),
             train_state: None,
+            profile: None,
         }
     }
 }
@@ -644,6 +645,17 @@ pub(crate) fn train_tables(
         let (x, y) = prepared.test_data();
         evaluate_split("test", &x, &y)?;
     }
+    // The monitoring reference: the held-out rows and the model's predictions on them.
+    let profile = crate::monitoring::training_profile(
+        &outcome.network,
+        &prepared,
+        &task,
+        table,
+        test_table,
+        &validation_rows,
+        &metrics,
+        &run.device,
+    )?;
 
     let params = outcome.network.num_params();
     let mut header = run.header(
@@ -656,6 +668,7 @@ pub(crate) fn train_tables(
         },
         params,
     );
+    header.profile = profile;
     header.metrics = metrics
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))

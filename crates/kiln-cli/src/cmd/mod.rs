@@ -4,6 +4,7 @@ pub(crate) mod datasets;
 pub(crate) mod evaluate;
 pub(crate) mod init;
 pub(crate) mod inspect;
+pub(crate) mod monitor;
 pub(crate) mod predict;
 pub(crate) mod quickstart;
 pub(crate) mod serve;

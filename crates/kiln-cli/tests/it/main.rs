@@ -4,5 +4,6 @@
 
 mod bad_input;
 mod serve;
+mod monitor;
 mod util;
 mod workflow;

@@ -7,6 +7,7 @@
 mod accuracy;
 mod errors;
 mod model_file;
+mod monitoring;
 mod predict;
 mod reproducibility;
 

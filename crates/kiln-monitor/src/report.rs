@@ -1,0 +1,293 @@
+//! Offline drift of a batch against a reference profile, and its self-contained HTML report
+//! (per-feature overlaid distributions drawn as inline SVG, plus the numbers).
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use kiln_data::Table;
+use plotters::prelude::*;
+
+use crate::drift::{DriftConfig, FeatureDrift, State};
+use crate::error::{MonitorError, Result};
+use crate::monitor::{Monitor, MonitorConfig, MonitorStatus, WindowSpec};
+use crate::profile::{Distribution, FeatureProfile, Outputs, ReferenceProfile};
+
+/// Drift of a whole batch (one window holding every row) against `profile`.
+///
+/// # Errors
+/// [`MonitorError::Input`] for an empty batch, missing or mistyped columns, or outputs that do
+/// not match.
+pub fn batch_status(
+    model: &str,
+    profile: &ReferenceProfile,
+    table: &Table,
+    outputs: Outputs<'_>,
+    drift: DriftConfig,
+) -> Result<MonitorStatus> {
+    if table.is_empty() {
+        return Err(MonitorError::Input("the batch has no rows".into()));
+    }
+    let config = MonitorConfig {
+        windows: vec![WindowSpec::Count { rows: table.len() }],
+        drift,
+        max_pending: 0,
+        ..MonitorConfig::default()
+    };
+    let mut monitor = Monitor::new(model, Arc::new(profile.clone()), config)?;
+    monitor.observe_at(table, outputs, 0)?;
+    Ok(monitor.status_at(0))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn state_class(s: State) -> &'static str {
+    match s {
+        State::Ok => "ok",
+        State::Warning => "warning",
+        State::Critical => "critical",
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// Renders the HTML report of [`batch_status`]: `status` must come from this `profile` and
+/// `table`, and `predictions` are the batch's outputs.
+///
+/// # Errors
+/// [`MonitorError::Input`] when the table's columns do not fit the profile;
+/// [`MonitorError::Report`] when a plot cannot be drawn.
+pub fn render_html(
+    profile: &ReferenceProfile,
+    status: &MonitorStatus,
+    table: &Table,
+    predictions: Outputs<'_>,
+    source: &str,
+) -> Result<String> {
+    let window = status
+        .windows
+        .first()
+        .ok_or_else(|| MonitorError::Input("the status has no window".into()))?;
+    let current = profile.extract(table)?;
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>kiln drift report: {model}</title><style>\
+body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}\
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#f4f4f4}}td.l{{text-align:left}}\
+.ok{{color:#1a7f37}}.warning{{color:#b58100}}.critical{{color:#c62828}}\
+.feature{{display:inline-block;vertical-align:top;margin:1em 1em 0 0}}.badge{{font-weight:bold}}\
+</style></head><body><h1>Drift report: {model}</h1>\
+<p>Batch <code>{src}</code>: {rows} rows against the reference profile of {refrows} validation rows. \
+Overall state: <span class=\"badge {cls}\">{state}</span>. Dataset drift: {dd} ({drifted} of {tested} features drifted; threshold share {share}).</p>",
+        model = esc(&status.model),
+        src = esc(source),
+        rows = window.rows,
+        refrows = profile.rows,
+        cls = state_class(status.state),
+        state = status.state,
+        dd = if window.dataset_drift { "yes" } else { "no" },
+        drifted = window.drifted_features,
+        tested = window.tested_features,
+        share = window.drift_share,
+    );
+    html.push_str("<h2>Summary</h2><table><tr><th>feature</th><th>kind</th><th>test</th><th>statistic</th><th>threshold</th><th>state</th><th>PSI</th><th>missing (ref → now)</th></tr>");
+    for f in window
+        .features
+        .iter()
+        .chain(std::iter::once(&window.prediction))
+    {
+        summary_row(&mut html, f);
+    }
+    html.push_str("</table>");
+    if let (Some(live), Some(reference)) = (window.performance.live, window.performance.reference) {
+        let _ = write!(
+            html,
+            "<p>Live {}: {} vs reference {} ({} labelled rows).</p>",
+            esc(&window.performance.metric),
+            fmt_num(live),
+            fmt_num(reference),
+            window.performance.labelled
+        );
+    }
+    html.push_str("<h2>Distributions</h2><p>Blue: reference (validation). Orange: this batch. Shares of rows per bin or category.</p>");
+    let pred_values = predictions.as_f64();
+    let pairs = profile
+        .features
+        .iter()
+        .zip(current.iter().map(Vec::as_slice))
+        .chain(std::iter::once((
+            &profile.prediction,
+            pred_values.as_slice(),
+        )));
+    for ((feature, values), drift) in pairs.zip(
+        window
+            .features
+            .iter()
+            .chain(std::iter::once(&window.prediction)),
+    ) {
+        let svg = plot_feature(feature, values)?;
+        let _ = write!(
+            html,
+            "<div class=\"feature\"><h3>{} <span class=\"{}\">{}</span></h3>{svg}</div>",
+            esc(&feature.name),
+            state_class(drift.state),
+            drift.state
+        );
+    }
+    html.push_str("</body></html>\n");
+    Ok(html)
+}
+
+fn summary_row(html: &mut String, f: &FeatureDrift) {
+    let method = serde_json::to_value(f.method)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let stat = f.statistic.map_or("–".to_string(), fmt_num);
+    let psi = f
+        .statistics
+        .get("psi")
+        .map_or("–".to_string(), |v| fmt_num(*v));
+    let _ = write!(
+        html,
+        "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{method}{}</td><td>{stat}</td><td>{}</td><td class=\"l {}\">{}</td><td>{psi}</td><td>{:.1}% → {:.1}%</td></tr>",
+        esc(&f.name),
+        f.kind,
+        if f.method.is_p_value() {
+            " (p-value)"
+        } else {
+            ""
+        },
+        fmt_num(f.threshold),
+        state_class(f.state),
+        f.state,
+        100.0 * f.reference_missing_rate,
+        100.0 * f.missing_rate,
+    );
+}
+
+/// (labels, reference shares, current shares) for a feature.
+fn shares(feature: &FeatureProfile, values: &[f64]) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+    let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let norm = |v: Vec<f64>| {
+        let s: f64 = v.iter().sum();
+        if s > 0.0 {
+            v.iter().map(|x| x / s).collect()
+        } else {
+            v
+        }
+    };
+    match &feature.distribution {
+        Distribution::Categorical { categories, counts } => {
+            let last = counts.len() - 1;
+            let mut cur = vec![0.0; counts.len()];
+            for &v in &present {
+                cur[(v as usize).min(last)] += 1.0;
+            }
+            let mut names = categories.clone();
+            names.push("<other>".into());
+            (names, norm(counts.clone()), norm(cur))
+        }
+        Distribution::Numeric {
+            levels: Some(levels),
+            ..
+        } => {
+            let names = levels.iter().map(|l| fmt_num(l.0)).collect();
+            let reference = levels.iter().map(|l| l.1).collect();
+            let cur = levels
+                .iter()
+                .map(|l| present.iter().filter(|&&v| v == l.0).count() as f64)
+                .collect();
+            (names, norm(reference), norm(cur))
+        }
+        Distribution::Numeric { sample, .. } => {
+            let lo = sample
+                .iter()
+                .chain(&present)
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            let hi = sample
+                .iter()
+                .chain(&present)
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            let bins = 30;
+            let width = if hi > lo {
+                (hi - lo) / bins as f64
+            } else {
+                1.0
+            };
+            let hist = |v: &[f64]| {
+                let mut h = vec![0.0; bins];
+                for &x in v {
+                    h[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
+                }
+                h
+            };
+            let names = (0..bins).map(|i| fmt_num(lo + width * i as f64)).collect();
+            (names, norm(hist(sample)), norm(hist(&present)))
+        }
+    }
+}
+
+fn plot_feature(feature: &FeatureProfile, values: &[f64]) -> Result<String> {
+    let (names, reference, current) = shares(feature, values);
+    let k = names.len().max(1);
+    let top = reference
+        .iter()
+        .chain(&current)
+        .copied()
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (440, 280)).into_drawing_area();
+        let err = |e: &dyn std::fmt::Display| MonitorError::Report(e.to_string());
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0f64..k as f64, 0f64..top)
+            .map_err(|e| err(&e))?;
+        let label_names = names.clone();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(k.min(8))
+            .x_label_formatter(&move |x| {
+                let i = x.floor() as usize;
+                label_names.get(i).cloned().unwrap_or_default()
+            })
+            .y_label_formatter(&|y| format!("{y:.2}"))
+            .draw()
+            .map_err(|e| err(&e))?;
+        let blue = RGBColor(31, 119, 180).mix(0.55);
+        let orange = RGBColor(255, 127, 14).mix(0.55);
+        let discrete = feature.is_discrete();
+        for (series, color, offset) in [(&reference, blue, 0.0), (&current, orange, 0.5)] {
+            // Categories: side-by-side bars; numbers: overlaid translucent histograms.
+            let (w, off) = if discrete { (0.45, offset) } else { (1.0, 0.0) };
+            chart
+                .draw_series(series.iter().enumerate().map(|(i, &v)| {
+                    let x0 = i as f64 + off + if discrete { 0.025 } else { 0.0 };
+                    Rectangle::new([(x0, 0.0), (x0 + w, v)], color.filled())
+                }))
+                .map_err(|e| err(&e))?;
+        }
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,401 @@
+//! The live monitor on seeded synthetic traffic.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kiln_data::{Column, Encoder, FittedInput, FittedOutput, NumberTransform, Table};
+use kiln_monitor::{
+    Distribution, Monitor, MonitorConfig, Outputs, ProfileConfig, ReferenceMetric,
+    ReferenceProfile, State, Truth, Webhook, WindowSpec, batch_status, render_html,
+    render_prometheus,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution as _, Normal};
+
+fn encoder() -> Encoder {
+    let number = |name: &str| FittedInput::Number {
+        name: name.into(),
+        transform: NumberTransform::None,
+        fill: None,
+    };
+    Encoder {
+        inputs: vec![
+            number("x1"),
+            number("x2"),
+            FittedInput::Category {
+                name: "colour".into(),
+                vocabulary: vec!["blue".into(), "green".into(), "red".into()],
+                fill: None,
+            },
+        ],
+        output: FittedOutput::Binary {
+            name: "y".into(),
+            classes: ["0".into(), "1".into()],
+        },
+    }
+}
+
+/// `n` rows: x1 ~ N(shift, 1), x2 ~ N(0, 2), colour blue/green/red with weights `w`;
+/// the "model" predicts 1 when x1 + x2/2 > 0, and the truth flips 10 % of predictions.
+fn rows(
+    rng: &mut ChaCha8Rng,
+    n: usize,
+    shift: f64,
+    w: [f64; 3],
+) -> (Table, Vec<usize>, Vec<usize>) {
+    let (n1, n2) = (
+        Normal::new(shift, 1.0).unwrap(),
+        Normal::new(0.0, 2.0).unwrap(),
+    );
+    let mut x1 = Vec::with_capacity(n);
+    let mut x2 = Vec::with_capacity(n);
+    let mut colour = Vec::with_capacity(n);
+    let mut pred = Vec::with_capacity(n);
+    let mut truth = Vec::with_capacity(n);
+    let total: f64 = w.iter().sum();
+    for _ in 0..n {
+        let (a, b) = (n1.sample(rng), n2.sample(rng));
+        let u: f64 = rng.random::<f64>() * total;
+        let c = if u < w[0] {
+            "blue"
+        } else if u < w[0] + w[1] {
+            "green"
+        } else {
+            "red"
+        };
+        x1.push(a);
+        x2.push(b);
+        colour.push(Some(c.to_string()));
+        let p = usize::from(a + b / 2.0 > 0.0);
+        pred.push(p);
+        truth.push(if rng.random::<f64>() < 0.1 { 1 - p } else { p });
+    }
+    let table = Table::new(vec![
+        Column::number("x1", x1),
+        Column::number("x2", x2),
+        Column::text("colour", colour),
+    ])
+    .unwrap();
+    (table, pred, truth)
+}
+
+const W: [f64; 3] = [0.5, 0.3, 0.2];
+
+fn profile(rng: &mut ChaCha8Rng, n: usize) -> ReferenceProfile {
+    let (table, pred, _) = rows(rng, n, 0.0, W);
+    ReferenceProfile::build(
+        &encoder(),
+        &table,
+        Outputs::Classes(&pred),
+        Some(ReferenceMetric {
+            name: "accuracy".into(),
+            value: 0.9,
+        }),
+        ProfileConfig::default(),
+    )
+    .unwrap()
+}
+
+fn config(windows: Vec<WindowSpec>) -> MonitorConfig {
+    MonitorConfig {
+        windows,
+        ..MonitorConfig::default()
+    }
+}
+
+#[test]
+fn profile_describes_the_reference_and_round_trips() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let p = profile(&mut rng, 800);
+    assert_eq!(p.features.len(), 3);
+    let Distribution::Numeric {
+        mean, std, sample, ..
+    } = &p.features[1].distribution
+    else {
+        panic!("x2 is numeric")
+    };
+    assert!(mean.abs() < 0.25 && (std - 2.0).abs() < 0.2, "{mean} {std}");
+    assert_eq!(sample.len(), 800);
+    let Distribution::Categorical { counts, .. } = &p.features[2].distribution else {
+        panic!("colour is categorical")
+    };
+    assert_eq!(counts.iter().sum::<f64>(), 800.0);
+    assert!((counts[0] / 800.0 - 0.5).abs() < 0.05);
+    let json = serde_json::to_string(&p).unwrap();
+    let back: ReferenceProfile = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, p);
+}
+
+#[test]
+fn large_references_keep_a_bounded_sample() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let (table, pred, _) = rows(&mut rng, 12_000, 0.0, W);
+    let p = ReferenceProfile::build(
+        &encoder(),
+        &table,
+        Outputs::Classes(&pred),
+        None,
+        ProfileConfig { max_sample: 1000 },
+    )
+    .unwrap();
+    let Distribution::Numeric { sample, .. } = &p.features[0].distribution else {
+        panic!()
+    };
+    assert_eq!(sample.len(), 1000);
+    assert_eq!(p.features[0].count, 12_000);
+}
+
+#[test]
+fn same_distribution_is_ok_and_a_shift_is_flagged() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let p = Arc::new(profile(&mut rng, 800));
+    let mut m = Monitor::new(
+        "toy",
+        p.clone(),
+        config(vec![WindowSpec::Count { rows: 400 }]),
+    )
+    .unwrap();
+    let (t, pred, _) = rows(&mut rng, 400, 0.0, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let s = m.status_at(0);
+    assert_eq!(s.state, State::Ok, "{}", s.nagios_line());
+    assert_eq!(s.windows[0].features[0].method, kiln_monitor::Method::Ks);
+
+    // A one-sigma shift of x1 in the next 400 rows: x1 drifts (and so does the prediction).
+    let (t, pred, _) = rows(&mut rng, 400, 1.0, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let s = m.status_at(0);
+    let w = &s.windows[0];
+    assert!(w.features[0].drifted, "{}", s.nagios_line());
+    assert!(
+        !w.features[1].drifted && !w.features[2].drifted,
+        "{}",
+        s.nagios_line()
+    );
+    assert!(s.state >= State::Warning);
+    // One of three input features is below the 50 % dataset-drift share.
+    assert!(!w.dataset_drift);
+
+    // Doubling red's share: the category drifts too; 2 of 3 features make dataset drift.
+    let (t, pred, _) = rows(&mut rng, 400, 1.0, [0.3, 0.3, 0.4]);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let s = m.status_at(0);
+    assert!(s.windows[0].features[2].drifted, "{}", s.nagios_line());
+    assert_eq!(
+        s.windows[0].features[2].method,
+        kiln_monitor::Method::Chisquare
+    );
+    assert!(s.windows[0].dataset_drift);
+    assert_eq!(s.state, State::Critical);
+    assert!(
+        s.nagios_line().starts_with("KILN CRITICAL - model toy: "),
+        "{}",
+        s.nagios_line()
+    );
+}
+
+#[test]
+fn memory_stays_bounded_under_a_long_stream() {
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let p = Arc::new(profile(&mut rng, 300));
+    let cfg = MonitorConfig {
+        max_pending: 2_000,
+        ..config(vec![
+            WindowSpec::Count { rows: 250 },
+            WindowSpec::Time {
+                seconds: 60,
+                max_rows: 700,
+            },
+        ])
+    };
+    let mut m = Monitor::new("toy", p, cfg).unwrap();
+    let bound = 250 * 2 + 700 * 2 + 2 * 2_000 + 1024;
+    let mut held = Vec::new();
+    for batch in 0..200u64 {
+        let (t, pred, truth) = rows(&mut rng, 250, 0.0, W);
+        // Ten batches a second: the time window sees 600 rows a minute... capped at 700.
+        let at = batch * 100;
+        let ids = m.observe_at(&t, Outputs::Classes(&pred), at).unwrap();
+        // Feedback for every other batch only, so unanswered predictions pile up.
+        if batch % 2 == 0 {
+            let truths: Vec<Truth> = truth.iter().map(|&c| Truth::Label(c.to_string())).collect();
+            m.feedback_at(&ids, &truths, at).unwrap();
+        }
+        held.push(m.held_items());
+        assert!(
+            m.held_items() <= bound,
+            "batch {batch}: {} items held",
+            m.held_items()
+        );
+    }
+    // 50 000 rows later, memory is what it was after the first few thousand.
+    assert!(
+        held[199] <= held[40] + 1024,
+        "{} vs {}",
+        held[199],
+        held[40]
+    );
+    let s = m.status_at(199 * 100);
+    assert_eq!(s.windows[0].rows, 250);
+    assert_eq!(s.windows[1].rows, 700);
+    assert_eq!(s.observed_total, 50_000);
+}
+
+#[test]
+fn time_windows_forget_old_rows() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let p = Arc::new(profile(&mut rng, 300));
+    let mut m = Monitor::new(
+        "toy",
+        p,
+        config(vec![WindowSpec::Time {
+            seconds: 10,
+            max_rows: 10_000,
+        }]),
+    )
+    .unwrap();
+    let (t, pred, _) = rows(&mut rng, 100, 0.0, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 1_000).unwrap();
+    let (t, pred, _) = rows(&mut rng, 50, 0.0, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 8_000).unwrap();
+    assert_eq!(m.status_at(9_000).windows[0].rows, 150);
+    assert_eq!(m.status_at(12_000).windows[0].rows, 50);
+    assert_eq!(m.status_at(30_000).windows[0].rows, 0);
+}
+
+#[test]
+fn feedback_gives_live_accuracy_and_its_state() {
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let p = Arc::new(profile(&mut rng, 300));
+    let mut m = Monitor::new("toy", p, config(vec![WindowSpec::Count { rows: 1000 }])).unwrap();
+    let (t, pred, truth) = rows(&mut rng, 600, 0.0, W);
+    let ids = m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let truths: Vec<Truth> = truth.iter().map(|&c| Truth::Value(c as f64)).collect();
+    let sum = m.feedback_at(&ids, &truths, 0).unwrap();
+    assert_eq!((sum.matched, sum.unknown), (600, 0));
+    let offline = pred.iter().zip(&truth).filter(|(a, b)| a == b).count() as f64 / 600.0;
+    let perf = &m.status_at(0).windows[0].performance;
+    assert_eq!(perf.labelled, 600);
+    assert_eq!(perf.live, Some(offline));
+    assert_eq!(perf.state, State::Ok);
+    // The same ids again are unknown now; a label the model does not know is an error.
+    assert_eq!(
+        m.feedback_at(&ids[..3], &truths[..3], 0).unwrap().unknown,
+        3
+    );
+    let err = m
+        .feedback_at(&[1], &[Truth::Label("maybe".into())], 0)
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown class \"maybe\""), "{err}");
+
+    // Every prediction wrong from now on: accuracy collapses, the window goes CRITICAL.
+    let (t, pred, _) = rows(&mut rng, 600, 0.0, W);
+    let ids = m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let wrong: Vec<Truth> = pred
+        .iter()
+        .map(|&c| Truth::Label((1 - c).to_string()))
+        .collect();
+    m.feedback_at(&ids, &wrong, 0).unwrap();
+    let s = m.status_at(0);
+    assert_eq!(s.windows[0].performance.state, State::Critical);
+    assert_eq!(s.state, State::Critical);
+}
+
+#[test]
+fn status_json_and_prometheus_text() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let p = Arc::new(profile(&mut rng, 300));
+    let mut m = Monitor::new("toy", p, MonitorConfig::default()).unwrap();
+    let (t, pred, _) = rows(&mut rng, 200, 0.0, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 5_000).unwrap();
+    let s = m.status_at(5_000);
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["state"], "OK");
+    assert_eq!(json["windows"][0]["name"], "last_500");
+    assert_eq!(json["windows"][1]["spec"]["kind"], "time");
+    assert_eq!(json["windows"][0]["features"][0]["method"], "ks");
+    assert!(json["windows"][0]["features"][0]["statistic"].is_f64());
+    let back: kiln_monitor::MonitorStatus = serde_json::from_value(json).unwrap();
+    assert_eq!(back.windows.len(), 2);
+    let text = render_prometheus(&[s]);
+    assert!(
+        text.contains("# TYPE kiln_monitor_state gauge\nkiln_monitor_state{model=\"toy\"} 0\n"),
+        "{text}"
+    );
+    assert!(text.contains("kiln_monitor_window_rows{model=\"toy\",window=\"last_500\"} 200\n"));
+    assert!(text.contains("kiln_monitor_drift_statistic{model=\"toy\",window=\"last_500\",feature=\"x1\",method=\"ks\"} "));
+    assert!(text.contains("kiln_monitor_observed_rows_total{model=\"toy\"} 200\n"));
+}
+
+#[test]
+fn webhook_receives_the_state_change() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        // Read headers and the body announced by content-length.
+        loop {
+            let n = stream.read(&mut chunk).unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + len {
+                    stream
+                        .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                        .unwrap();
+                    return text[end + 4..].to_string();
+                }
+            }
+            if n == 0 {
+                return String::new();
+            }
+        }
+    });
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let p = Arc::new(profile(&mut rng, 300));
+    let cfg = MonitorConfig {
+        check_every_rows: 100,
+        ..config(vec![WindowSpec::Count { rows: 300 }])
+    };
+    let mut m = Monitor::new("toy", p, cfg)
+        .unwrap()
+        .with_webhook(Webhook::new(url, Duration::from_secs(5)));
+    let (t, pred, _) = rows(&mut rng, 300, 3.0, [0.1, 0.1, 0.8]);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let body = server.join().unwrap();
+    let change: kiln_monitor::StateChange = serde_json::from_str(&body).unwrap();
+    assert_eq!(change.model, "toy");
+    assert_eq!(change.previous, State::Ok);
+    assert_eq!(change.state, State::Critical);
+}
+
+#[test]
+fn offline_report_is_self_contained_html() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let p = profile(&mut rng, 500);
+    let (t, pred, _) = rows(&mut rng, 300, 0.8, W);
+    let s = batch_status("toy", &p, &t, Outputs::Classes(&pred), Default::default()).unwrap();
+    assert!(s.windows[0].features[0].drifted);
+    let html = render_html(&p, &s, &t, Outputs::Classes(&pred), "batch.csv").unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    // One inline SVG per feature plus the prediction, and nothing fetched from elsewhere.
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+    assert!(html.contains("x1") && html.contains("colour") && html.contains("WARNING"));
+}

@@ -1,0 +1,107 @@
+//! Monitoring glue: the reference profile stored in the model file at training time, and the
+//! conversion of [`Predictions`] into what [`kiln_monitor::Monitor::observe`] takes.
+
+use std::collections::BTreeMap;
+
+use burn::tensor::Device;
+use kiln_data::{Encoder, FittedOutput, Table};
+use kiln_model::Network;
+use kiln_monitor::{OwnedOutputs, ProfileConfig, ReferenceMetric, ReferenceProfile};
+use kiln_train::{Task, predict_outputs};
+
+use crate::Result;
+use crate::pipeline::{Metrics, Prepared, take_rows};
+use crate::predict::Predictions;
+
+/// The reference profile of a freshly trained model: every held-out row of the main source
+/// (validation and test rows; a separate test source is used only when there is no
+/// validation row) and the network's predictions on them, with the validation metric (the
+/// test metric when there is no validation split). Held-out rows were never trained on, and
+/// more of them make the drift tests more sensitive: the moons example has 50 validation rows
+/// but 550 held-out ones.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn training_profile(
+    network: &Network,
+    prepared: &Prepared,
+    task: &Task,
+    table: &Table,
+    test_table: Option<&Table>,
+    validation_rows: &[usize],
+    metrics: &BTreeMap<String, Metrics>,
+    device: &Device,
+) -> Result<Option<ReferenceProfile>> {
+    let metric = metrics.get("validation").or_else(|| metrics.get("test"));
+    let (raw, x) = match test_table {
+        None => {
+            let mut rows = validation_rows.to_vec();
+            rows.extend_from_slice(&prepared.split.test);
+            rows.sort_unstable();
+            rows.dedup();
+            (table.take(&rows), take_rows(&prepared.inputs, &rows))
+        }
+        Some(_) if !validation_rows.is_empty() => (
+            table.take(validation_rows),
+            take_rows(&prepared.inputs, validation_rows),
+        ),
+        Some(test) => (test.clone(), (*prepared.test_data().0).clone()),
+    };
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let out = predict_outputs(network, task, &x, 512, device);
+    Ok(Some(profile_for(&prepared.encoder, &raw, &out, metric)?))
+}
+
+/// The reference profile of `table` given the network's raw outputs on it (probabilities, or
+/// standardised values) and the metric reached there.
+///
+/// # Errors
+/// Columns missing from `table`, or outputs that do not fit the encoder.
+pub fn profile_for(
+    encoder: &Encoder,
+    table: &Table,
+    raw_outputs: &[f32],
+    metric: Option<&Metrics>,
+) -> Result<ReferenceProfile> {
+    let metric = metric.map(|m| {
+        let (name, value) = m.headline();
+        ReferenceMetric {
+            name: name.to_string(),
+            value,
+        }
+    });
+    let outputs = match &encoder.output {
+        FittedOutput::Category { classes, .. } => {
+            OwnedOutputs::Classes(kiln_monitor::argmax_rows(raw_outputs, classes.len()))
+        }
+        FittedOutput::Binary { .. } => {
+            OwnedOutputs::Classes(kiln_monitor::argmax_rows(raw_outputs, 2))
+        }
+        FittedOutput::Number { .. } => OwnedOutputs::Values(
+            raw_outputs
+                .iter()
+                .map(|&v| encoder.decode_value(v))
+                .collect(),
+        ),
+    };
+    Ok(ReferenceProfile::build(
+        encoder,
+        table,
+        outputs.as_outputs(),
+        metric,
+        ProfileConfig::default(),
+    )?)
+}
+
+/// The monitor's view of predictions: the predicted class index per row, or the predicted
+/// values.
+pub fn monitor_outputs(predictions: &Predictions) -> OwnedOutputs {
+    if predictions.classes.is_empty() {
+        OwnedOutputs::Values(predictions.values.clone())
+    } else {
+        OwnedOutputs::Classes(kiln_monitor::argmax_rows(
+            &predictions.probabilities,
+            predictions.classes.len(),
+        ))
+    }
+}
