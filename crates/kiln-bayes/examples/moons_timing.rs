@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use kiln_bayes::{Activation, AdviConfig, DataView, LayerConfig, Likelihood, NetConfig, Prior, fit};
+use kiln_bayes::{
+    Activation, AdviConfig, DataView, LayerConfig, Likelihood, NetConfig, Prior, fit,
+};
 
 fn main() {
     // A deterministic stand-in for make_moons (the facade's tests use the real generator).
@@ -13,7 +15,9 @@ fn main() {
     let mut y = Vec::with_capacity(rows);
     let mut state = 1u64;
     let mut uniform = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     for i in 0..rows {
@@ -38,7 +42,11 @@ fn main() {
         layers: vec![layer(2, 5), layer(5, 5), layer(5, 1)],
         likelihood: Likelihood::Bernoulli,
     };
-    let data = DataView { inputs: &x, rows, targets: &y };
+    let data = DataView {
+        inputs: &x,
+        rows,
+        targets: &y,
+    };
     for _ in 0..3 {
         let start = Instant::now();
         let fit = fit(&net, data, &AdviConfig::default(), &mut |_| true).expect("fit");

@@ -289,7 +289,11 @@ impl<F: Real> Objective<F> {
             prior_const,
             fixed_noise,
             x: to_feature_major(data.inputs, data.rows, features),
-            y: data.targets.iter().map(|&t| F::from_f64(f64::from(t))).collect(),
+            y: data
+                .targets
+                .iter()
+                .map(|&t| F::from_f64(f64::from(t)))
+                .collect(),
             rows: data.rows,
             features,
             batch: batch_size.map(|size| Batch {
@@ -442,7 +446,11 @@ impl<F: Real> Objective<F> {
             .zip(&self.net.shapes)
             .map(|(config, s)| {
                 let w = s.w_off..s.w_off + s.inputs * s.units;
-                let b = if s.bias { s.b_off..s.b_off + s.units } else { 0..0 };
+                let b = if s.bias {
+                    s.b_off..s.b_off + s.units
+                } else {
+                    0..0
+                };
                 LayerPosterior {
                     inputs: s.inputs,
                     units: s.units,

@@ -186,13 +186,11 @@ impl NetConfig {
             }
         }
         match self.likelihood {
-            Likelihood::Bernoulli | Likelihood::Gaussian { .. } if last.units != 1 => {
-                Err(invalid(
-                    "layers[last].units",
-                    format!("{} outputs for a single-output likelihood", last.units),
-                    "1",
-                ))
-            }
+            Likelihood::Bernoulli | Likelihood::Gaussian { .. } if last.units != 1 => Err(invalid(
+                "layers[last].units",
+                format!("{} outputs for a single-output likelihood", last.units),
+                "1",
+            )),
             Likelihood::Categorical if last.units < 2 => Err(invalid(
                 "layers[last].units",
                 format!("{} outputs for a categorical likelihood", last.units),
@@ -316,7 +314,11 @@ impl AdviConfig {
     pub fn check(&self) -> Result<(), BayesError> {
         let field = |f: &str| format!("training.advi.{f}");
         if self.iterations == 0 {
-            return Err(invalid(field("iterations"), "0 iterations", "an integer ≥ 1"));
+            return Err(invalid(
+                field("iterations"),
+                "0 iterations",
+                "an integer ≥ 1",
+            ));
         }
         if self.samples == 0 {
             return Err(invalid(
@@ -326,7 +328,11 @@ impl AdviConfig {
             ));
         }
         if self.batch_size == Some(0) {
-            return Err(invalid(field("batch_size"), "batch of 0 rows", "an integer ≥ 1"));
+            return Err(invalid(
+                field("batch_size"),
+                "batch of 0 rows",
+                "an integer ≥ 1",
+            ));
         }
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
@@ -365,7 +371,11 @@ impl AdviConfig {
                 positive("optimizer.epsilon", epsilon)?;
                 for (name, b) in [("optimizer.beta1", beta1), ("optimizer.beta2", beta2)] {
                     if !(0.0..1.0).contains(&b) {
-                        return Err(invalid(field(name), format!("{b} is outside [0, 1)"), "a number in [0, 1)"));
+                        return Err(invalid(
+                            field(name),
+                            format!("{b} is outside [0, 1)"),
+                            "a number in [0, 1)",
+                        ));
                     }
                 }
             }

@@ -44,7 +44,11 @@ pub enum BayesError {
     },
 }
 
-pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>, expected: &str) -> BayesError {
+pub(crate) fn invalid(
+    field: impl Into<String>,
+    message: impl Into<String>,
+    expected: &str,
+) -> BayesError {
     BayesError::Invalid {
         field: field.into(),
         message: message.into(),

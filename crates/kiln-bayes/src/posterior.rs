@@ -220,7 +220,8 @@ impl Posterior {
                         *slot = values[k * n * outputs + i * outputs + c];
                     }
                     let mean = column.iter().sum::<f64>() / s as f64;
-                    let var = column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / s as f64;
+                    let var =
+                        column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / s as f64;
                     column.sort_by(f64::total_cmp);
                     out.mean.push(mean);
                     out.std.push(var.sqrt());

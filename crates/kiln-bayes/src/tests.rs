@@ -25,7 +25,9 @@ fn layer(inputs: usize, units: usize, activation: Activation, bias: bool) -> Lay
 fn toy(rows: usize, target: impl Fn(&[f32]) -> f32) -> (Vec<f32>, Vec<f32>) {
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut normal = Normal::default();
-    let x: Vec<f32> = (0..rows * 3).map(|_| normal.sample(&mut rng) as f32).collect();
+    let x: Vec<f32> = (0..rows * 3)
+        .map(|_| normal.sample(&mut rng) as f32)
+        .collect();
     let y = x.chunks_exact(3).map(target).collect();
     (x, y)
 }
@@ -53,7 +55,11 @@ fn check_gradient(net: &NetConfig, x: &[f32], y: &[f32], batch: Option<usize>) {
     let mut theta = vec![0.0; 2 * p + learned];
     for (i, t) in theta.iter_mut().enumerate() {
         let z = normal.sample(&mut rng);
-        *t = if i < p { 0.7 * z } else { rho_for(0.3 + 0.1 * z.abs()) };
+        *t = if i < p {
+            0.7 * z
+        } else {
+            rho_for(0.3 + 0.1 * z.abs())
+        };
     }
     if learned == 1 {
         theta[2 * p] = 0.4f64.ln();
@@ -200,7 +206,9 @@ fn linear_regression_matches_the_closed_form_posterior() {
     let post_var = 1.0 / (n as f64 / (noise * noise) + 1.0 / (prior_sigma * prior_sigma));
     let exact_mean: Vec<f64> = (0..d)
         .map(|j| {
-            let xty: f64 = (0..n).map(|i| f64::from(x[i * d + j]) * f64::from(y[i])).sum();
+            let xty: f64 = (0..n)
+                .map(|i| f64::from(x[i * d + j]) * f64::from(y[i]))
+                .sum();
             post_var * xty / (noise * noise)
         })
         .collect();

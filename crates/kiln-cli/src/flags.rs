@@ -39,6 +39,21 @@ pub(crate) enum Command {
     Predict(PredictArgs),
     /// Describe a model file: spec, transforms, layers, training history, metrics, provenance.
     Inspect(InspectArgs),
+    /// Draw a Bayesian model: predicted probability and its uncertainty over the input plane
+    /// (2-D inputs) with the test points, and the ELBO trace.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The model file (trained with `training.method = "advi"`).
+    pub model: PathBuf,
+    /// The picture to write: `.png` or `.svg` [default: the model's path with `.png`].
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Grid cells per axis for the probability and uncertainty maps.
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(10..=1000))]
+    pub grid: u32,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +141,10 @@ pub(crate) struct PredictArgs {
     /// Output format [default: told from OUT's extension, else jsonl].
     #[arg(long, value_enum)]
     pub format: Option<PredictionFormat>,
+    /// Bayesian models: only the N rows with the largest predictive standard deviation, most
+    /// uncertain first, each with its `row` number (what to label next).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub most_uncertain: Option<u32>,
 }
 
 /// How predictions are written.

@@ -23,6 +23,9 @@ pub enum Error {
     /// Metrics could not be computed.
     #[error(transparent)]
     Eval(Box<kiln_eval::EvalError>),
+    /// A Bayesian network could not be configured or fitted.
+    #[error(transparent)]
+    Bayes(Box<kiln_bayes::BayesError>),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -54,4 +57,5 @@ boxed_from! {
     Train: kiln_train::TrainError,
     Artifact: kiln_artifact::ArtifactError,
     Eval: kiln_eval::EvalError,
+    Bayes: kiln_bayes::BayesError,
 }

@@ -6,6 +6,7 @@ pub(crate) mod init;
 pub(crate) mod inspect;
 pub(crate) mod predict;
 pub(crate) mod quickstart;
+pub(crate) mod report;
 pub(crate) mod train;
 
 use anyhow::Context as _;

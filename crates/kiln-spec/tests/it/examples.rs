@@ -12,6 +12,9 @@ const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
     ("boston", &[13], 1, 5_121),
     // 2·32+32 + 32·32+32 + 32·2+2
     ("moons-mlp", &[2], 2, 114),
+    // 2·5 + 5·5 + 5 weights in the PyMC model; shape inference counts a bias on the head,
+    // which the Bayesian head drops (it inherits `bias = false` from the last layer).
+    ("bnn-moons", &[2], 1, 41),
 ];
 
 #[test]
