@@ -173,7 +173,7 @@ pub(crate) fn fit_in<F: Real>(
 /// below `tolerance`.
 fn converged(trace: &[f64], c: Convergence) -> bool {
     let n = trace.len();
-    if n < 2 * c.window || n % c.window != 0 {
+    if n < 2 * c.window || !n.is_multiple_of(c.window) {
         return false;
     }
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
