@@ -329,7 +329,7 @@ pub(crate) fn train(
         evaluate("test", &x, &y)?;
     }
 
-    let tail = fit.trace.len().min(1000).max(1);
+    let tail = fit.trace.len().clamp(1, 1000);
     let final_elbo = fit.trace[fit.trace.len().saturating_sub(tail)..]
         .iter()
         .sum::<f64>()
