@@ -54,6 +54,34 @@ pub struct ModelHeader {
     /// monitoring compares live traffic with. Absent in files written before monitoring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ReferenceProfile>,
+    /// Bayesian models only (`training.method = "advi"`): how the fit went. The variational
+    /// parameters are the `posterior` section (JSON) and the ELBO trace the `elbo` section
+    /// (f32 little-endian, one value per iteration); such files have no `weights` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bayes: Option<BayesRecord>,
+}
+
+/// How an ADVI fit went, and how predictions sample the posterior.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BayesRecord {
+    /// Iterations run (fewer than planned when the ELBO converged or the run was stopped).
+    pub iterations: usize,
+    /// Iterations planned.
+    pub planned_iterations: usize,
+    /// `completed`, `converged` or `interrupted`.
+    pub stop: String,
+    /// Seconds spent in the ADVI loop alone.
+    pub fit_seconds: f64,
+    /// Mean ELBO over the last 1,000 iterations (or all, when fewer).
+    pub final_elbo: f64,
+    /// Variational weights (each has a mean and a standard deviation).
+    pub weights: usize,
+    /// Posterior draws per prediction.
+    pub predict_samples: usize,
+    /// Mass of the central credible interval reported with predictions.
+    pub interval: f64,
+    /// Seed of the prediction draws (the same seed gives the same predictions).
+    pub predict_seed: u64,
 }
 
 /// Training history and outcome.

@@ -26,4 +26,4 @@ mod container;
 mod header;
 
 pub use container::{ArtifactError, FORMAT_VERSION, MAGIC, ModelFile};
-pub use header::{DataRecord, FileKind, ModelHeader, TrainingRecord};
+pub use header::{BayesRecord, DataRecord, FileKind, ModelHeader, TrainingRecord};

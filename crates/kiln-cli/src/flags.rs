@@ -45,6 +45,9 @@ pub(crate) enum Command {
     /// of a running server.
     #[command(subcommand)]
     Monitor(MonitorCommand),
+    /// Draw a Bayesian model: predicted probability and its uncertainty over the input plane
+    /// (2-D inputs) with the test points, and the ELBO trace.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +93,18 @@ pub(crate) struct MonitorCheckArgs {
     /// Seconds to wait for the server before answering UNKNOWN.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The model file (trained with `training.method = "advi"`).
+    pub model: PathBuf,
+    /// The picture to write: `.png` or `.svg` [default: the model's path with `.png`].
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Grid cells per axis for the probability and uncertainty maps.
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(10..=1000))]
+    pub grid: u32,
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +192,10 @@ pub(crate) struct PredictArgs {
     /// Output format [default: told from OUT's extension, else jsonl].
     #[arg(long, value_enum)]
     pub format: Option<PredictionFormat>,
+    /// Bayesian models: only the N rows with the largest predictive standard deviation, most
+    /// uncertain first, each with its `row` number (what to label next).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub most_uncertain: Option<u32>,
 }
 
 /// How predictions are written.

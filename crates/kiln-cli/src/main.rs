@@ -50,6 +50,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => cmd::inspect::run(&args, json),
         Command::Serve(args) => cmd::serve::run(&args, json),
         Command::Monitor(command) => cmd::monitor::run(&command, json),
+        Command::Report(args) => cmd::report::run(&args, json),
     }
 }
 

@@ -126,6 +126,28 @@ impl TrainView {
                 Mode::Quiet => {}
             },
             RunEvent::Train(event) => self.on_train_event(event),
+            RunEvent::Advi {
+                iteration,
+                iterations,
+                elbo,
+            } => match self.mode {
+                Mode::Json => emit(&json!({
+                    "event": "advi",
+                    "iteration": iteration,
+                    "iterations": iterations,
+                    "elbo": elbo,
+                })),
+                Mode::Bar | Mode::Lines
+                    if iteration % (iterations / 10).max(1000) == 0 || iteration == iterations =>
+                {
+                    eprintln!(
+                        "ADVI {}/{}  ELBO {elbo:.2}",
+                        report::thousands(iteration),
+                        report::thousands(iterations)
+                    );
+                }
+                _ => {}
+            },
             RunEvent::Checkpoint(path) => {
                 if self.mode == Mode::Json {
                     emit(&json!({"event": "checkpoint", "path": path}));

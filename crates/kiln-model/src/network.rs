@@ -195,6 +195,7 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
             units,
             activation,
             bias,
+            ..
         } => Layer::Dense(Dense::new(
             input.iter().product(),
             *units,

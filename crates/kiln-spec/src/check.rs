@@ -5,7 +5,8 @@
 //! into a located error, `Spec::validate` into one without a location.
 
 use crate::types::{
-    FeatureKind, LayerSpec, LrScheduleSpec, OptimizerSpec, OutputKind, Spec, TrainingSpec,
+    Activation, AdviOptimizerSpec, FeatureKind, LayerSpec, LrScheduleSpec, OptimizerSpec,
+    OutputKind, Spec, TrainingMethod, TrainingSpec,
 };
 
 /// The semantic-check failure before it is located.
@@ -109,7 +110,133 @@ pub(crate) fn check_spec(spec: &Spec) -> Result<(), Problem> {
         check_layer(&mut c, &format!("layers[{i}]"), layer);
     }
     check_training(&mut c, &spec.training);
+    check_bayesian(&mut c, spec);
     c.problem.map_or(Ok(()), Err)
+}
+
+/// ADVI specs: only dense layers with activations the engine differentiates, positive prior
+/// scales, sensible sampler settings; and Bayesian settings only where ADVI is chosen.
+fn check_bayesian(c: &mut Checker, spec: &Spec) {
+    let advi = spec.training.method == TrainingMethod::Advi;
+    for (i, layer) in spec.layers.iter().enumerate() {
+        let at = format!("layers[{i}]");
+        match layer {
+            LayerSpec::Dense {
+                bayesian,
+                activation,
+                ..
+            } => {
+                if let Some(b) = bayesian {
+                    if !advi {
+                        c.fail(
+                            format!("{at}.bayesian"),
+                            format!(
+                                "{at}.bayesian is set but training.method is not \"advi\"; Bayesian layers are fitted by variational inference"
+                            ),
+                            "training.method = \"advi\" (or no `bayesian` key)",
+                            &[],
+                        );
+                    }
+                    c.greater_than_zero(format!("{at}.bayesian.prior_sigma"), b.prior_sigma);
+                    if !b.prior_mean.is_finite() {
+                        c.fail(
+                            format!("{at}.bayesian.prior_mean"),
+                            format!("{at}.bayesian.prior_mean = {} is not finite", b.prior_mean),
+                            "a finite number",
+                            &[],
+                        );
+                    }
+                }
+                if advi
+                    && let Some(a) = activation
+                    && !matches!(
+                        a,
+                        Activation::Tanh | Activation::Relu | Activation::Sigmoid | Activation::Linear
+                    )
+                {
+                    c.fail(
+                        format!("{at}.activation"),
+                        format!("{at}.activation `{a}` is not supported in a Bayesian (ADVI) network"),
+                        "",
+                        &["tanh", "relu", "sigmoid", "linear"],
+                    );
+                }
+            }
+            other if advi => c.fail(
+                format!("{at}.type"),
+                format!(
+                    "{at}.type `{}` cannot be mixed with Bayesian layers: ADVI fits dense layers only",
+                    other.type_name()
+                ),
+                "dense",
+                &["dense"],
+            ),
+            _ => {}
+        }
+    }
+    let Some(a) = &spec.training.advi else {
+        return;
+    };
+    if !advi {
+        c.fail(
+            "training.advi".into(),
+            "training.advi is only used with training.method = \"advi\"".into(),
+            "training.method = \"advi\" (or no [training.advi] table)",
+            &[],
+        );
+    }
+    let at = |k: &str| format!("training.advi.{k}");
+    c.positive(at("iterations"), a.iterations);
+    c.positive(at("samples"), a.samples);
+    if let Some(b) = a.batch_size {
+        c.positive(at("batch_size"), b);
+    }
+    c.positive(at("predict_samples"), a.predict_samples);
+    if !(a.interval > 0.0 && a.interval < 1.0) {
+        c.fail(
+            at("interval"),
+            format!("training.advi.interval = {} is out of range", a.interval),
+            "a probability mass in (0, 1), e.g. 0.94",
+            &[],
+        );
+    }
+    if let Some(noise) = a.noise {
+        c.greater_than_zero(at("noise"), noise);
+        if spec.output.kind != OutputKind::Number {
+            c.fail(
+                at("noise"),
+                "training.advi.noise only applies to number outputs (regression)".into(),
+                "no noise key",
+                &[],
+            );
+        }
+    }
+    match &a.optimizer {
+        AdviOptimizerSpec::AdagradWindow {
+            learning_rate,
+            window,
+            epsilon,
+        } => {
+            c.greater_than_zero(at("optimizer.learning_rate"), *learning_rate);
+            c.positive(at("optimizer.window"), *window);
+            c.greater_than_zero(at("optimizer.epsilon"), *epsilon);
+        }
+        AdviOptimizerSpec::Adam {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+        } => {
+            c.greater_than_zero(at("optimizer.learning_rate"), *learning_rate);
+            c.in_range(at("optimizer.beta1"), *beta1, 0.0, 1.0, true);
+            c.in_range(at("optimizer.beta2"), *beta2, 0.0, 1.0, true);
+            c.greater_than_zero(at("optimizer.epsilon"), *epsilon);
+        }
+    }
+    if let Some(conv) = &a.convergence {
+        c.positive(at("convergence.window"), conv.window);
+        c.greater_than_zero(at("convergence.tolerance"), conv.tolerance);
+    }
 }
 
 fn check_data(c: &mut Checker, spec: &Spec) {

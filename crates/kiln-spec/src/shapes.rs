@@ -48,7 +48,7 @@ pub struct LayerShape {
 ///
 /// let layers = [
 ///     LayerSpec::Flatten {},
-///     LayerSpec::Dense { units: 128, activation: None, bias: true },
+///     LayerSpec::Dense { units: 128, activation: None, bias: true, bayesian: None },
 /// ];
 /// let shapes = infer_shapes(&layers, &[1, 28, 28], 10).unwrap();
 /// assert_eq!(shapes[1].output, [128]);
@@ -88,6 +88,7 @@ pub fn infer_shapes(
                 units,
                 activation: _,
                 bias,
+                ..
             } => {
                 let [features] = shape[..] else {
                     return Err(fail(format!(
@@ -201,9 +202,15 @@ pub fn describe(layer: &LayerSpec) -> String {
             units,
             activation,
             bias,
+            bayesian,
         } => {
             let s = with_activation(format!("dense {units}"), activation);
-            if *bias { s } else { format!("{s} no-bias") }
+            let s = if *bias { s } else { format!("{s} no-bias") };
+            if bayesian.is_some() {
+                format!("{s} bayesian")
+            } else {
+                s
+            }
         }
         LayerSpec::Conv2d {
             filters,
@@ -281,6 +288,7 @@ mod tests {
             units,
             activation: Some(Activation::Relu),
             bias: true,
+            bayesian: None,
         }
     }
 

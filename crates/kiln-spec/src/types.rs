@@ -196,6 +196,10 @@ pub enum LayerSpec {
         /// Whether the layer has a bias.
         #[serde(default = "default_true")]
         bias: bool,
+        /// Makes the layer Bayesian: a Normal prior over its weights (and biases), fitted by
+        /// ADVI (`training.method = "advi"`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bayesian: Option<BayesianSpec>,
     },
     /// 2-D convolution over `[channels, height, width]`.
     Conv2d {
@@ -256,6 +260,179 @@ fn one() -> usize {
     1
 }
 
+/// The prior of a Bayesian dense layer: every weight (and bias) ~ Normal(`prior_mean`,
+/// `prior_sigma`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BayesianSpec {
+    /// Prior standard deviation (> 0).
+    #[serde(default = "default_prior_sigma")]
+    pub prior_sigma: f64,
+    /// Prior mean (ignored where `training.advi.prior_mean_from` names a model file).
+    #[serde(default)]
+    pub prior_mean: f64,
+}
+
+fn default_prior_sigma() -> f64 {
+    1.0
+}
+
+impl Default for BayesianSpec {
+    fn default() -> Self {
+        Self {
+            prior_sigma: default_prior_sigma(),
+            prior_mean: 0.0,
+        }
+    }
+}
+
+/// How the weights are fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainingMethod {
+    /// Gradient descent on the loss, epoch by epoch (the default).
+    #[default]
+    Gradient,
+    /// Variational inference (ADVI) over Bayesian dense layers; see `[training.advi]`.
+    Advi,
+}
+
+/// ADVI settings (`[training.advi]`), used when `training.method = "advi"`. Defaults follow
+/// PyMC's `pm.fit(method="advi")`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdviSpec {
+    /// Optimisation steps.
+    #[serde(default = "default_advi_iterations")]
+    pub iterations: usize,
+    /// Monte-Carlo weight samples per step.
+    #[serde(default = "one")]
+    pub samples: usize,
+    /// Rows per step; absent = every training row (full batch). The likelihood is scaled by
+    /// rows / batch, like PyMC's `total_size`.
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    /// The optimiser (PyMC's `adagrad_window` by default).
+    #[serde(default)]
+    pub optimizer: AdviOptimizerSpec,
+    /// Stop early when the ELBO settles.
+    #[serde(default)]
+    pub convergence: Option<ConvergenceSpec>,
+    /// Weight draws per prediction.
+    #[serde(default = "default_predict_samples")]
+    pub predict_samples: usize,
+    /// Mass of the central credible interval reported with predictions (ArviZ's 0.94).
+    #[serde(default = "default_interval")]
+    pub interval: f64,
+    /// Regression only: the known noise standard deviation, in the output's units; absent =
+    /// fitted.
+    #[serde(default)]
+    pub noise: Option<f64>,
+    /// A model file whose weights become the prior means (an informed prior); its layer
+    /// shapes must match. Relative to the spec's folder.
+    #[serde(default)]
+    pub prior_mean_from: Option<String>,
+}
+
+fn default_advi_iterations() -> usize {
+    50_000
+}
+fn default_predict_samples() -> usize {
+    100
+}
+fn default_interval() -> f64 {
+    0.94
+}
+
+impl Default for AdviSpec {
+    fn default() -> Self {
+        Self {
+            iterations: default_advi_iterations(),
+            samples: 1,
+            batch_size: None,
+            optimizer: AdviOptimizerSpec::default(),
+            convergence: None,
+            predict_samples: default_predict_samples(),
+            interval: default_interval(),
+            noise: None,
+            prior_mean_from: None,
+        }
+    }
+}
+
+/// Optimisers for ADVI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdviOptimizerSpec {
+    /// PyMC's `adagrad_window`: Adagrad over the last `window` squared gradients.
+    AdagradWindow {
+        /// Step size.
+        #[serde(default = "default_adam_lr")]
+        learning_rate: f64,
+        /// Squared gradients remembered.
+        #[serde(default = "default_window")]
+        window: usize,
+        /// Added under the square root.
+        #[serde(default = "default_adagrad_eps")]
+        epsilon: f64,
+    },
+    /// Adam.
+    Adam {
+        /// Step size.
+        #[serde(default = "default_adam_lr")]
+        learning_rate: f64,
+        /// First-moment decay.
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        /// Second-moment decay.
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        /// Denominator constant.
+        #[serde(default = "default_adam_advi_eps")]
+        epsilon: f64,
+    },
+}
+
+fn default_window() -> usize {
+    10
+}
+fn default_adagrad_eps() -> f64 {
+    0.1
+}
+fn default_adam_advi_eps() -> f64 {
+    1e-8
+}
+
+impl Default for AdviOptimizerSpec {
+    fn default() -> Self {
+        Self::AdagradWindow {
+            learning_rate: default_adam_lr(),
+            window: default_window(),
+            epsilon: default_adagrad_eps(),
+        }
+    }
+}
+
+/// Stop when the relative change of the mean ELBO between two consecutive windows of
+/// `window` iterations falls below `tolerance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvergenceSpec {
+    /// Iterations per window.
+    #[serde(default = "default_convergence_window")]
+    pub window: usize,
+    /// Relative change that counts as settled.
+    #[serde(default = "default_convergence_tolerance")]
+    pub tolerance: f64,
+}
+
+fn default_convergence_window() -> usize {
+    1000
+}
+fn default_convergence_tolerance() -> f64 {
+    1e-3
+}
+
 /// Activation functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -301,6 +478,12 @@ pub struct TrainingSpec {
     /// Learning-rate schedule.
     #[serde(default)]
     pub lr_schedule: Option<LrScheduleSpec>,
+    /// `gradient` (default) or `advi` (Bayesian layers fitted by variational inference).
+    #[serde(default)]
+    pub method: TrainingMethod,
+    /// ADVI settings (`method = "advi"`).
+    #[serde(default)]
+    pub advi: Option<AdviSpec>,
 }
 
 fn default_batch() -> usize {
@@ -319,7 +502,16 @@ impl Default for TrainingSpec {
             seed: default_seed(),
             early_stopping: None,
             lr_schedule: None,
+            method: TrainingMethod::Gradient,
+            advi: None,
         }
+    }
+}
+
+impl Spec {
+    /// Whether the spec is fitted by ADVI (`training.method = "advi"`).
+    pub fn is_bayesian(&self) -> bool {
+        self.training.method == TrainingMethod::Advi
     }
 }
 

@@ -26,6 +26,9 @@ pub enum Error {
     /// The monitoring profile could not be built.
     #[error(transparent)]
     Monitor(Box<kiln_monitor::MonitorError>),
+    /// A Bayesian network could not be configured or fitted.
+    #[error(transparent)]
+    Bayes(Box<kiln_bayes::BayesError>),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -58,4 +61,5 @@ boxed_from! {
     Artifact: kiln_artifact::ArtifactError,
     Eval: kiln_eval::EvalError,
     Monitor: kiln_monitor::MonitorError,
+    Bayes: kiln_bayes::BayesError,
 }

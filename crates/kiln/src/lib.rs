@@ -11,25 +11,30 @@
 //! - [`TrainedModel`]: load a model file, [`TrainedModel::predict`] and
 //!   [`TrainedModel::evaluate`] on new rows with exactly the stored transforms.
 //! - [`Sequential`]: the few-lines API for programs, like Keras' `Sequential`.
+//! - Bayesian specs (`training.method = "advi"`) are fitted by [`kiln_bayes`]; their
+//!   predictions carry an [`Uncertainty`] (posterior predictive std and credible interval).
 //!
 //! The library never prints: progress arrives as [`RunEvent`]s through a callback.
 
+mod bayesian;
 mod error;
 mod monitoring;
 mod pipeline;
 mod predict;
 mod sequential;
 
+pub use bayesian::elbo_trace;
 pub use error::Error;
 pub use monitoring::{monitor_outputs, profile_for};
 pub use pipeline::{
     Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare,
     prepare_tables, train_spec,
 };
-pub use predict::{DataSelection, Predictions, TrainedModel};
+pub use predict::{DataSelection, Predictions, TrainedModel, Uncertainty};
 pub use sequential::{Fit, Sequential};
 
 pub use kiln_artifact as artifact;
+pub use kiln_bayes as bayes;
 pub use kiln_data as data;
 pub use kiln_eval as eval;
 pub use kiln_model as model;

@@ -92,6 +92,15 @@ pub enum RunEvent<'a> {
     },
     /// A training event.
     Train(TrainEvent<'a>),
+    /// ADVI progress (Bayesian specs), every 1,000 iterations and at the end.
+    Advi {
+        /// Iterations done.
+        iteration: usize,
+        /// Iterations planned.
+        iterations: usize,
+        /// Mean ELBO since the last report.
+        elbo: f64,
+    },
     /// A checkpoint was written.
     Checkpoint(&'a Path),
     /// A split was evaluated.
@@ -348,6 +357,20 @@ pub(crate) fn evaluate_rows(
     device: &Device,
 ) -> Result<Metrics> {
     let out = predict_outputs(network, task, inputs, 512, device);
+    metrics_for_outputs(encoder, out, targets)
+}
+
+/// Metrics of model outputs (`rows × classes` probabilities, or encoded values) against
+/// `targets`, in the output's own units.
+///
+/// # Errors
+///
+/// [`Error::Eval`] on degenerate inputs (e.g. no rows).
+pub(crate) fn metrics_for_outputs(
+    encoder: &Encoder,
+    out: Vec<f32>,
+    targets: &Targets,
+) -> Result<Metrics> {
     match (&encoder.output, targets) {
         (FittedOutput::Category { classes, .. }, Targets::Classes(y)) => {
             let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
@@ -449,18 +472,23 @@ fn decode_optimizer(bytes: &[u8], step: u64) -> Option<OptimizerState> {
     Some(OptimizerState { step, slot1, slot2 })
 }
 
-struct Run<'a> {
-    spec: &'a Spec,
-    spec_toml: &'a str,
-    base_dir: &'a Path,
-    prepared: &'a Prepared,
-    network_config: NetworkConfig,
-    task: Task,
-    device: Device,
+pub(crate) struct Run<'a> {
+    pub(crate) spec: &'a Spec,
+    pub(crate) spec_toml: &'a str,
+    pub(crate) base_dir: &'a Path,
+    pub(crate) prepared: &'a Prepared,
+    pub(crate) network_config: NetworkConfig,
+    pub(crate) task: Task,
+    pub(crate) device: Device,
 }
 
 impl Run<'_> {
-    fn header(&self, kind: FileKind, training: TrainingRecord, params: usize) -> ModelHeader {
+    pub(crate) fn header(
+        &self,
+        kind: FileKind,
+        training: TrainingRecord,
+        params: usize,
+    ) -> ModelHeader {
         ModelHeader {
             kiln_version: env!("CARGO_PKG_VERSION").to_string(),
             kind,
@@ -485,6 +513,7 @@ impl Run<'_> {
             metrics: BTreeMap::new(),
             train_state: None,
             profile: None,
+            bayes: None,
         }
     }
 }
@@ -560,6 +589,9 @@ pub(crate) fn train_tables(
         task,
         device: default_device(),
     };
+    if spec.is_bayesian() {
+        return crate::bayesian::train(&run, request, output, started, &mut on_event);
+    }
     let mut metrics = BTreeMap::new();
 
     let mut train_rows = prepared.split.train.clone();

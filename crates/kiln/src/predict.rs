@@ -5,12 +5,16 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use kiln_artifact::{ModelFile, ModelHeader};
-use kiln_data::{Cache, FittedOutput, Table, Warning};
+use kiln_bayes::{Posterior, Predictive, PredictiveConfig};
+use kiln_data::{Cache, Encoded, FittedOutput, Table, Warning};
 use kiln_model::{Network, weights};
 use kiln_train::{Task, predict_outputs};
 use serde_json::json;
 
-use crate::pipeline::{Metrics, default_device, evaluate_rows, prepare, take_rows, take_targets};
+use crate::bayesian;
+use crate::pipeline::{
+    Metrics, default_device, metrics_for_outputs, prepare, take_rows, take_targets,
+};
 use crate::{Error, Result};
 
 /// Which rows to evaluate on.
@@ -43,10 +47,38 @@ impl DataSelection {
 pub struct TrainedModel {
     /// The file's header (spec, transforms, metrics, provenance).
     pub header: ModelHeader,
-    /// Size of the weights section in bytes.
+    /// Size of the weights section in bytes (the posterior section for Bayesian models).
     pub weights_bytes: usize,
-    network: Network,
+    engine: Engine,
     device: Device,
+}
+
+/// What computes the outputs: a trained network, or a posterior to sample.
+#[derive(Debug)]
+enum Engine {
+    Network(Network),
+    Bayes {
+        posterior: Box<Posterior>,
+        elbo: Vec<f32>,
+    },
+}
+
+/// Posterior predictive uncertainty of each prediction (Bayesian models only).
+///
+/// The layout follows [`Predictions`]: `rows × classes` for classification (of each class
+/// probability), `rows` for regression (in the output's units, observation noise included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertainty {
+    /// Standard deviation over the posterior draws.
+    pub std: Vec<f64>,
+    /// Lower end of the central credible interval.
+    pub lower: Vec<f64>,
+    /// Upper end of the central credible interval.
+    pub upper: Vec<f64>,
+    /// Probability mass of the interval (0.94 by default, ArviZ's `hdi_prob`).
+    pub mass: f64,
+    /// Posterior draws behind each figure.
+    pub samples: usize,
 }
 
 /// Predictions for a batch of rows.
@@ -64,6 +96,8 @@ pub struct Predictions {
     pub values: Vec<f64>,
     /// Anything odd found in the input (e.g. unseen categories sent to the unknown bucket).
     pub warnings: Vec<Warning>,
+    /// Posterior predictive std and credible interval (Bayesian models); `None` otherwise.
+    pub uncertainty: Option<Uncertainty>,
 }
 
 impl Predictions {
@@ -83,10 +117,36 @@ impl Predictions {
         &self.probabilities[i * k..(i + 1) * k]
     }
 
+    /// The uncertainty of row `i` as one number (Bayesian models): the predictive std of the
+    /// value (regression) or of the predicted class's probability (classification).
+    pub fn uncertainty_of(&self, i: usize) -> Option<f64> {
+        let u = self.uncertainty.as_ref()?;
+        let k = self.classes.len();
+        if k == 0 {
+            return u.std.get(i).copied();
+        }
+        let row = self.probabilities_of(i);
+        u.std.get(i * k + kiln_eval::argmax(row)).copied()
+    }
+
+    /// The `n` rows with the largest [`Predictions::uncertainty_of`], most uncertain first
+    /// (what to label next). Empty for models without uncertainty.
+    pub fn most_uncertain(&self, n: usize) -> Vec<usize> {
+        if self.uncertainty.is_none() {
+            return Vec::new();
+        }
+        let mut rows: Vec<usize> = (0..self.rows).collect();
+        let u = |i: usize| self.uncertainty_of(i).unwrap_or(0.0);
+        rows.sort_by(|&a, &b| u(b).total_cmp(&u(a)).then(a.cmp(&b)));
+        rows.truncate(n);
+        rows
+    }
+
     /// One JSON object per row: `{"label": …, "probabilities": {class: p}}` or
-    /// `{"value": …}`.
+    /// `{"value": …}`. Bayesian models add `"std"` and `"interval"` (per class for
+    /// classification) and `"interval_mass"`.
     pub fn row_json(&self, i: usize) -> serde_json::Value {
-        if self.classes.is_empty() {
+        let mut row = if self.classes.is_empty() {
             json!({ "value": self.values[i] })
         } else {
             let probs: serde_json::Map<String, serde_json::Value> = self
@@ -96,7 +156,29 @@ impl Predictions {
                 .map(|(c, p)| (c.clone(), json!(p)))
                 .collect();
             json!({ "label": self.label(i), "probabilities": probs })
+        };
+        if let (Some(u), Some(obj)) = (&self.uncertainty, row.as_object_mut()) {
+            let k = self.classes.len();
+            if k == 0 {
+                obj.insert("std".into(), json!(u.std[i]));
+                obj.insert("interval".into(), json!([u.lower[i], u.upper[i]]));
+            } else {
+                let per_class = |f: &dyn Fn(usize) -> serde_json::Value| {
+                    self.classes
+                        .iter()
+                        .enumerate()
+                        .map(|(c, name)| (name.clone(), f(i * k + c)))
+                        .collect::<serde_json::Map<_, _>>()
+                };
+                obj.insert("std".into(), per_class(&|j| json!(u.std[j])).into());
+                obj.insert(
+                    "interval".into(),
+                    per_class(&|j| json!([u.lower[j], u.upper[j]])).into(),
+                );
+            }
+            obj.insert("interval_mass".into(), json!(u.mass));
         }
+        row
     }
 
     /// Writes JSON lines.
@@ -112,25 +194,46 @@ impl Predictions {
         w.flush()
     }
 
-    /// Writes CSV: `label,p_<class>…` or `value`.
+    /// Writes CSV: `label,p_<class>…` or `value`; Bayesian models add `std`, `lower`,
+    /// `upper` (per class: `std_<class>`, `lower_<class>`, `upper_<class>`).
     ///
     /// # Errors
     ///
     /// The writer's error.
     pub fn write_csv(&self, w: impl Write) -> std::io::Result<()> {
         let mut out = csv::Writer::from_writer(w);
+        let u = self.uncertainty.as_ref();
         if self.classes.is_empty() {
-            out.write_record(["value"])?;
-            for v in &self.values {
-                out.write_record([v.to_string()])?;
+            let mut head = vec!["value"];
+            if u.is_some() {
+                head.extend(["std", "lower", "upper"]);
+            }
+            out.write_record(&head)?;
+            for (i, v) in self.values.iter().enumerate() {
+                let mut rec = vec![v.to_string()];
+                if let Some(u) = u {
+                    rec.extend([u.std[i], u.lower[i], u.upper[i]].map(|x| x.to_string()));
+                }
+                out.write_record(&rec)?;
             }
         } else {
+            let k = self.classes.len();
             let mut head = vec!["label".to_string()];
             head.extend(self.classes.iter().map(|c| format!("p_{c}")));
+            if u.is_some() {
+                for what in ["std", "lower", "upper"] {
+                    head.extend(self.classes.iter().map(|c| format!("{what}_{c}")));
+                }
+            }
             out.write_record(&head)?;
             for i in 0..self.rows {
                 let mut rec = vec![self.label(i).unwrap_or_default().to_string()];
                 rec.extend(self.probabilities_of(i).iter().map(|p| p.to_string()));
+                if let Some(u) = u {
+                    for values in [&u.std, &u.lower, &u.upper] {
+                        rec.extend(values[i * k..(i + 1) * k].iter().map(|x| x.to_string()));
+                    }
+                }
                 out.write_record(&rec)?;
             }
         }
@@ -163,14 +266,92 @@ impl TrainedModel {
             )));
         }
         let device = default_device();
+        if file.header.bayes.is_some() {
+            let posterior = bayesian::load_posterior(&file, path)?;
+            let elbo = bayesian::elbo_trace(&file);
+            return Ok(Self {
+                weights_bytes: file
+                    .section(bayesian::POSTERIOR_SECTION)
+                    .map_or(0, <[u8]>::len),
+                header: file.header,
+                engine: Engine::Bayes {
+                    posterior: Box::new(posterior),
+                    elbo,
+                },
+                device,
+            });
+        }
         let bytes = file.require_section("weights", path)?;
         let network = weights::from_bytes(&file.header.network, bytes, &device)?;
         Ok(Self {
             weights_bytes: bytes.len(),
             header: file.header,
-            network,
+            engine: Engine::Network(network),
             device,
         })
+    }
+
+    /// Whether the model is Bayesian (its predictions carry an [`Uncertainty`]).
+    pub fn is_bayesian(&self) -> bool {
+        matches!(self.engine, Engine::Bayes { .. })
+    }
+
+    /// The posterior of a Bayesian model.
+    pub fn posterior(&self) -> Option<&Posterior> {
+        match &self.engine {
+            Engine::Bayes { posterior, .. } => Some(posterior),
+            Engine::Network(_) => None,
+        }
+    }
+
+    /// The ELBO of every ADVI iteration (empty for other models).
+    pub fn elbo_trace(&self) -> &[f32] {
+        match &self.engine {
+            Engine::Bayes { elbo, .. } => elbo,
+            Engine::Network(_) => &[],
+        }
+    }
+
+    /// The posterior predictive of already-encoded rows (Bayesian models), with the stored
+    /// number of draws, seed and interval mass.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a model that is not Bayesian; [`Error::Bayes`] when the rows do
+    /// not have the network's width.
+    pub fn posterior_predictive(&self, inputs: &Encoded) -> Result<Predictive> {
+        match &self.engine {
+            Engine::Bayes { posterior, .. } => self.predictive(posterior, inputs),
+            Engine::Network(_) => Err(Error::Invalid(
+                "this model is not Bayesian (train it with training.method = \"advi\")".to_string(),
+            )),
+        }
+    }
+
+    /// The posterior predictive of encoded rows, with the stored sampling settings.
+    fn predictive(&self, posterior: &Posterior, inputs: &Encoded) -> Result<Predictive> {
+        let record = self.header.bayes.as_ref();
+        let config = PredictiveConfig {
+            samples: record.map_or(100, |r| r.predict_samples),
+            seed: record.map_or(0, |r| r.predict_seed),
+            interval: record.map_or(0.94, |r| r.interval),
+        };
+        Ok(posterior.predict(&inputs.data, inputs.rows, &config)?)
+    }
+
+    /// Outputs in the network layout (probabilities or encoded values), with the posterior
+    /// predictive for Bayesian models.
+    fn outputs(&self, inputs: &Encoded) -> Result<(Vec<f32>, Option<Predictive>)> {
+        match &self.engine {
+            Engine::Network(network) => Ok((
+                predict_outputs(network, &self.task(), inputs, 512, &self.device),
+                None,
+            )),
+            Engine::Bayes { posterior, .. } => {
+                let p = self.predictive(posterior, inputs)?;
+                Ok((bayesian::outputs_layout(&p, &self.task()), Some(p)))
+            }
+        }
     }
 
     fn task(&self) -> Task {
@@ -185,7 +366,8 @@ impl TrainedModel {
     pub fn predict(&self, table: &Table) -> Result<Predictions> {
         let encoder = &self.header.encoder;
         let (inputs, warnings) = encoder.encode_inputs(table)?;
-        let out = predict_outputs(&self.network, &self.task(), &inputs, 512, &self.device);
+        let (out, predictive) = self.outputs(&inputs)?;
+        let uncertainty = predictive.map(|p| self.uncertainty(p));
         let column = encoder.output.name().to_string();
         Ok(match &encoder.output {
             FittedOutput::Category { classes, .. } => Predictions {
@@ -195,6 +377,7 @@ impl TrainedModel {
                 probabilities: out,
                 values: Vec::new(),
                 warnings,
+                uncertainty,
             },
             FittedOutput::Binary { classes, .. } => Predictions {
                 column,
@@ -203,6 +386,7 @@ impl TrainedModel {
                 probabilities: out,
                 values: Vec::new(),
                 warnings,
+                uncertainty,
             },
             FittedOutput::Number { .. } => Predictions {
                 column,
@@ -211,8 +395,59 @@ impl TrainedModel {
                 values: out.iter().map(|&v| encoder.decode_value(v)).collect(),
                 probabilities: Vec::new(),
                 warnings,
+                uncertainty,
             },
         })
+    }
+
+    /// The posterior predictive in [`Predictions`]' layout and the output's units.
+    fn uncertainty(&self, p: Predictive) -> Uncertainty {
+        let record = self.header.bayes.as_ref();
+        let samples = record.map_or(100, |r| r.predict_samples);
+        let mass = record.map_or(0.94, |r| r.interval);
+        match &self.header.encoder.output {
+            // The engine reports P(positive); the negative class mirrors it.
+            FittedOutput::Binary { .. } => {
+                let mut u = Uncertainty {
+                    std: Vec::with_capacity(2 * p.std.len()),
+                    lower: Vec::with_capacity(2 * p.std.len()),
+                    upper: Vec::with_capacity(2 * p.std.len()),
+                    mass,
+                    samples,
+                };
+                for i in 0..p.std.len() {
+                    u.std.extend([p.std[i], p.std[i]]);
+                    u.lower.extend([1.0 - p.upper[i], p.lower[i]]);
+                    u.upper.extend([1.0 - p.lower[i], p.upper[i]]);
+                }
+                u
+            }
+            FittedOutput::Category { .. } => Uncertainty {
+                std: p.std,
+                lower: p.lower,
+                upper: p.upper,
+                mass,
+                samples,
+            },
+            FittedOutput::Number { std, .. } => {
+                let encoder = &self.header.encoder;
+                Uncertainty {
+                    std: p.std.iter().map(|s| s * std).collect(),
+                    lower: p
+                        .lower
+                        .iter()
+                        .map(|&v| encoder.decode_value(v as f32))
+                        .collect(),
+                    upper: p
+                        .upper
+                        .iter()
+                        .map(|&v| encoder.decode_value(v as f32))
+                        .collect(),
+                    mass,
+                    samples,
+                }
+            }
+        }
     }
 
     /// Metrics on `table`, which must hold the output column too.
@@ -224,31 +459,27 @@ impl TrainedModel {
         let encoder = &self.header.encoder;
         let (inputs, _) = encoder.encode_inputs(table)?;
         let targets = encoder.encode_targets(table)?;
-        evaluate_rows(
-            &self.network,
-            encoder,
-            &self.task(),
-            &inputs,
-            &targets,
-            &self.device,
-        )
+        let (out, _) = self.outputs(&inputs)?;
+        metrics_for_outputs(encoder, out, &targets)
     }
 
-    /// Metrics on one of the spec's splits, re-derived from the stored spec and seed, or on a
-    /// file. Returns a warning when the training rows no longer hash to the stored digest (the
-    /// data changed since training).
+    /// The encoded rows and targets of one of the spec's splits (re-derived from the stored
+    /// spec and seed) or of a file, with a warning when the training rows no longer hash to
+    /// the stored digest.
     ///
     /// # Errors
     ///
     /// Data that cannot be read, or an empty selection.
-    pub fn evaluate_selection(
+    pub fn selection_data(
         &self,
         which: &DataSelection,
         cache: &Cache,
-    ) -> Result<(Metrics, Option<String>)> {
+    ) -> Result<(Encoded, kiln_data::Targets, Option<String>)> {
         if let DataSelection::File(path) = which {
             let table = kiln_data::read_table(path, None)?;
-            return Ok((self.evaluate(&table)?, None));
+            let (x, _) = self.header.encoder.encode_inputs(&table)?;
+            let y = self.header.encoder.encode_targets(&table)?;
+            return Ok((x, y, None));
         }
         let spec = &self.header.spec;
         let base = PathBuf::from(&self.header.data.base_dir);
@@ -280,19 +511,37 @@ impl TrainedModel {
                 "the {which:?} split of this model's data is empty"
             )));
         }
-        let m = evaluate_rows(
-            &self.network,
-            &self.header.encoder,
-            &self.task(),
-            &x,
-            &y,
-            &self.device,
-        )?;
+        Ok((x, y, warning))
+    }
+
+    /// Metrics on one of the spec's splits, re-derived from the stored spec and seed, or on a
+    /// file. Returns a warning when the training rows no longer hash to the stored digest (the
+    /// data changed since training).
+    ///
+    /// # Errors
+    ///
+    /// Data that cannot be read, or an empty selection.
+    pub fn evaluate_selection(
+        &self,
+        which: &DataSelection,
+        cache: &Cache,
+    ) -> Result<(Metrics, Option<String>)> {
+        if let DataSelection::File(path) = which {
+            let table = kiln_data::read_table(path, None)?;
+            return Ok((self.evaluate(&table)?, None));
+        }
+        let (x, y, warning) = self.selection_data(which, cache)?;
+        let (out, _) = self.outputs(&x)?;
+        let m = metrics_for_outputs(&self.header.encoder, out, &y)?;
         Ok((m, warning))
     }
 
-    /// The network, for callers that need raw outputs.
-    pub fn network(&self) -> &Network {
-        &self.network
+    /// The network, for callers that need raw outputs (`None` for Bayesian models, whose
+    /// weights are a [`TrainedModel::posterior`]).
+    pub fn network(&self) -> Option<&Network> {
+        match &self.engine {
+            Engine::Network(n) => Some(n),
+            Engine::Bayes { .. } => None,
+        }
     }
 }

@@ -107,6 +107,7 @@ impl Sequential {
             units,
             activation: Some(activation),
             bias: true,
+            bayesian: None,
         })
     }
 
@@ -231,6 +232,7 @@ impl Sequential {
                 seed: fit.seed,
                 early_stopping: None,
                 lr_schedule: None,
+                ..TrainingSpec::default()
             },
         }
     }

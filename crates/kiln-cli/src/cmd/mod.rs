@@ -8,6 +8,7 @@ pub(crate) mod monitor;
 pub(crate) mod predict;
 pub(crate) mod quickstart;
 pub(crate) mod serve;
+pub(crate) mod report;
 pub(crate) mod train;
 
 use anyhow::Context as _;

@@ -26,6 +26,9 @@ pub(crate) fn run(args: &PredictArgs, json: bool) -> anyhow::Result<ExitCode> {
     for warning in &predictions.warnings {
         eprintln!("warning: {warning}");
     }
+    if let Some(n) = args.most_uncertain {
+        return most_uncertain(&predictions, n as usize, args, format, &model);
+    }
 
     let Some(path) = &args.output else {
         let stdout = std::io::stdout().lock();
@@ -62,6 +65,51 @@ pub(crate) fn run(args: &PredictArgs, json: bool) -> anyhow::Result<ExitCode> {
             predictions.column,
             path.display()
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--most-uncertain N`: JSON lines of the N rows with the largest predictive std, each
+/// with its 0-based `row` number in the input and its `uncertainty`.
+fn most_uncertain(
+    predictions: &kiln::Predictions,
+    n: usize,
+    args: &PredictArgs,
+    format: PredictionFormat,
+    model: &TrainedModel,
+) -> anyhow::Result<ExitCode> {
+    if !model.is_bayesian() {
+        anyhow::bail!(
+            "--most-uncertain needs a Bayesian model (trained with training.method = \"advi\"); {} has no predictive uncertainty",
+            args.model.display()
+        );
+    }
+    if format == PredictionFormat::Csv {
+        anyhow::bail!("--most-uncertain writes JSON lines; drop --format csv or name OUT .jsonl");
+    }
+    let mut text = String::new();
+    for i in predictions.most_uncertain(n) {
+        let mut row = predictions.row_json(i);
+        if let Some(obj) = row.as_object_mut() {
+            obj.insert("row".into(), json!(i));
+            obj.insert("uncertainty".into(), json!(predictions.uncertainty_of(i)));
+        }
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() != ErrorKind::BrokenPipe => {
+                    return Err(e).context("cannot write the predictions to stdout");
+                }
+                _ => {}
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -53,6 +53,7 @@ pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
             "seconds": result.file.header.training.seconds,
             "stop": result.stop,
             "best_epoch": result.file.header.training.best_epoch,
+            "advi": result.file.header.bayes,
         })),
         Mode::Quiet => println!("{}", summary_line(&result, path, size)),
         Mode::Bar | Mode::Lines => {
@@ -97,6 +98,18 @@ fn summary_line(result: &TrainResult, path: &Path, size: Option<u64>) -> String 
             format!("{split} {name} {value:.4}, ")
         })
         .unwrap_or_default();
+    if let Some(bayes) = &result.file.header.bayes {
+        return format!(
+            "Saved Bayesian model to {} ({}{}, {} ADVI iterations ({}) fitted in {}, final ELBO {:.2})",
+            path.display(),
+            headline,
+            size.map_or_else(|| "size unknown".to_string(), report::bytes),
+            report::thousands(bayes.iterations),
+            bayes.stop,
+            report::duration(bayes.fit_seconds),
+            bayes.final_elbo,
+        );
+    }
     let saved = if result.stop == StopReason::Interrupted {
         "Interrupted; saved the best weights so far to"
     } else {

@@ -15,6 +15,7 @@ fn dense(units: usize, activation: Activation) -> LayerSpec {
         units,
         activation: Some(activation),
         bias: true,
+        bayesian: None,
     }
 }
 

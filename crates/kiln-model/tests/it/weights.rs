@@ -32,6 +32,7 @@ fn config() -> NetworkConfig {
                 units: 6,
                 activation: Some(Activation::Gelu),
                 bias: true,
+                bayesian: None,
             },
             LayerSpec::BatchNorm {
                 momentum: Some(0.5),

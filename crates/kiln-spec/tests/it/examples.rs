@@ -12,6 +12,9 @@ const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
     ("boston", &[13], 1, 5_121),
     // 2·32+32 + 32·32+32 + 32·2+2
     ("moons-mlp", &[2], 2, 114),
+    // 2·5 + 5·5 + 5 weights in the PyMC model; shape inference counts a bias on the head,
+    // which the Bayesian head drops (it inherits `bias = false` from the last layer).
+    ("bnn-moons", &[2], 1, 41),
 ];
 
 #[test]
@@ -81,4 +84,36 @@ fn examples_reproduce_their_originals_settings() {
         ("val_loss", 20)
     );
     assert!(stopping.restore_best);
+}
+
+#[test]
+fn bad_bayesian_settings_name_the_field() {
+    let spec = example("bnn-moons").unwrap();
+    let check = |text: String, field: &str| {
+        let err = parse_spec(&text, "bnn.toml").expect_err(field).to_string();
+        assert!(err.contains(field), "expected `{field}` in: {err}");
+    };
+    check(
+        spec.replacen("prior_sigma = 1.0", "prior_sigma = 0.0", 1),
+        "layers[0].bayesian.prior_sigma",
+    );
+    check(
+        spec.replace("samples = 1\n", "samples = 0\n"),
+        "training.advi.samples",
+    );
+    check(
+        spec.replace("method = \"advi\"\n", ""),
+        "layers[0].bayesian",
+    );
+    check(
+        spec.replace(
+            "[training]",
+            "[[layers]]\ntype = \"dropout\"\nrate = 0.1\n\n[training]",
+        ),
+        "layers[2].type",
+    );
+    check(
+        spec.replacen("activation = \"tanh\"", "activation = \"gelu\"", 1),
+        "layers[0].activation",
+    );
 }

@@ -5,6 +5,7 @@
 //! `KILN_FULL=1`; CI runs reduced versions that still assert real accuracy.
 
 mod accuracy;
+mod bayes;
 mod errors;
 mod model_file;
 mod monitoring;

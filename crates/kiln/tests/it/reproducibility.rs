@@ -5,7 +5,7 @@ use super::*;
 
 fn weights(result: &TrainResult) -> Vec<Vec<f32>> {
     let model = kiln::TrainedModel::from_file(result.file.clone(), Path::new("m")).expect("load");
-    kiln::model::weights::values(model.network())
+    kiln::model::weights::values(model.network().expect("a network model"))
 }
 
 const SPEC_EXTRA: &str = "\n[[layers]]\ntype = \"dropout\"\nrate = 0.1\n";

@@ -1,0 +1,215 @@
+"""kiln vs PyMC: the Bayesian neural network of the PyMC "Bayesian Deep Learning" seed
+(Wiecki), fitted by 50,000 iterations of full-batch ADVI on the same moons split.
+
+Run through bench/bnn_vs_pymc.sh, which creates the PyMC venv and builds kiln first.
+
+1. Makes the data once (scikit-learn's make_moons definition with numpy: 1000 points,
+   noise 0.2, seed 0; standardised like the seed's `scale(X)`; a seeded 50/50 split) and
+   writes bench/out/bnn/{train,test}.csv. Both sides read these files, so the data is
+   identical; kiln's spec uses `transform = "none"` because the columns are already scaled.
+2. PyMC: the seed's model (2 → 5 tanh → 5 tanh → 1 sigmoid, no biases, N(0, 1) priors,
+   random initial values), `pm.fit(50_000, method="advi")` with PyMC's defaults
+   (adagrad_window, one MC sample). Timed: the `pm.fit` call (graph compilation included,
+   as a user waits for it; PyTensor's compile cache is warm after the first run). Accuracy:
+   posterior predictive mean probability over 1,000 draws of the approximation, > 0.5.
+3. kiln: `kiln train SPEC --json`; the fit time is the ADVI loop's own `fit_seconds` from
+   the model file header (data preparation and evaluation excluded, like PyMC's fit call
+   which excludes model construction), accuracy the test accuracy it reports (posterior
+   predictive mean of 100 draws, > 0.5).
+
+Environment: RUNS (default 3) fits per side, medians reported; ITERATIONS (default 50000);
+KILN (path of the kiln binary, default target/release/kiln).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(HERE, "out", "bnn")
+RUNS = int(os.environ.get("RUNS", "3"))
+ITERATIONS = int(os.environ.get("ITERATIONS", "50000"))
+KILN = os.environ.get("KILN", os.path.join(ROOT, "target", "release", "kiln"))
+
+
+def make_moons(n=1000, noise=0.2, seed=0):
+    """scikit-learn's make_moons (shuffle=True) reimplemented with numpy."""
+    rng = np.random.RandomState(seed)
+    n_out = n // 2
+    n_in = n - n_out
+    outer = np.linspace(0, np.pi, n_out)
+    inner = np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [
+            np.append(np.cos(outer), 1 - np.cos(inner)),
+            np.append(np.sin(outer), 1 - np.sin(inner) - 0.5),
+        ]
+    ).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    idx = rng.permutation(n)
+    X, y = X[idx], y[idx]
+    X += rng.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def write_data():
+    X, y = make_moons()
+    X = (X - X.mean(axis=0)) / X.std(axis=0)  # sklearn.preprocessing.scale
+    rng = np.random.RandomState(1)
+    idx = rng.permutation(len(y))
+    train, test = idx[:500], idx[500:]
+    os.makedirs(OUT, exist_ok=True)
+    for name, rows in (("train", train), ("test", test)):
+        with open(os.path.join(OUT, f"{name}.csv"), "w") as f:
+            f.write("x0,x1,label\n")
+            for i in rows:
+                f.write(f"{X[i, 0]!r},{X[i, 1]!r},{int(y[i])}\n")
+    return X[train], y[train], X[test], y[test]
+
+
+SPEC = """
+name = "bnn-moons-bench"
+
+[data]
+source = "train.csv"
+test = "test.csv"
+
+[data.split]
+test = 0.0
+validation = 0.0
+
+[[input]]
+name = "x0"
+type = "number"
+transform = "none"
+
+[[input]]
+name = "x1"
+type = "number"
+transform = "none"
+
+[output]
+name = "label"
+type = "binary"
+
+[[layers]]
+type = "dense"
+units = 5
+activation = "tanh"
+bias = false
+bayesian = {{ prior_sigma = 1.0 }}
+
+[[layers]]
+type = "dense"
+units = 5
+activation = "tanh"
+bias = false
+bayesian = {{ prior_sigma = 1.0 }}
+
+[training]
+method = "advi"
+seed = {seed}
+
+[training.advi]
+iterations = {iterations}
+"""
+
+
+def run_kiln(seed):
+    spec = os.path.join(OUT, f"kiln-{seed}.toml")
+    with open(spec, "w") as f:
+        f.write(SPEC.format(seed=seed, iterations=ITERATIONS))
+    out = os.path.join(OUT, f"kiln-{seed}.kiln")
+    res = subprocess.run(
+        [KILN, "train", spec, "-o", out, "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    acc, fit = None, None
+    for line in res.stdout.splitlines():
+        ev = json.loads(line)
+        if ev.get("event") == "evaluated" and ev.get("split") == "test":
+            acc = ev["metrics"]["accuracy"]
+        if ev.get("event") == "done":
+            fit = ev["advi"]["fit_seconds"]
+    return acc, fit
+
+
+def run_pymc(seed, X_train, y_train, X_test, y_test):
+    import pymc as pm
+    import pytensor
+
+    floatX = pytensor.config.floatX
+    rng = np.random.default_rng(seed)
+    n_hidden = 5
+    init_1 = rng.standard_normal(size=(2, n_hidden)).astype(floatX)
+    init_2 = rng.standard_normal(size=(n_hidden, n_hidden)).astype(floatX)
+    init_out = rng.standard_normal(size=n_hidden).astype(floatX)
+    with pm.Model() as model:
+        ann_input = pm.Data("ann_input", X_train.astype(floatX))
+        ann_output = pm.Data("ann_output", y_train)
+        w1 = pm.Normal("w_in_1", 0, sigma=1, shape=(2, n_hidden), initval=init_1)
+        w2 = pm.Normal("w_1_2", 0, sigma=1, shape=(n_hidden, n_hidden), initval=init_2)
+        w3 = pm.Normal("w_2_out", 0, sigma=1, shape=(n_hidden,), initval=init_out)
+        act_1 = pm.math.tanh(pm.math.dot(ann_input, w1))
+        act_2 = pm.math.tanh(pm.math.dot(act_1, w2))
+        act_out = pm.math.sigmoid(pm.math.dot(act_2, w3))
+        pm.Bernoulli("out", act_out, observed=ann_output, total_size=y_train.shape[0])
+        start = time.perf_counter()
+        approx = pm.fit(n=ITERATIONS, method=pm.ADVI(random_seed=seed), progressbar=False)
+        fit = time.perf_counter() - start
+    draws = approx.sample(draws=1000, random_seed=seed).posterior
+    W1 = draws["w_in_1"].values.reshape(-1, 2, n_hidden)
+    W2 = draws["w_1_2"].values.reshape(-1, n_hidden, n_hidden)
+    W3 = draws["w_2_out"].values.reshape(-1, n_hidden)
+    h1 = np.tanh(np.einsum("nd,sdh->snh", X_test, W1))
+    h2 = np.tanh(np.einsum("snh,shk->snk", h1, W2))
+    p = 1.0 / (1.0 + np.exp(-np.einsum("snk,sk->sn", h2, W3)))
+    acc = float(((p.mean(axis=0) > 0.5) == (y_test == 1)).mean())
+    return acc, fit
+
+
+def main():
+    X_train, y_train, X_test, y_test = write_data()
+    print(f"data: {len(y_train)} train / {len(y_test)} test rows in {OUT}", flush=True)
+    results = {"kiln": [], "pymc": []}
+    for r in range(RUNS):
+        acc, fit = run_kiln(r)
+        results["kiln"].append({"seed": r, "accuracy": acc, "fit_seconds": fit})
+        print(f"kiln run {r}: accuracy {acc:.4f}, fit {fit:.3f} s", flush=True)
+    for r in range(RUNS):
+        acc, fit = run_pymc(r, X_train, y_train, X_test, y_test)
+        results["pymc"].append({"seed": r, "accuracy": acc, "fit_seconds": fit})
+        print(f"pymc run {r}: accuracy {acc:.4f}, fit {fit:.2f} s", flush=True)
+    med = {k: statistics.median(x["fit_seconds"] for x in v) for k, v in results.items()}
+    acc = {k: statistics.median(x["accuracy"] for x in v) for k, v in results.items()}
+    import pymc
+
+    print()
+    print(f"{ITERATIONS} ADVI iterations, full batch, {RUNS} runs each (medians)")
+    print(f"{'':8} {'accuracy':>9} {'fit (s)':>9}")
+    print(f"{'kiln':8} {acc['kiln']:9.4f} {med['kiln']:9.3f}")
+    print(f"{'PyMC':8} {acc['pymc']:9.4f} {med['pymc']:9.2f}   (pymc {pymc.__version__})")
+    print(f"ratio: kiln is {med['pymc'] / med['kiln']:.1f}x faster")
+    results.update(
+        {
+            "iterations": ITERATIONS,
+            "median_fit_seconds": med,
+            "median_accuracy": acc,
+            "ratio": med["pymc"] / med["kiln"],
+            "pymc_version": pymc.__version__,
+        }
+    )
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
