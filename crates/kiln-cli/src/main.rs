@@ -48,6 +48,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Evaluate(args) => cmd::evaluate::run(&args, json),
         Command::Predict(args) => cmd::predict::run(&args, json),
         Command::Inspect(args) => cmd::inspect::run(&args, json),
+        Command::Generate(args) => cmd::generate::run(&args, json),
     }
 }
 

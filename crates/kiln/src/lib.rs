@@ -11,10 +11,12 @@
 //! - [`TrainedModel`]: load a model file, [`TrainedModel::predict`] and
 //!   [`TrainedModel::evaluate`] on new rows with exactly the stored transforms.
 //! - [`Sequential`]: the few-lines API for programs, like Keras' `Sequential`.
+//! - [`lm`]: character-level language models ([`lm::LanguageModel::generate`] streams text).
 //!
 //! The library never prints: progress arrives as [`RunEvent`]s through a callback.
 
 mod error;
+pub mod lm;
 mod pipeline;
 mod predict;
 mod sequential;

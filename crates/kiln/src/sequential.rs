@@ -232,6 +232,7 @@ impl Sequential {
                 early_stopping: None,
                 lr_schedule: None,
             },
+            language_model: None,
         }
     }
 
