@@ -88,7 +88,7 @@ impl Embedding {
         let [b, t] = ids.dims();
         let device = ids.device();
         let vocab = self.weight.dims()[0];
-        let host: Vec<f32> = ids.into_data().convert::<f32>().to_vec().unwrap_or_default();
+        let host: Vec<f32> = ids.into_data().convert::<f32>().try_to_vec::<f32>().unwrap_or_default();
         let id = |row: usize, step: usize| -> i64 {
             let v = host.get(row * t + step).copied().unwrap_or(0.0);
             (v.max(0.0) as i64).min(vocab as i64 - 1)

@@ -19,7 +19,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
-use kiln_data::{Cache, Encoded, Encoder, FittedOutput, Targets};
+use kiln_data::{Encoded, Encoder, FittedOutput, Targets};
 use kiln_model::{Network, NetworkConfig, weights};
 use kiln_spec::{LanguageModelSpec, LayerSpec, Spec};
 use kiln_train::{Task, TrainData, TrainEvent, TrainOptions, evaluate_loss};
@@ -150,42 +150,6 @@ impl std::fmt::Display for LanguageModelReport {
             self.bits_per_char, self.chars, self.unigram_bits_per_char, self.accuracy
         )
     }
-}
-
-/// Reads the corpus a language-model spec names: `shakespeare` (the built-in works, fetched
-/// into the cache) or a UTF-8 text file relative to `base_dir`.
-///
-/// # Errors
-///
-/// A missing or unreadable file, invalid UTF-8 (with the byte offset), an empty corpus, or a
-/// built-in dataset that is a table rather than text.
-pub fn load_corpus(source: &str, base_dir: &Path, cache: &Cache) -> Result<String> {
-    let text = if source == "shakespeare" {
-        kiln_data::datasets::shakespeare_corpus(cache)?
-    } else if kiln_data::is_builtin(source) {
-        return Err(Error::Invalid(format!(
-            "data.source: the built-in dataset `{source}` is a table, not a text corpus; a language model reads `shakespeare` or a text file"
-        )));
-    } else {
-        let path = base_dir.join(source);
-        let bytes = std::fs::read(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        String::from_utf8(bytes).map_err(|e| {
-            Error::Invalid(format!(
-                "{}: not UTF-8 text: invalid byte at offset {}; convert the corpus to UTF-8",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ))
-        })?
-    };
-    if text.is_empty() {
-        return Err(Error::Invalid(format!(
-            "data.source `{source}`: the corpus is empty"
-        )));
-    }
-    Ok(text)
 }
 
 /// A corpus cut into training windows and held-out predictions.
@@ -327,7 +291,7 @@ pub(crate) fn train_language_model(
             "--resume and --folds are not supported for language models yet".into(),
         ));
     }
-    let corpus = load_corpus(&spec.data.source, base_dir, &request.cache)?;
+    let corpus = kiln_data::corpus::load_corpus(&spec.data.source, base_dir, &request.cache)?;
     let windows = corpus_windows(&corpus, lm)?;
     drop(corpus);
     let layers = resolve_layers(&spec.layers, &windows.vocab)?;
@@ -566,7 +530,7 @@ impl LanguageModel {
         window.extend(tail.iter().map(|&v| v as f32));
         let x = Tensor::<2>::from_data(TensorData::new(window, [1, l]), &self.device);
         let p = burn::tensor::activation::softmax(self.network.forward_flat(x), 1);
-        p.into_data().convert::<f32>().to_vec().unwrap_or_default()
+        p.into_data().convert::<f32>().try_to_vec::<f32>().unwrap_or_default()
     }
 
     /// Starts generating after `prompt`: an iterator yielding one sampled character at a time

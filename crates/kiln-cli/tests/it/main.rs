@@ -3,5 +3,6 @@
 //! is generated (`moons`) or a small file written by the test.
 
 mod bad_input;
+mod generate;
 mod util;
 mod workflow;

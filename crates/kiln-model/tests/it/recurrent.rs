@@ -93,8 +93,8 @@ fn build(case: &Value, return_sequences: bool, device: &Device) -> Recurrent {
 fn sequence(case: &Value, x: Tensor<3>, device: &Device) -> Sequence {
     let (batch, time) = (usize_of(case, "batch"), usize_of(case, "time"));
     let mut seq = Sequence::from_tensor(x);
-    if let Some(lengths) = case["lengths"].as_array() {
-        let lengths: Vec<usize> = lengths.iter().map(|l| l.as_u64().unwrap() as usize).collect();
+    if case["lengths"].is_array() {
+        let lengths = lengths(case);
         seq.mask = Some(
             (0..time)
                 .map(|t| {
@@ -108,7 +108,7 @@ fn sequence(case: &Value, x: Tensor<3>, device: &Device) -> Sequence {
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec().expect("f32 values")
+    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 values")
 }
 
 fn assert_close(what: &str, got: &[f32], want: &[f32]) {
@@ -124,14 +124,20 @@ fn assert_close(what: &str, got: &[f32], want: &[f32]) {
     );
 }
 
-/// `[batch, time, features]` values with PyTorch's padded steps (zeros) replaced by `valid`-only
-/// comparison: positions past a row's length are dropped from both.
-fn real_steps(values: &[f32], case: &Value, features: usize) -> Vec<f32> {
+/// Each row's real length (the full time axis when the case has no padding).
+fn lengths(case: &Value) -> Vec<usize> {
     let (batch, time) = (usize_of(case, "batch"), usize_of(case, "time"));
-    let lengths: Vec<usize> = match case["lengths"].as_array() {
+    match case["lengths"].as_array() {
         Some(l) => l.iter().map(|x| x.as_u64().unwrap() as usize).collect(),
         None => vec![time; batch],
-    };
+    }
+}
+
+/// The values of `[batch, time, features]` at real steps only: padded positions differ by
+/// convention (PyTorch writes zeros, kiln carries the state) and are left out of both sides.
+fn real_steps(values: &[f32], case: &Value, features: usize) -> Vec<f32> {
+    let (batch, time) = (usize_of(case, "batch"), usize_of(case, "time"));
+    let lengths = lengths(case);
     let mut out = Vec::new();
     for b in 0..batch {
         for t in 0..lengths[b] {
@@ -174,31 +180,16 @@ fn matches_pytorch() {
             panic!("return_sequences gives a sequence")
         };
         let out = out.to_tensor();
-        let r = Tensor::<3>::from_data(
-            TensorData::new(floats(&case["loss_weights"]), [batch, time, dirs * units]),
-            &ad,
-        );
-        let valid = real_steps(&values(r.clone().inner()), case, dirs * units);
-        let mut r_masked = vec![0.0f32; batch * time * dirs * units];
-        {
-            // Zero R on padded steps, as the reference's loss does.
-            let lengths: Vec<usize> = match case["lengths"].as_array() {
-                Some(l) => l.iter().map(|x| x.as_u64().unwrap() as usize).collect(),
-                None => vec![time; batch],
-            };
-            let mut k = 0;
-            for b in 0..batch {
-                for t in 0..lengths[b] {
-                    let at = (b * time + t) * dirs * units;
-                    r_masked[at..at + dirs * units].copy_from_slice(&valid[k..k + dirs * units]);
-                    k += dirs * units;
-                }
+        // R, zeroed on padded steps as the reference's loss is.
+        let features = dirs * units;
+        let mut r_masked = floats(&case["loss_weights"]);
+        for (b, &len) in lengths(case).iter().enumerate() {
+            for t in len..time {
+                let at = (b * time + t) * features;
+                r_masked[at..at + features].fill(0.0);
             }
         }
-        let r = Tensor::<3>::from_data(
-            TensorData::new(r_masked, [batch, time, dirs * units]),
-            &ad,
-        );
+        let r = Tensor::<3>::from_data(TensorData::new(r_masked, [batch, time, features]), &ad);
         let grads = (out.clone() * r).sum().backward();
         let got = values(out.inner());
         assert_close(

@@ -6,6 +6,7 @@
 
 mod accuracy;
 mod errors;
+mod language_model;
 mod model_file;
 mod predict;
 mod reproducibility;
