@@ -188,14 +188,26 @@ mod tests {
     #[test]
     fn generate_takes_prompt_length_temperature_seed() {
         let cli = Cli::try_parse_from([
-            "kiln", "generate", "m.kiln", "--prompt", "ROMEO:", "--length", "50",
-            "--temperature", "0.5", "--seed", "3",
+            "kiln",
+            "generate",
+            "m.kiln",
+            "--prompt",
+            "ROMEO:",
+            "--length",
+            "50",
+            "--temperature",
+            "0.5",
+            "--seed",
+            "3",
         ])
         .unwrap();
         let Command::Generate(g) = cli.command else {
             panic!("not generate")
         };
-        assert_eq!((g.prompt.as_str(), g.length, g.temperature, g.seed), ("ROMEO:", 50, 0.5, 3));
+        assert_eq!(
+            (g.prompt.as_str(), g.length, g.temperature, g.seed),
+            ("ROMEO:", 50, 0.5, 3)
+        );
     }
 
     #[test]

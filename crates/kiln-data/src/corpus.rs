@@ -63,14 +63,29 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let cache = Cache::new(dir.join("cache"));
         std::fs::write(dir.join("ok.txt"), "to be\nor not").unwrap();
-        assert_eq!(load_corpus("ok.txt", &dir, &cache).unwrap(), "to be\nor not");
+        assert_eq!(
+            load_corpus("ok.txt", &dir, &cache).unwrap(),
+            "to be\nor not"
+        );
         std::fs::write(dir.join("latin1.txt"), b"caf\xe9\nna\xefve").unwrap();
-        let e = load_corpus("latin1.txt", &dir, &cache).unwrap_err().to_string();
-        assert!(e.contains("latin1.txt:1") && e.contains("0xE9 at offset 3"), "{e}");
+        let e = load_corpus("latin1.txt", &dir, &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("latin1.txt:1") && e.contains("0xE9 at offset 3"),
+            "{e}"
+        );
         std::fs::write(dir.join("empty.txt"), "").unwrap();
-        let e = load_corpus("empty.txt", &dir, &cache).unwrap_err().to_string();
-        assert!(e.contains("empty.txt") && e.contains("an empty file"), "{e}");
-        let e = load_corpus("missing.txt", &dir, &cache).unwrap_err().to_string();
+        let e = load_corpus("empty.txt", &dir, &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("empty.txt") && e.contains("an empty file"),
+            "{e}"
+        );
+        let e = load_corpus("missing.txt", &dir, &cache)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("missing.txt"), "{e}");
         let e = load_corpus("iris", &dir, &cache).unwrap_err().to_string();
         assert!(e.contains("a built-in table"), "{e}");

@@ -389,13 +389,19 @@ impl Layer {
                 Activations::Vector(v) => Activations::Vector(norm.forward(v)),
                 Activations::Image(v) => Activations::Image(norm.forward(v)),
                 // Shape inference rejects batch_norm on sequences.
-                Activations::Sequence(s) => Activations::Vector(norm.forward(Tensor::cat(s.steps, 1))),
+                Activations::Sequence(s) => {
+                    Activations::Vector(norm.forward(Tensor::cat(s.steps, 1)))
+                }
             },
             Self::Activation(layer) => match x {
                 Activations::Vector(v) => Activations::Vector(apply(layer.function, v)),
                 Activations::Image(v) => Activations::Image(apply(layer.function, v)),
                 Activations::Sequence(s) => Activations::Sequence(Sequence {
-                    steps: s.steps.into_iter().map(|v| apply(layer.function, v)).collect(),
+                    steps: s
+                        .steps
+                        .into_iter()
+                        .map(|v| apply(layer.function, v))
+                        .collect(),
                     mask: s.mask,
                 }),
             },

@@ -88,7 +88,11 @@ impl Embedding {
         let [b, t] = ids.dims();
         let device = ids.device();
         let vocab = self.weight.dims()[0];
-        let host: Vec<f32> = ids.into_data().convert::<f32>().try_to_vec::<f32>().unwrap_or_default();
+        let host: Vec<f32> = ids
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap_or_default();
         let id = |row: usize, step: usize| -> i64 {
             let v = host.get(row * t + step).copied().unwrap_or(0.0);
             (v.max(0.0) as i64).min(vocab as i64 - 1)
@@ -129,7 +133,13 @@ pub struct RecurrentCell {
 
 impl RecurrentCell {
     /// PyTorch's initialisation: every value U(−1/√units, 1/√units).
-    fn new(inputs: usize, units: usize, gates: usize, device: &Device, rng: &mut ChaCha8Rng) -> Self {
+    fn new(
+        inputs: usize,
+        units: usize,
+        gates: usize,
+        device: &Device,
+        rng: &mut ChaCha8Rng,
+    ) -> Self {
         let k = 1.0 / (units as f32).sqrt();
         let mut draw = |n: usize| -> Vec<f32> {
             (0..n)

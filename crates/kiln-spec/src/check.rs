@@ -5,7 +5,8 @@
 //! into a located error, `Spec::validate` into one without a location.
 
 use crate::types::{
-    FeatureKind, LanguageModelSpec, LayerSpec, LrScheduleSpec, OptimizerSpec, OutputKind, Spec, TrainingSpec,
+    FeatureKind, LanguageModelSpec, LayerSpec, LrScheduleSpec, OptimizerSpec, OutputKind, Spec,
+    TrainingSpec,
 };
 
 /// The semantic-check failure before it is located.

@@ -170,7 +170,11 @@ pub fn infer_shapes(
                 };
                 positive(r.units, "units").map_err(&fail)?;
                 positive(r.layers, "layers").map_err(&fail)?;
-                let gates = if matches!(layer, LayerSpec::Lstm(_)) { 4 } else { 3 };
+                let gates = if matches!(layer, LayerSpec::Lstm(_)) {
+                    4
+                } else {
+                    3
+                };
                 let dirs = r.directions();
                 let mut params = 0;
                 let mut input = features;

@@ -196,10 +196,7 @@ pub fn corpus_windows(text: &str, lm: &LanguageModelSpec) -> Result<CorpusWindow
         )));
     }
     let vocab = CharVocab::from_text(&chars.iter().collect::<String>());
-    let ids: Vec<usize> = chars
-        .iter()
-        .map(|&c| vocab.id(c).unwrap_or(0))
-        .collect();
+    let ids: Vec<usize> = chars.iter().map(|&c| vocab.id(c).unwrap_or(0)).collect();
     let starts: Vec<usize> = (0..split - l).step_by(lm.step.max(1)).collect();
     let rows = starts.len() + (n - split);
     let mut data = Vec::with_capacity(rows * l);
@@ -530,7 +527,10 @@ impl LanguageModel {
         window.extend(tail.iter().map(|&v| v as f32));
         let x = Tensor::<2>::from_data(TensorData::new(window, [1, l]), &self.device);
         let p = burn::tensor::activation::softmax(self.network.forward_flat(x), 1);
-        p.into_data().convert::<f32>().try_to_vec::<f32>().unwrap_or_default()
+        p.into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap_or_default()
     }
 
     /// Starts generating after `prompt`: an iterator yielding one sampled character at a time
@@ -619,7 +619,10 @@ mod tests {
     #[test]
     fn vocabulary_round_trips_through_the_class_list() {
         let v = CharVocab::from_text("hello, world\n");
-        assert_eq!(v.chars(), &['\n', ' ', ',', 'd', 'e', 'h', 'l', 'o', 'r', 'w']);
+        assert_eq!(
+            v.chars(),
+            &['\n', ' ', ',', 'd', 'e', 'h', 'l', 'o', 'r', 'w']
+        );
         assert_eq!(v.id('\n'), Some(1));
         assert_eq!(v.char(1), Some('\n'));
         assert_eq!(v.char(0), None);
@@ -632,7 +635,10 @@ mod tests {
         let v = CharVocab::from_text("abc");
         let e = v.encode("abzxz€").unwrap_err().to_string();
         assert!(e.contains("3 characters absent"), "{e}");
-        assert!(e.contains("'z' (U+007A)") && e.contains("'€' (U+20AC)"), "{e}");
+        assert!(
+            e.contains("'z' (U+007A)") && e.contains("'€' (U+20AC)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -669,7 +675,10 @@ mod tests {
             ..LanguageModelSpec::default()
         };
         let e = corpus_windows("short text", &lm).unwrap_err().to_string();
-        assert!(e.contains("10 characters") && e.contains("sequence_length = 40"), "{e}");
+        assert!(
+            e.contains("10 characters") && e.contains("sequence_length = 40"),
+            "{e}"
+        );
     }
 
     #[test]

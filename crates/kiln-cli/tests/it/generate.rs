@@ -27,8 +27,16 @@ fn trained(dir: &Dir) {
     dir.write("lm.toml", SPEC);
     let run = dir.kiln(&["train", "lm.toml", "-o", "lm.kiln"]);
     run.success();
-    assert!(run.stdout.contains("Held-out text: bits/char"), "{}", run.stdout);
-    assert!(run.stdout.contains("heldout bits_per_char"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Held-out text: bits/char"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("heldout bits_per_char"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -36,8 +44,16 @@ fn generate_streams_seeded_text_and_names_unknown_characters() {
     let dir = Dir::new();
     trained(&dir);
     let args = [
-        "generate", "lm.kiln", "--prompt", "to be", "--length", "30", "--temperature", "0.8",
-        "--seed", "5",
+        "generate",
+        "lm.kiln",
+        "--prompt",
+        "to be",
+        "--length",
+        "30",
+        "--temperature",
+        "0.8",
+        "--seed",
+        "5",
     ];
     let a = dir.kiln(&args);
     a.success();
@@ -47,13 +63,20 @@ fn generate_streams_seeded_text_and_names_unknown_characters() {
     assert!(text.starts_with("to be"), "{text:?}");
     assert_eq!(text.chars().count(), "to be".len() + 30, "{text:?}");
 
-    let json = dir.kiln(&["generate", "lm.kiln", "--prompt", "to", "-n", "12", "--json"]);
+    let json = dir.kiln(&[
+        "generate", "lm.kiln", "--prompt", "to", "-n", "12", "--json",
+    ]);
     json.success();
     let v = json.json();
     assert_eq!(v["text"].as_str().unwrap().chars().count(), 12);
 
     dir.kiln(&["generate", "lm.kiln", "--prompt", "To be? Yes"])
-        .fails_with(&["absent from the model's vocabulary", "'T' (U+0054)", "'?' (U+003F)", "'Y'"]);
+        .fails_with(&[
+            "absent from the model's vocabulary",
+            "'T' (U+0054)",
+            "'?' (U+003F)",
+            "'Y'",
+        ]);
     dir.kiln(&["generate", "lm.kiln", "--temperature", "-1"])
         .fails_with(&["temperature -1 must be a positive number"]);
     let inspect = dir.kiln(&["inspect", "lm.kiln"]);

@@ -108,7 +108,10 @@ fn sequence(case: &Value, x: Tensor<3>, device: &Device) -> Sequence {
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 values")
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32 values")
 }
 
 fn assert_close(what: &str, got: &[f32], want: &[f32]) {
@@ -223,7 +226,13 @@ fn matches_pytorch() {
     }
 }
 
-fn recurrent(kind: &str, units: usize, sequences: bool, bidirectional: bool, layers: usize) -> LayerSpec {
+fn recurrent(
+    kind: &str,
+    units: usize,
+    sequences: bool,
+    bidirectional: bool,
+    layers: usize,
+) -> LayerSpec {
     let spec = RecurrentSpec {
         units,
         return_sequences: sequences,
@@ -246,7 +255,12 @@ fn lstm_gradients_agree_with_finite_differences() {
     ];
     let report = check_gradients(&layers, &[4, 3], 2);
     // Two cells of 4 tensors, one more cell, and the head's weight and bias.
-    assert_eq!(report.parameters.len(), 4 * 3 + 2, "{:?}", report.parameters);
+    assert_eq!(
+        report.parameters.len(),
+        4 * 3 + 2,
+        "{:?}",
+        report.parameters
+    );
 }
 
 #[test]
@@ -259,7 +273,12 @@ fn gru_gradients_agree_with_finite_differences() {
         dropout: 0.4,
     })];
     let report = check_gradients(&layers, &[4, 2], 3);
-    assert_eq!(report.parameters.len(), 4 * 4 + 2, "{:?}", report.parameters);
+    assert_eq!(
+        report.parameters.len(),
+        4 * 4 + 2,
+        "{:?}",
+        report.parameters
+    );
 }
 
 #[test]
@@ -281,7 +300,12 @@ fn embedding_gradients_agree_with_finite_differences_through_a_masked_lstm() {
     ];
     assert_eq!(ids.len(), BATCH * 5);
     let report = check_gradients_on_ids(&layers, &[5], 2, ids);
-    assert_eq!(report.parameters.len(), 1 + 2 * 4 + 2, "{:?}", report.parameters);
+    assert_eq!(
+        report.parameters.len(),
+        1 + 2 * 4 + 2,
+        "{:?}",
+        report.parameters
+    );
 }
 
 /// A right-padded sequence's final state is the state after its last real token: the same as
@@ -314,14 +338,21 @@ fn masking_takes_the_state_at_the_last_real_token() {
                 &device,
             )
             .unwrap();
-            let ids = |v: Vec<f32>, t: usize| {
-                Tensor::<2>::from_data(TensorData::new(v, [2, t]), &device)
-            };
-            let a = padded.forward_flat(ids(vec![3., 1., 6., 0., 0., 0., 2., 5., 4., 0., 0., 0.], 6));
+            let ids =
+                |v: Vec<f32>, t: usize| Tensor::<2>::from_data(TensorData::new(v, [2, t]), &device);
+            let a =
+                padded.forward_flat(ids(vec![3., 1., 6., 0., 0., 0., 2., 5., 4., 0., 0., 0.], 6));
             let b = short.forward_flat(ids(vec![3., 1., 6., 2., 5., 4.], 3));
             let (a, b) = (values(a), values(b));
-            let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
-            assert!(worst < 1e-6, "{kind} bidirectional={bidirectional}: {a:?} vs {b:?}");
+            let worst = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max);
+            assert!(
+                worst < 1e-6,
+                "{kind} bidirectional={bidirectional}: {a:?} vs {b:?}"
+            );
             // Without the mask the padding would change the result.
             let unmasked = kiln_model::NetworkConfig {
                 layers: vec![
@@ -340,11 +371,14 @@ fn masking_takes_the_state_at_the_last_real_token() {
                 &device,
             )
             .unwrap();
-            let c = values(unmasked.forward_flat(ids(
-                vec![3., 1., 6., 0., 0., 0., 2., 5., 4., 0., 0., 0.],
-                6,
-            )));
-            let diff = c.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+            let c = values(
+                unmasked.forward_flat(ids(vec![3., 1., 6., 0., 0., 0., 2., 5., 4., 0., 0., 0.], 6)),
+            );
+            let diff = c
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max);
             assert!(diff > 1e-3, "{kind}: padding made no difference unmasked");
         }
     }

@@ -55,7 +55,10 @@ fn a_language_model_spec_parses_with_its_recurrent_layers() {
     // nn.GRU(12, 3): 3·3·(12+3+2).
     let params: Vec<usize> = shapes.iter().map(|s| s.params).collect();
     assert_eq!(params, [40, 576 + 960, 153, 40]);
-    assert_eq!(shapes[1].desc, "lstm 6 ×2 bidirectional sequences dropout 0.25");
+    assert_eq!(
+        shapes[1].desc,
+        "lstm 6 ×2 bidirectional sequences dropout 0.25"
+    );
 }
 
 #[test]
@@ -64,24 +67,37 @@ fn sequence_mistakes_are_named() {
         &LM.replace("dropout = 0.25", "dropout = 1.5"),
         "layers[1].dropout = 1.5 is out of range",
     );
-    check(&LM.replace("units = 6", "units = 6\nunits_typo = 1"), "units_typo");
-    check(&LM.replace("sequence_length = 8", "sequence_length = 0"), "language_model.sequence_length");
+    check(
+        &LM.replace("units = 6", "units = 6\nunits_typo = 1"),
+        "units_typo",
+    );
+    check(
+        &LM.replace("sequence_length = 8", "sequence_length = 0"),
+        "language_model.sequence_length",
+    );
     check(
         &LM.replace("type = \"category\"", "type = \"number\""),
         "a language model predicts the next character, a category, not number",
     );
     // The vocabulary is unknown until the corpus is read; a shape check without it says so.
     let spec = parse_ok(LM);
-    let err = infer_shapes(&spec.layers, &[8], 10).unwrap_err().to_string();
+    let err = infer_shapes(&spec.layers, &[8], 10)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("vocabulary size is not known"), "{err}");
     // An LSTM straight after token ids has no feature axis.
     let err = infer_shapes(&[LayerSpec::Lstm(RecurrentSpec::new(4))], &[8], 3)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("lstm needs a [time, features] sequence"), "{err}");
+    assert!(
+        err.contains("lstm needs a [time, features] sequence"),
+        "{err}"
+    );
     // A sequence cannot reach the head without being reduced.
     let mut seq = RecurrentSpec::new(4);
     seq.return_sequences = true;
-    let err = infer_shapes(&[LayerSpec::Gru(seq)], &[5, 2], 3).unwrap_err().to_string();
+    let err = infer_shapes(&[LayerSpec::Gru(seq)], &[5, 2], 3)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("add a flatten layer"), "{err}");
 }

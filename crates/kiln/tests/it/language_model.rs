@@ -11,8 +11,8 @@ use crate::{Work, example, full_runs, real_cache, train};
 /// unigram baseline by a wide margin.
 fn corpus(chars: usize) -> String {
     const WORDS: &[&str] = &[
-        "the", "cat", "sat", "on", "a", "mat", "dog", "ran", "to", "park", "and", "then",
-        "slept", "under", "tree", "while", "birds", "sang",
+        "the", "cat", "sat", "on", "a", "mat", "dog", "ran", "to", "park", "and", "then", "slept",
+        "under", "tree", "while", "birds", "sang",
     ];
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     let mut next = |n: usize| {
@@ -103,23 +103,44 @@ fn a_small_language_model_beats_the_unigram_baseline_and_generates_reproducibly(
     assert_eq!(a.chars().count(), 80);
     assert!(a.chars().all(|c| model.vocabulary().id(c).is_some()));
     let c: String = model
-        .generate("the cat ", &GenerateOptions { seed: 4, ..options.clone() })
+        .generate(
+            "the cat ",
+            &GenerateOptions {
+                seed: 4,
+                ..options.clone()
+            },
+        )
         .unwrap()
         .collect();
     assert_ne!(a, c, "another seed gives other text");
     // What it learnt: most generated words are words of the corpus.
-    let words: Vec<&str> = a.split(|ch: char| !ch.is_alphabetic()).filter(|w| !w.is_empty()).collect();
-    let known = words.iter().filter(|w| corpus(6000).contains(&format!(" {w} "))).count();
+    let words: Vec<&str> = a
+        .split(|ch: char| !ch.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let known = words
+        .iter()
+        .filter(|w| corpus(6000).contains(&format!(" {w} ")))
+        .count();
     assert!(known * 2 > words.len(), "{a:?}");
 
     // Unknown prompt characters are named; a temperature of 0 is refused.
-    let e = model.generate("the Zebra!", &options).unwrap_err().to_string();
+    let e = model
+        .generate("the Zebra!", &options)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("2 characters absent") && e.contains("'Z' (U+005A), '!' (U+0021)"),
         "{e}"
     );
     let e = model
-        .generate("the", &GenerateOptions { temperature: 0.0, ..options })
+        .generate(
+            "the",
+            &GenerateOptions {
+                temperature: 0.0,
+                ..options
+            },
+        )
         .unwrap_err()
         .to_string();
     assert!(e.contains("temperature 0 must be a positive number"), "{e}");
@@ -145,10 +166,16 @@ fn language_model_data_errors_are_clear() {
     assert!(e.contains("corpus.txt"), "{e}");
     work.write("corpus.txt", "too short");
     let e = run(&work);
-    assert!(e.contains("9 characters") && e.contains("sequence_length = 12"), "{e}");
+    assert!(
+        e.contains("9 characters") && e.contains("sequence_length = 12"),
+        "{e}"
+    );
     std::fs::write(work.path("corpus.txt"), b"ok\n\xff\xfe").unwrap();
     let e = run(&work);
-    assert!(e.contains("corpus.txt:2") && e.contains("0xFF at offset 3"), "{e}");
+    assert!(
+        e.contains("corpus.txt:2") && e.contains("0xFF at offset 3"),
+        "{e}"
+    );
 }
 
 /// `kiln init --example shakespeare-char` as shipped (the README's figure); opt-in.
