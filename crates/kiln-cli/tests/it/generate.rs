@@ -77,7 +77,7 @@ fn generate_streams_seeded_text_and_names_unknown_characters() {
             "'?' (U+003F)",
             "'Y'",
         ]);
-    dir.kiln(&["generate", "lm.kiln", "--temperature", "-1"])
+    dir.kiln(&["generate", "lm.kiln", "--temperature=-1"])
         .fails_with(&["temperature -1 must be a positive number"]);
     let inspect = dir.kiln(&["inspect", "lm.kiln"]);
     inspect.success();
