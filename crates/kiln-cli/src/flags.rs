@@ -48,6 +48,8 @@ pub(crate) enum Command {
     /// Draw a Bayesian model: predicted probability and its uncertainty over the input plane
     /// (2-D inputs) with the test points, and the ELBO trace.
     Report(ReportArgs),
+    /// Write text with a character-level language model, streamed as it is sampled.
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +262,24 @@ pub(crate) struct InspectArgs {
     pub model: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    /// The language model file (trained from a spec with [language_model]).
+    pub model: PathBuf,
+    /// Text to continue; every character must be in the model's vocabulary.
+    #[arg(long, short = 'p', default_value = "")]
+    pub prompt: String,
+    /// Characters to generate after the prompt.
+    #[arg(long, short = 'n', default_value_t = 400)]
+    pub length: usize,
+    /// Sampling temperature (> 0): lower is safer and more repetitive, higher more surprising.
+    #[arg(long, short = 't', default_value_t = 1.0)]
+    pub temperature: f64,
+    /// Seed of the sampler: the same seed gives the same text.
+    #[arg(long, short = 's', default_value_t = 0)]
+    pub seed: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -291,6 +311,31 @@ mod tests {
     #[test]
     fn folds_below_two_are_refused() {
         assert!(Cli::try_parse_from(["kiln", "train", "s.toml", "--folds", "1"]).is_err());
+    }
+
+    #[test]
+    fn generate_takes_prompt_length_temperature_seed() {
+        let cli = Cli::try_parse_from([
+            "kiln",
+            "generate",
+            "m.kiln",
+            "--prompt",
+            "ROMEO:",
+            "--length",
+            "50",
+            "--temperature",
+            "0.5",
+            "--seed",
+            "3",
+        ])
+        .unwrap();
+        let Command::Generate(g) = cli.command else {
+            panic!("not generate")
+        };
+        assert_eq!(
+            (g.prompt.as_str(), g.length, g.temperature, g.seed),
+            ("ROMEO:", 50, 0.5, 3)
+        );
     }
 
     #[test]

@@ -51,6 +51,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => cmd::serve::run(&args, json),
         Command::Monitor(command) => cmd::monitor::run(&command, json),
         Command::Report(args) => cmd::report::run(&args, json),
+        Command::Generate(args) => cmd::generate::run(&args, json),
     }
 }
 

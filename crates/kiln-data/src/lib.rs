@@ -24,6 +24,7 @@
 //! prints; problems that do not stop the work come back as [`Warning`]s.
 
 pub mod batch;
+pub mod corpus;
 pub mod datasets;
 pub mod digest;
 pub mod error;

@@ -14,6 +14,7 @@
 
 mod error;
 mod network;
+pub mod recurrent;
 pub mod weights;
 
 pub use error::ModelError;

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::recurrent::{CellKind, Embedding, Recurrent, RecurrentOutput, Sequence};
 
 /// Everything needed to rebuild a [`Network`]'s structure; weights travel separately.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +91,10 @@ pub enum Layer {
     BatchNorm(BatchNorm),
     /// A stand-alone activation.
     Activation(ActivationLayer),
+    /// Token ids → vectors.
+    Embedding(Embedding),
+    /// LSTM or GRU stack.
+    Recurrent(Recurrent),
 }
 
 /// A linear layer followed by an activation.
@@ -155,7 +160,7 @@ pub struct DropoutLayer {
 }
 
 impl DropoutLayer {
-    fn apply<const D: usize>(&self, x: Tensor<D>, seed: u64) -> Tensor<D> {
+    pub(crate) fn apply<const D: usize>(&self, x: Tensor<D>, seed: u64) -> Tensor<D> {
         if self.rate <= 0.0 {
             return x;
         }
@@ -262,16 +267,45 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
         LayerSpec::Activation { function } => Layer::Activation(ActivationLayer {
             function: *function,
         }),
+        LayerSpec::Embedding {
+            vocab,
+            dim,
+            mask_zero,
+        } => Layer::Embedding(Embedding::new(
+            // `infer_shapes` has checked that the vocabulary size is set.
+            vocab.unwrap_or(1),
+            *dim,
+            *mask_zero,
+            device,
+            rng,
+        )),
+        LayerSpec::Lstm(r) => Layer::Recurrent(Recurrent::new(
+            CellKind::Lstm,
+            r,
+            input[input.len() - 1],
+            device,
+            rng,
+        )),
+        LayerSpec::Gru(r) => Layer::Recurrent(Recurrent::new(
+            CellKind::Gru,
+            r,
+            input[input.len() - 1],
+            device,
+            rng,
+        )),
     }
 }
 
-/// A batch between layers: rank 2 for vectors, rank 4 for images.
+/// A batch between layers: rank 2 for vectors, rank 4 for images, a list of steps for
+/// sequences.
 #[derive(Debug, Clone)]
 pub enum Activations {
     /// `[batch, features]`
     Vector(Tensor<2>),
     /// `[batch, channels, height, width]`
     Image(Tensor<4>),
+    /// `time` steps of `[batch, features]`.
+    Sequence(Sequence),
 }
 
 impl Activations {
@@ -279,6 +313,16 @@ impl Activations {
         match self {
             Self::Vector(x) => x,
             Self::Image(x) => x.flatten(1, 3),
+            // Time-major concatenation equals flattening `[batch, time, features]`.
+            Self::Sequence(s) => Tensor::cat(s.steps, 1),
+        }
+    }
+
+    fn sequence(self) -> Sequence {
+        match self {
+            Self::Sequence(s) => s,
+            // Shape inference rules this out.
+            other => panic!("a recurrent layer received a non-sequence batch {other:?}"),
         }
     }
 
@@ -287,6 +331,10 @@ impl Activations {
             Self::Image(x) => x,
             // Shape inference rejects specs that would get here.
             Self::Vector(x) => panic!("an image layer received a vector batch {:?}", x.dims()),
+            Self::Sequence(s) => panic!(
+                "an image layer received a sequence of {} steps",
+                s.steps.len()
+            ),
         }
     }
 }
@@ -328,14 +376,40 @@ impl Layer {
                 (None, x) => x,
                 (Some(seed), Activations::Vector(v)) => Activations::Vector(dropout.apply(v, seed)),
                 (Some(seed), Activations::Image(v)) => Activations::Image(dropout.apply(v, seed)),
+                (Some(seed), Activations::Sequence(s)) => Activations::Sequence(Sequence {
+                    steps: s
+                        .steps
+                        .into_iter()
+                        .enumerate()
+                        .map(|(t, v)| dropout.apply(v, seed.wrapping_add(t as u64)))
+                        .collect(),
+                    mask: s.mask,
+                }),
             },
             Self::BatchNorm(norm) => match x {
                 Activations::Vector(v) => Activations::Vector(norm.forward(v)),
                 Activations::Image(v) => Activations::Image(norm.forward(v)),
+                // Shape inference rejects batch_norm on sequences.
+                Activations::Sequence(s) => {
+                    Activations::Vector(norm.forward(Tensor::cat(s.steps, 1)))
+                }
             },
             Self::Activation(layer) => match x {
                 Activations::Vector(v) => Activations::Vector(apply(layer.function, v)),
                 Activations::Image(v) => Activations::Image(apply(layer.function, v)),
+                Activations::Sequence(s) => Activations::Sequence(Sequence {
+                    steps: s
+                        .steps
+                        .into_iter()
+                        .map(|v| apply(layer.function, v))
+                        .collect(),
+                    mask: s.mask,
+                }),
+            },
+            Self::Embedding(embedding) => Activations::Sequence(embedding.forward(x.vector())),
+            Self::Recurrent(rnn) => match rnn.forward(x.sequence(), dropout_seed) {
+                RecurrentOutput::Sequence(s) => Activations::Sequence(s),
+                RecurrentOutput::Final(h) => Activations::Vector(h),
             },
         }
     }
@@ -383,6 +457,10 @@ impl Network {
             [c, h, w] => {
                 let rows = x.dims()[0];
                 Activations::Image(x.reshape([rows, *c, *h, *w]))
+            }
+            [t, f] => {
+                let rows = x.dims()[0];
+                Activations::Sequence(Sequence::from_tensor(x.reshape([rows, *t, *f])))
             }
             _ => Activations::Vector(x),
         }

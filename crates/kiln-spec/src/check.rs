@@ -5,8 +5,8 @@
 //! into a located error, `Spec::validate` into one without a location.
 
 use crate::types::{
-    Activation, AdviOptimizerSpec, FeatureKind, LayerSpec, LrScheduleSpec, OptimizerSpec,
-    OutputKind, Spec, TrainingMethod, TrainingSpec,
+    Activation, AdviOptimizerSpec, FeatureKind, LanguageModelSpec, LayerSpec, LrScheduleSpec,
+    OptimizerSpec, OutputKind, Spec, TrainingMethod, TrainingSpec,
 };
 
 /// The semantic-check failure before it is located.
@@ -105,7 +105,10 @@ impl Checker {
 pub(crate) fn check_spec(spec: &Spec) -> Result<(), Problem> {
     let mut c = Checker { problem: None };
     check_data(&mut c, spec);
-    check_features(&mut c, spec);
+    match &spec.language_model {
+        Some(lm) => check_language_model(&mut c, spec, lm),
+        None => check_features(&mut c, spec),
+    }
     for (i, layer) in spec.layers.iter().enumerate() {
         check_layer(&mut c, &format!("layers[{i}]"), layer);
     }
@@ -282,6 +285,43 @@ fn check_data(c: &mut Checker, spec: &Spec) {
     }
 }
 
+fn check_language_model(c: &mut Checker, spec: &Spec, lm: &LanguageModelSpec) {
+    let at = |k: &str| format!("language_model.{k}");
+    if !spec.inputs.is_empty() {
+        c.fail(
+            "input".into(),
+            "a language model reads its corpus as its input; remove the [[input]] tables".into(),
+            "no [[input]] with [language_model]",
+            &[],
+        );
+    }
+    if spec.output.kind != OutputKind::Category {
+        c.fail(
+            "output.type".into(),
+            format!(
+                "a language model predicts the next character, a category, not {}",
+                spec.output.kind.as_str()
+            ),
+            "category",
+            &["category"],
+        );
+    }
+    c.positive(at("sequence_length"), lm.sequence_length);
+    c.positive(at("step"), lm.step);
+    c.in_range(at("holdout"), lm.holdout, 0.0, 1.0, true);
+    if lm.holdout <= 0.0 {
+        c.fail(
+            at("holdout"),
+            "language_model.holdout must be above 0: bits per character are measured on the held-out tail".into(),
+            "a fraction in (0, 1)",
+            &[],
+        );
+    }
+    if let Some(m) = lm.max_chars {
+        c.positive(at("max_chars"), m);
+    }
+}
+
 fn check_features(c: &mut Checker, spec: &Spec) {
     if spec.inputs.is_empty() {
         c.fail(
@@ -442,6 +482,17 @@ fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
             }
         }
         LayerSpec::Flatten {} | LayerSpec::Activation { .. } => {}
+        LayerSpec::Embedding { vocab, dim, .. } => {
+            c.positive(key("dim"), *dim);
+            if let Some(v) = vocab {
+                c.positive(key("vocab"), *v);
+            }
+        }
+        LayerSpec::Lstm(r) | LayerSpec::Gru(r) => {
+            c.positive(key("units"), r.units);
+            c.positive(key("layers"), r.layers);
+            c.in_range(key("dropout"), r.dropout, 0.0, 1.0, true);
+        }
     }
 }
 

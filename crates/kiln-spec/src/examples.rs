@@ -5,7 +5,14 @@
 //! (tested below and in `tests/it`).
 
 /// The example names, in the order `kiln init --list` shows them.
-pub const NAMES: &[&str] = &["mnist-mlp", "mnist-cnn", "boston", "moons-mlp", "bnn-moons"];
+pub const NAMES: &[&str] = &[
+    "mnist-mlp",
+    "mnist-cnn",
+    "boston",
+    "moons-mlp",
+    "bnn-moons",
+    "shakespeare-char",
+];
 
 /// The text of an example spec, or `None` for an unknown name.
 pub fn example(name: &str) -> Option<&'static str> {
@@ -15,6 +22,7 @@ pub fn example(name: &str) -> Option<&'static str> {
         "boston" => Some(BOSTON),
         "moons-mlp" => Some(MOONS_MLP),
         "bnn-moons" => Some(BNN_MOONS),
+        "shakespeare-char" => Some(SHAKESPEARE_CHAR),
         _ => None,
     }
 }
@@ -401,6 +409,60 @@ interval = 0.94         # central credible interval, ArviZ's default mass
 type = "adagrad_window"
 learning_rate = 0.001
 window = 10
+"#;
+
+const SHAKESPEARE_CHAR: &str = r#"# A character-level language model on Shakespeare: the architecture of the Keras text-generation
+# example (embedding → LSTM → LSTM → dense softmax over the characters), trained to predict the
+# character that follows each window of text. The metric is bits per character on the last 10%
+# of the corpus, which training never sees. Then write new text:
+#
+#     kiln train shakespeare-char.toml
+#     kiln generate shakespeare-char.kiln --prompt "ROMEO:" --length 400 --temperature 0.7
+#
+# Sized to train in a few minutes on a laptop CPU: the first 200,000 characters, 128 units.
+# Scale up for better text: remove `max_chars` (all 5 million characters), units = 512,
+# sequence_length = 100, more epochs (or run on a GPU: the `cuda` feature).
+
+name = "shakespeare-char"
+
+[data]
+# `shakespeare` is the built-in corpus (42 works, fetched into the cache on first use); a path
+# to any UTF-8 text file works too.
+source = "shakespeare"
+
+[language_model]
+sequence_length = 40   # characters of context per window
+step = 3               # a training window starts every 3 characters
+holdout = 0.1          # the last 10% is held out: bits per character are measured there
+max_chars = 200000     # use only the first 200,000 characters (leave out for all of them)
+
+# The output is the next character, a category; its classes are the corpus's characters, and
+# the vocabulary is stored in the model file.
+[output]
+name = "next_char"
+type = "category"
+
+[[layers]]
+type = "embedding"
+dim = 32               # `vocab` is taken from the corpus
+
+[[layers]]
+type = "lstm"
+units = 128
+return_sequences = true   # feed every step to the next LSTM
+
+[[layers]]
+type = "lstm"
+units = 128               # the final state feeds the softmax head kiln appends
+
+[training]
+batch_size = 128
+epochs = 5
+seed = 42
+
+[training.optimizer]
+type = "adam"
+learning_rate = 0.003
 "#;
 
 #[cfg(test)]

@@ -59,12 +59,12 @@ pub fn infer_shapes(
     input: &[usize],
     head_units: usize,
 ) -> Result<Vec<LayerShape>, SpecError> {
-    if !(input.len() == 1 || input.len() == 3) || input.contains(&0) {
+    if !(1..=3).contains(&input.len()) || input.contains(&0) {
         return Err(SpecError::Shape {
             layer: 0,
             layer_desc: "input".into(),
             message: format!(
-                "input shape {input:?} is not [features] or [channels, height, width] with every size > 0"
+                "input shape {input:?} is not [features], [time, features] or [channels, height, width] with every size > 0"
             ),
         });
     }
@@ -72,6 +72,8 @@ pub fn infer_shapes(
     // What produced the current shape, for messages: "conv2d", "image input", …
     let mut source = if input.len() == 3 {
         "the image input".to_string()
+    } else if input.len() == 2 {
+        "the sequence input".to_string()
     } else {
         "the input".to_string()
     };
@@ -136,7 +138,66 @@ pub fn infer_shapes(
             }
             LayerSpec::Flatten {} => (vec![shape.iter().product()], 0, 0),
             LayerSpec::Dropout { .. } | LayerSpec::Activation { .. } => (shape.clone(), 0, 0),
+            LayerSpec::Embedding {
+                vocab,
+                dim,
+                mask_zero: _,
+            } => {
+                let [time] = shape[..] else {
+                    return Err(fail(format!(
+                        "embedding needs a [time] sequence of token ids but {source} is {shape:?}; \
+                         put the embedding first"
+                    )));
+                };
+                let Some(vocab) = vocab else {
+                    return Err(fail(
+                        "the vocabulary size is not known; set `vocab` or use a text input that \
+                         provides a vocabulary"
+                            .into(),
+                    ));
+                };
+                positive(*vocab, "vocab").map_err(&fail)?;
+                positive(*dim, "dim").map_err(&fail)?;
+                (vec![time, *dim], vocab * dim, vocab * dim)
+            }
+            LayerSpec::Lstm(r) | LayerSpec::Gru(r) => {
+                let [time, features] = shape[..] else {
+                    return Err(fail(format!(
+                        "{} needs a [time, features] sequence but {source} is {shape:?}; \
+                         put an embedding (or a recurrent layer with return_sequences = true) \
+                         before it",
+                        layer.type_name()
+                    )));
+                };
+                positive(r.units, "units").map_err(&fail)?;
+                positive(r.layers, "layers").map_err(&fail)?;
+                let gates = if matches!(layer, LayerSpec::Lstm(_)) {
+                    4
+                } else {
+                    3
+                };
+                let dirs = r.directions();
+                let mut params = 0;
+                let mut input = features;
+                for _ in 0..r.layers {
+                    // PyTorch's layout: weight_ih, weight_hh, bias_ih, bias_hh per direction.
+                    params += dirs * gates * r.units * (input + r.units + 2);
+                    input = dirs * r.units;
+                }
+                let output = if r.return_sequences {
+                    vec![time, dirs * r.units]
+                } else {
+                    vec![dirs * r.units]
+                };
+                (output, params, params)
+            }
             LayerSpec::BatchNorm { .. } => {
+                if shape.len() == 2 {
+                    return Err(fail(format!(
+                        "batch_norm does not apply to the sequence {source} {shape:?}; \
+                         put it after a recurrent layer that returns its final state"
+                    )));
+                }
                 // Normalises the feature axis, or the channel axis of an image.
                 let features = shape[0];
                 (shape.clone(), 4 * features, 2 * features)
@@ -149,6 +210,9 @@ pub fn infer_shapes(
                 | LayerSpec::MaxPool2d { .. }
                 | LayerSpec::AvgPool2d { .. }
                 | LayerSpec::Flatten {}
+                | LayerSpec::Embedding { .. }
+                | LayerSpec::Lstm(_)
+                | LayerSpec::Gru(_)
         ) {
             source = format!("{} output", layer.type_name());
         }
@@ -240,6 +304,26 @@ pub fn describe(layer: &LayerSpec) -> String {
         LayerSpec::Dropout { rate } => format!("dropout {rate}"),
         LayerSpec::BatchNorm { .. } => "batch_norm".into(),
         LayerSpec::Activation { function } => format!("activation {function}"),
+        LayerSpec::Embedding { vocab, dim, .. } => match vocab {
+            Some(v) => format!("embedding {v}→{dim}"),
+            None => format!("embedding {dim}"),
+        },
+        LayerSpec::Lstm(r) | LayerSpec::Gru(r) => {
+            let mut s = format!("{} {}", layer.type_name(), r.units);
+            if r.layers > 1 {
+                s.push_str(&format!(" ×{}", r.layers));
+            }
+            if r.bidirectional {
+                s.push_str(" bidirectional");
+            }
+            if r.return_sequences {
+                s.push_str(" sequences");
+            }
+            if r.dropout > 0.0 {
+                s.push_str(&format!(" dropout {}", r.dropout));
+            }
+            s
+        }
     }
 }
 
@@ -418,8 +502,8 @@ mod tests {
             (&[dense(0)], &[3], "units must be greater than 0"),
             (
                 &[],
-                &[2, 3],
-                "is not [features] or [channels, height, width]",
+                &[2, 3, 4, 5],
+                "is not [features], [time, features] or [channels, height, width]",
             ),
         ];
         for (layers, input, expected) in cases {

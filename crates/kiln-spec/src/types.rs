@@ -15,8 +15,9 @@ pub struct Spec {
     pub name: String,
     /// Where the rows come from and how they are split.
     pub data: DataSpec,
-    /// Input features, in the order the network sees them.
-    #[serde(rename = "input")]
+    /// Input features, in the order the network sees them. Empty for a language model, whose
+    /// input is the text itself.
+    #[serde(rename = "input", default)]
     pub inputs: Vec<FeatureSpec>,
     /// The single output feature the model predicts.
     pub output: OutputSpec,
@@ -26,6 +27,50 @@ pub struct Spec {
     /// Optimiser, epochs, batch size, early stopping, schedule, seed.
     #[serde(default)]
     pub training: TrainingSpec,
+    /// Present for a character-level language model: `data.source` is then a corpus (a
+    /// built-in such as `shakespeare`, or a text file) rather than a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_model: Option<LanguageModelSpec>,
+}
+
+/// A character-level language model: windows of `sequence_length` characters, each followed by
+/// the character to predict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageModelSpec {
+    /// Characters of context per training window.
+    #[serde(default = "default_sequence_length")]
+    pub sequence_length: usize,
+    /// Characters between the starts of consecutive training windows.
+    #[serde(default = "default_lm_step")]
+    pub step: usize,
+    /// Fraction of the corpus, taken from its end, held out to measure bits per character.
+    #[serde(default = "default_holdout")]
+    pub holdout: f64,
+    /// Use only the first `max_chars` characters of the corpus (all when left out).
+    #[serde(default)]
+    pub max_chars: Option<usize>,
+}
+
+fn default_sequence_length() -> usize {
+    40
+}
+fn default_lm_step() -> usize {
+    3
+}
+fn default_holdout() -> f64 {
+    0.1
+}
+
+impl Default for LanguageModelSpec {
+    fn default() -> Self {
+        Self {
+            sequence_length: default_sequence_length(),
+            step: default_lm_step(),
+            holdout: default_holdout(),
+            max_chars: None,
+        }
+    }
 }
 
 fn default_name() -> String {
@@ -254,6 +299,62 @@ pub enum LayerSpec {
         /// Which activation.
         function: Activation,
     },
+    /// Token ids `[time]` → vectors `[time, dim]`. Id 0 is padding: with `mask_zero` (the
+    /// default) recurrent layers downstream skip padded steps.
+    Embedding {
+        /// Vocabulary size (ids `0..vocab`). Left out, it is taken from the data's vocabulary
+        /// (a character-level language model's, or a text feature's).
+        #[serde(default)]
+        vocab: Option<usize>,
+        /// Width of each vector.
+        dim: usize,
+        /// Treat id 0 as padding and mask it in recurrent layers.
+        #[serde(default = "default_true")]
+        mask_zero: bool,
+    },
+    /// Long short-term memory over `[time, features]`, PyTorch's `nn.LSTM` equations.
+    Lstm(RecurrentSpec),
+    /// Gated recurrent unit over `[time, features]`, PyTorch's `nn.GRU` equations.
+    Gru(RecurrentSpec),
+}
+
+/// Settings shared by `lstm` and `gru` layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecurrentSpec {
+    /// Hidden size of each direction.
+    pub units: usize,
+    /// Output every step `[time, units·directions]` instead of the final state
+    /// `[units·directions]`.
+    #[serde(default)]
+    pub return_sequences: bool,
+    /// Run a second pass backwards in time and concatenate both.
+    #[serde(default)]
+    pub bidirectional: bool,
+    /// Stacked recurrent layers inside this one (PyTorch's `num_layers`).
+    #[serde(default = "one")]
+    pub layers: usize,
+    /// Dropout on the outputs of each stacked layer except the last (PyTorch's `dropout`).
+    #[serde(default)]
+    pub dropout: f64,
+}
+
+impl RecurrentSpec {
+    /// A single forward layer of `units`, final state only.
+    pub fn new(units: usize) -> Self {
+        Self {
+            units,
+            return_sequences: false,
+            bidirectional: false,
+            layers: 1,
+            dropout: 0.0,
+        }
+    }
+
+    /// 2 when bidirectional, else 1.
+    pub fn directions(&self) -> usize {
+        if self.bidirectional { 2 } else { 1 }
+    }
 }
 
 fn one() -> usize {
@@ -703,6 +804,9 @@ impl LayerSpec {
         "dropout",
         "batch_norm",
         "activation",
+        "embedding",
+        "lstm",
+        "gru",
     ];
 
     /// The layer's `type` as written in a spec (`dense`, `conv2d`, …).
@@ -716,6 +820,9 @@ impl LayerSpec {
             Self::Dropout { .. } => "dropout",
             Self::BatchNorm { .. } => "batch_norm",
             Self::Activation { .. } => "activation",
+            Self::Embedding { .. } => "embedding",
+            Self::Lstm(_) => "lstm",
+            Self::Gru(_) => "gru",
         }
     }
 }

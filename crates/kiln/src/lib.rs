@@ -13,12 +13,14 @@
 //! - [`Sequential`]: the few-lines API for programs, like Keras' `Sequential`.
 //! - Bayesian specs (`training.method = "advi"`) are fitted by [`kiln_bayes`]; their
 //!   predictions carry an [`Uncertainty`] (posterior predictive std and credible interval).
+//! - [`lm`]: character-level language models ([`lm::LanguageModel::generate`] streams text).
 //!
 //! The library never prints: progress arrives as [`RunEvent`]s through a callback.
 
 mod bayesian;
 mod error;
 mod monitoring;
+pub mod lm;
 mod pipeline;
 mod predict;
 mod sequential;

@@ -39,6 +39,8 @@ pub enum Metrics {
     Classification(ClassificationReport),
     /// Regression: MAE, RMSE, R².
     Regression(RegressionReport),
+    /// Character-level language model: held-out bits per character.
+    LanguageModel(crate::lm::LanguageModelReport),
 }
 
 impl std::fmt::Display for Metrics {
@@ -46,6 +48,7 @@ impl std::fmt::Display for Metrics {
         match self {
             Self::Classification(r) => r.fmt(f),
             Self::Regression(r) => r.fmt(f),
+            Self::LanguageModel(r) => r.fmt(f),
         }
     }
 }
@@ -56,6 +59,7 @@ impl Metrics {
         match self {
             Self::Classification(r) => ("accuracy", r.accuracy),
             Self::Regression(r) => ("mae", r.mae),
+            Self::LanguageModel(r) => ("bits_per_char", r.bits_per_char),
         }
     }
 }
@@ -413,7 +417,7 @@ fn normalise_rows(mut p: Vec<f32>, k: usize) -> Vec<f32> {
     p
 }
 
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -533,6 +537,16 @@ pub fn train_spec(
     on_event: impl FnMut(RunEvent<'_>),
 ) -> Result<TrainResult> {
     let (spec, spec_toml, base_dir) = read_spec(&request.spec_path)?;
+    if spec.language_model.is_some() {
+        return crate::lm::train_language_model(
+            &spec,
+            &spec_toml,
+            &base_dir,
+            request,
+            Some(&request.output),
+            on_event,
+        );
+    }
     let (table, test_table) = load_tables(&spec, &base_dir, &request.cache)?;
     train_tables(
         &spec,
@@ -799,7 +813,7 @@ fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
         .iter()
         .filter_map(|m| match m {
             Metrics::Regression(r) => Some(r),
-            Metrics::Classification(_) => None,
+            Metrics::Classification(_) | Metrics::LanguageModel(_) => None,
         })
         .collect();
     if !regs.is_empty() {
@@ -821,7 +835,7 @@ fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
         .iter()
         .filter_map(|m| match m {
             Metrics::Classification(r) => Some(r),
-            Metrics::Regression(_) => None,
+            Metrics::Regression(_) | Metrics::LanguageModel(_) => None,
         })
         .collect();
     let first = (*cls.first()?).clone();

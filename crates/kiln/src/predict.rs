@@ -354,6 +354,17 @@ impl TrainedModel {
         }
     }
 
+    /// Language models have no table inputs: they are used through [`crate::lm`].
+    fn require_table_model(&self) -> Result<()> {
+        match &self.header.spec.language_model {
+            Some(_) => Err(Error::Invalid(format!(
+                "`{}` is a character-level language model: use `kiln generate` (or kiln::lm::LanguageModel); its held-out bits per character are in `kiln inspect`",
+                self.header.name
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn task(&self) -> Task {
         self.header.task
     }
@@ -364,6 +375,7 @@ impl TrainedModel {
     ///
     /// A missing input column or one of the wrong type, named.
     pub fn predict(&self, table: &Table) -> Result<Predictions> {
+        self.require_table_model()?;
         let encoder = &self.header.encoder;
         let (inputs, warnings) = encoder.encode_inputs(table)?;
         let (out, predictive) = self.outputs(&inputs)?;
@@ -456,6 +468,7 @@ impl TrainedModel {
     ///
     /// Missing columns, or no rows.
     pub fn evaluate(&self, table: &Table) -> Result<Metrics> {
+        self.require_table_model()?;
         let encoder = &self.header.encoder;
         let (inputs, _) = encoder.encode_inputs(table)?;
         let targets = encoder.encode_targets(table)?;
@@ -475,6 +488,7 @@ impl TrainedModel {
         which: &DataSelection,
         cache: &Cache,
     ) -> Result<(Encoded, kiln_data::Targets, Option<String>)> {
+        self.require_table_model()?;
         if let DataSelection::File(path) = which {
             let table = kiln_data::read_table(path, None)?;
             let (x, _) = self.header.encoder.encode_inputs(&table)?;

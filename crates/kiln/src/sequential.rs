@@ -234,6 +234,7 @@ impl Sequential {
                 lr_schedule: None,
                 ..TrainingSpec::default()
             },
+            language_model: None,
         }
     }
 

@@ -157,6 +157,10 @@ fn describe(out: &mut String, h: &ModelHeader, layers: &[LayerShape], total: usi
                         r.r2.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}")),
                         r.count
                     ),
+                    Ok(Metrics::LanguageModel(r)) => format!(
+                        "bits/char {:.4}  unigram {:.4}  accuracy {:.4}  ({} characters)",
+                        r.bits_per_char, r.unigram_bits_per_char, r.accuracy, r.chars
+                    ),
                     Err(_) => "(unreadable)".to_string(),
                 };
                 vec![split.clone(), figures]

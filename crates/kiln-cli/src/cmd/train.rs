@@ -60,6 +60,9 @@ pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
             if let Some(test) = result.metrics.get("test") {
                 println!("\nTest metrics:\n{test}");
             }
+            if let Some(heldout) = result.metrics.get("heldout") {
+                println!("\nHeld-out text: {heldout}");
+            }
             println!("{}", summary_line(&result, path, size));
         }
     }
@@ -84,16 +87,14 @@ pub(crate) fn exit_code(result: &TrainResult) -> ExitCode {
 
 fn summary_line(result: &TrainResult, path: &Path, size: Option<u64>) -> String {
     let training = &result.file.header.training;
+    let split = ["test", "validation", "heldout"]
+        .into_iter()
+        .find(|s| result.metrics.contains_key(*s))
+        .unwrap_or("test");
     let headline = result
         .metrics
-        .get("test")
-        .or_else(|| result.metrics.get("validation"))
+        .get(split)
         .map(|m| {
-            let split = if result.metrics.contains_key("test") {
-                "test"
-            } else {
-                "validation"
-            };
             let (name, value) = m.headline();
             format!("{split} {name} {value:.4}, ")
         })

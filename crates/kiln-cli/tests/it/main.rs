@@ -5,5 +5,6 @@
 mod bad_input;
 mod serve;
 mod monitor;
+mod generate;
 mod util;
 mod workflow;

@@ -179,6 +179,40 @@ pub(crate) fn compare_gradients(
     head_units: usize,
     loss: FiniteDifferenceLoss,
 ) -> GradientReport {
+    compare_gradients_with(layers, input_shape, head_units, loss, None)
+}
+
+/// Checks the parameters of a network whose input is token ids (`ids`, `BATCH` rows): ids are
+/// not differentiable, so only the parameters are compared.
+///
+/// # Panics
+///
+/// When any compared element disagrees.
+pub(crate) fn check_gradients_on_ids(
+    layers: &[LayerSpec],
+    input_shape: &[usize],
+    head_units: usize,
+    ids: Vec<f32>,
+) -> GradientReport {
+    let report = compare_gradients_with(
+        layers,
+        input_shape,
+        head_units,
+        FiniteDifferenceLoss::SameAsAutodiff,
+        Some(ids),
+    );
+    assert!(report.mismatches().is_empty(), "{report}");
+    log(layers, &report);
+    report
+}
+
+fn compare_gradients_with(
+    layers: &[LayerSpec],
+    input_shape: &[usize],
+    head_units: usize,
+    loss: FiniteDifferenceLoss,
+    ids: Option<Vec<f32>>,
+) -> GradientReport {
     let device = Device::flex().autodiff();
     let config = NetworkConfig {
         layers: layers.to_vec(),
@@ -190,14 +224,19 @@ pub(crate) fn compare_gradients(
         .expect("the layer stack fits the input");
     let features: usize = input_shape.iter().product();
     let mut rng = SplitMix64(7);
-    let input = kink_free_values(BATCH * features, &mut rng);
+    let differentiate_input = ids.is_none();
+    let input = ids.unwrap_or_else(|| kink_free_values(BATCH * features, &mut rng));
     let weights: Vec<f64> = (0..BATCH * head_units)
         .map(|_| rng.uniform(-1.0, 1.0))
         .collect();
 
     // Autodiff, in f32 as the backend computes.
-    let x = Tensor::<2>::from_data(TensorData::new(input.clone(), [BATCH, features]), &device)
-        .require_grad();
+    let x = Tensor::<2>::from_data(TensorData::new(input.clone(), [BATCH, features]), &device);
+    let x = if differentiate_input {
+        x.require_grad()
+    } else {
+        x
+    };
     let output = network.forward_train(x.clone(), DROPOUT_SEED);
     assert_eq!(output.dims(), [BATCH, head_units], "output shape");
     let r = Tensor::<2>::from_data(
@@ -208,7 +247,11 @@ pub(crate) fn compare_gradients(
         &device,
     );
     let grads = (output * r).sum().backward();
-    let input_grad = values(x.grad(&grads).expect("the input requires grad"));
+    let input_grad = if differentiate_input {
+        values(x.grad(&grads).expect("the input requires grad"))
+    } else {
+        Vec::new()
+    };
     let grads = GradientsParams::from_grads(grads, &network);
     let mut visitor = ParamGradients {
         grads: &grads,
@@ -233,7 +276,12 @@ pub(crate) fn compare_gradients(
     };
 
     let mut compared = Vec::new();
-    for index in sample_indices(input.len()) {
+    let input_indices = if differentiate_input {
+        sample_indices(input.len())
+    } else {
+        Vec::new()
+    };
+    for index in input_indices {
         let (minus, plus, step) = perturbed(input[index]);
         let mut at = input.clone();
         at[index] = plus;

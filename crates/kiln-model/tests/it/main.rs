@@ -1,6 +1,7 @@
 //! kiln-model's integration tests: gradient checks for every layer type against finite
-//! differences, and the weights round trip.
+//! differences, the weights round trip, and the recurrent layers against PyTorch.
 
 mod gradcheck;
 mod layers;
+mod recurrent;
 mod weights;

@@ -166,7 +166,7 @@ pub(crate) fn save(model: &TrainedModel, path: &Path) {
         header: model.header.clone(),
         sections: vec![(
             "weights".to_string(),
-            kiln::model::weights::to_bytes(model.network()).unwrap(),
+            kiln::model::weights::to_bytes(model.network().expect("a network model")).unwrap(),
         )],
     };
     file.write(path).unwrap();

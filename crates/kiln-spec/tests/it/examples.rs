@@ -1,7 +1,7 @@
 //! The shipped examples parse, validate and match their Keras originals' parameter counts.
 
 use kiln_spec::examples::{NAMES, example};
-use kiln_spec::{FeatureKind, OutputKind, infer_shapes, parse_spec};
+use kiln_spec::{FeatureKind, LayerSpec, OutputKind, infer_shapes, parse_spec};
 
 /// (example, input shape, head units, Keras' total parameter count).
 const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
@@ -15,6 +15,9 @@ const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
     // 2·5 + 5·5 + 5 weights in the PyMC model; shape inference counts a bias on the head,
     // which the Bayesian head drops (it inherits `bias = false` from the last layer).
     ("bnn-moons", &[2], 1, 41),
+    // PyTorch's count (two bias vectors per LSTM, as nn.LSTM has) for a 65-character corpus
+    // (66 ids with padding): 66·32 + 4·128·(32+128+2) + 4·128·(128+128+2) + 128·66+66.
+    ("shakespeare-char", &[40], 66, 225_666),
 ];
 
 #[test]
@@ -24,7 +27,24 @@ fn every_example_parses_and_infers_shapes() {
         let text = example(name).unwrap_or_else(|| panic!("no example {name}"));
         let spec = parse_spec(text, name).unwrap_or_else(|e| panic!("{e}"));
         spec.validate().unwrap();
-        let shapes = infer_shapes(&spec.layers, input, head).unwrap_or_else(|e| panic!("{e}"));
+        // A language model's embedding takes its vocabulary (= the head's width) from the corpus.
+        let layers: Vec<LayerSpec> = spec
+            .layers
+            .iter()
+            .map(|l| match l {
+                LayerSpec::Embedding {
+                    vocab: None,
+                    dim,
+                    mask_zero,
+                } => LayerSpec::Embedding {
+                    vocab: Some(head),
+                    dim: *dim,
+                    mask_zero: *mask_zero,
+                },
+                other => other.clone(),
+            })
+            .collect();
+        let shapes = infer_shapes(&layers, input, head).unwrap_or_else(|e| panic!("{e}"));
         let params: usize = shapes.iter().map(|s| s.params).sum();
         assert_eq!(params, total, "{name}");
         assert_eq!(shapes.last().unwrap().desc, format!("head dense {head}"));
@@ -84,6 +104,14 @@ fn examples_reproduce_their_originals_settings() {
         ("val_loss", 20)
     );
     assert!(stopping.restore_best);
+
+    let lm = spec("shakespeare-char");
+    let settings = lm.language_model.as_ref().unwrap();
+    assert_eq!(lm.data.source, "shakespeare");
+    assert_eq!((settings.sequence_length, settings.step), (40, 3));
+    assert!(lm.inputs.is_empty());
+    let kinds: Vec<&str> = lm.layers.iter().map(LayerSpec::type_name).collect();
+    assert_eq!(kinds, ["embedding", "lstm", "lstm"]);
 }
 
 #[test]

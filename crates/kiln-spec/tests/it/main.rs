@@ -2,6 +2,7 @@
 
 mod errors;
 mod examples;
+mod sequences;
 
 use kiln_spec::{Spec, SpecError, parse_spec};
 
