@@ -3,5 +3,6 @@
 //! is generated (`moons`) or a small file written by the test.
 
 mod bad_input;
+mod text;
 mod util;
 mod workflow;

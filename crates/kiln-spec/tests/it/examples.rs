@@ -12,6 +12,10 @@ const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
     ("boston", &[13], 1, 5_121),
     // 2·32+32 + 32·32+32 + 32·2+2
     ("moons-mlp", &[2], 2, 114),
+    // 10,001·16+16 + 16·16+16 + 16+1: the book's 160,305 plus 16 weights for the
+    // out-of-vocabulary slot (the book's 10,000 slots hold 9,997 words and three marks).
+    ("imdb", &[10_001], 1, 160_321),
+    ("spam", &[10_001], 1, 160_321),
 ];
 
 #[test]
@@ -43,6 +47,8 @@ fn examples_use_the_built_in_column_names() {
         "crim,zn,indus,chas,nox,rm,age,dis,rad,tax,ptratio,b,lstat,medv"
     );
     assert_eq!(columns("moons-mlp"), "x0,x1,label");
+    assert_eq!(columns("imdb"), "text,label");
+    assert_eq!(columns("spam"), "text,label");
 }
 
 #[test]
@@ -81,4 +87,19 @@ fn examples_reproduce_their_originals_settings() {
         ("val_loss", 20)
     );
     assert!(stopping.restore_best);
+
+    // Chollet's chapter 3: 10,000-word multi-hot, RMSprop 0.001, 4 epochs of 512, 25k/25k.
+    let imdb = spec("imdb");
+    let text = &imdb.inputs[0];
+    assert_eq!(text.kind, FeatureKind::Text);
+    assert_eq!(text.max_tokens, Some(10_000));
+    assert_eq!(text.encoding.as_deref(), Some("multi_hot"));
+    assert_eq!((imdb.training.batch_size, imdb.training.epochs), (512, 4));
+    assert_eq!(imdb.training.optimizer.learning_rate(), 0.001);
+    assert_eq!(imdb.data.split.test, 0.5);
+    assert_eq!(imdb.output.kind, OutputKind::Binary);
+
+    let spam = spec("spam");
+    assert_eq!(spam.inputs[0].utf8.as_deref(), Some("replace"));
+    assert_eq!(spam.output.kind, OutputKind::Binary);
 }

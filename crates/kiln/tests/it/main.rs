@@ -9,6 +9,7 @@ mod errors;
 mod model_file;
 mod predict;
 mod reproducibility;
+mod text;
 
 use std::path::{Path, PathBuf};
 
