@@ -280,7 +280,11 @@ fn text_settings_are_checked() {
         ),
         "the first layer must be an `embedding`, found no layers",
     );
-    assert!(matches!(err, SpecError::Invalid { .. }), "{err:?}");
+    // No `[[layers]]` in the text: the error has no location but names the field.
+    assert!(
+        matches!(err, SpecError::Check { ref field, .. } if field == "layers"),
+        "{err:?}"
+    );
     let with_length = |length: &str| {
         let mut spec = parse_ok(&text_spec("", dense));
         spec.inputs[0].length = toml::from_str::<Holder>(&format!("length = {length}"))
@@ -334,7 +338,7 @@ fn text_settings_are_checked() {
         ),
         (
             text_spec("encoding = \"sequence\"\nlength = 0\n", dense),
-            "input[0].length: invalid value: integer `0`, expected a positive integer or \"auto\"",
+            "spec.toml:7:10: invalid value for input[0].length: integer `0`; expected a positive integer or \"auto\"",
         ),
         (
             text_spec("encoding = \"sequence\"\n", dense),
