@@ -2,7 +2,6 @@
 //! SpamAssassin (raw emails). CI runs IMDB on a seeded subset of reviews and SpamAssassin in
 //! full; `KILN_FULL=1` runs the full IMDB example (25,000 train / 25,000 test reviews).
 
-use kiln::Metrics;
 use kiln::data::{ColumnData, Part};
 
 use super::*;
