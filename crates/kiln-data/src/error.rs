@@ -162,6 +162,24 @@ pub enum DataError {
         /// Which parts exist.
         message: String,
     },
+    /// The encoded inputs would not fit in memory; refused before anything is allocated.
+    #[error(
+        "encoding {rows} rows × {width} values needs {} of memory, more than the {} available (set KILN_MEMORY_LIMIT to change the limit); {advice}",
+        crate::memory::human_bytes(*bytes),
+        crate::memory::human_bytes(*budget)
+    )]
+    TooLarge {
+        /// Rows to encode.
+        rows: usize,
+        /// Values per row.
+        width: usize,
+        /// The estimate: `rows × width × 4` bytes.
+        bytes: u64,
+        /// What may be used.
+        budget: u64,
+        /// What to change.
+        advice: String,
+    },
     /// Columns of different lengths, or a table that cannot be built.
     #[error("invalid table: {message}")]
     Table {

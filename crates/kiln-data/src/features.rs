@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DataError, Result};
 use crate::read::format_number;
 use crate::table::{Column, ColumnData, Table};
+use crate::text::{FittedText, TextEncoding, fit_text};
 
 /// How a number input is scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -97,6 +98,14 @@ pub enum FittedInput {
         /// Multiplier of each byte (1/255 by default).
         scale: f32,
     },
+    /// Text: tokenizer, vocabulary and encoding fitted on the training rows; width
+    /// `vocabulary + 1` (multi-hot) or the sequence length (token ids).
+    Text {
+        /// Column name.
+        name: String,
+        /// Everything fitted.
+        text: FittedText,
+    },
 }
 
 impl FittedInput {
@@ -106,7 +115,8 @@ impl FittedInput {
             Self::Number { name, .. }
             | Self::Binary { name, .. }
             | Self::Category { name, .. }
-            | Self::Image { name, .. } => name,
+            | Self::Image { name, .. }
+            | Self::Text { name, .. } => name,
         }
     }
 
@@ -121,6 +131,7 @@ impl FittedInput {
                 channels,
                 ..
             } => height * width * channels,
+            Self::Text { text, .. } => text.width(),
         }
     }
 }
@@ -290,6 +301,9 @@ fn cell_text(data: &ColumnData, row: usize) -> Option<String> {
     match data {
         ColumnData::Number(v) => (!v[row].is_nan()).then(|| format_number(v[row])),
         ColumnData::Text(v) => v[row].clone(),
+        ColumnData::Bytes(v) => v[row]
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
         ColumnData::Image(_) => None,
     }
 }
@@ -697,6 +711,18 @@ impl Encoder {
                     }
                     fit_image(spec, column)?
                 }
+                FeatureKind::Text => {
+                    if spec.encoding.as_deref() == Some("sequence") && inputs.len() > 1 {
+                        return Err(feature_err(
+                            &spec.name,
+                            "a text input with encoding = \"sequence\" must be the only input of a model",
+                        ));
+                    }
+                    FittedInput::Text {
+                        name: spec.name.clone(),
+                        text: fit_text(spec, column, rows)?,
+                    }
+                }
             });
         }
         let column = table.require(&output.name)?;
@@ -720,6 +746,76 @@ impl Encoder {
                 },
             ] => vec![*channels, *height, *width],
             inputs => vec![inputs.iter().map(FittedInput::width).sum()],
+        }
+    }
+
+    /// Refuses to encode `rows` rows when the dense `f32` matrix would need more than `budget`
+    /// bytes (`None`: no limit known), naming the widest input and what to change.
+    ///
+    /// # Errors
+    /// [`DataError::TooLarge`] with the estimate.
+    pub fn check_memory(&self, rows: usize, budget: Option<u64>) -> Result<()> {
+        let width: usize = self.inputs.iter().map(FittedInput::width).sum();
+        let bytes = (rows as u64).saturating_mul(width as u64).saturating_mul(4);
+        let Some(budget) = budget.filter(|&b| bytes > b) else {
+            return Ok(());
+        };
+        let widest = self
+            .inputs
+            .iter()
+            .max_by_key(|i| i.width())
+            .expect("an encoder has inputs");
+        let advice = match widest {
+            FittedInput::Text { text, .. } => match text.encoding {
+                TextEncoding::MultiHot => format!(
+                    "input `{}` is a multi-hot vector over a {}-token vocabulary: lower max_tokens (or raise min_frequency), or use encoding = \"sequence\"",
+                    widest.name(),
+                    text.vocabulary.len()
+                ),
+                TextEncoding::Sequence { length, .. } => format!(
+                    "input `{}` is a sequence of {length} tokens: lower length",
+                    widest.name()
+                ),
+            },
+            other => format!(
+                "the widest input is `{}` ({} values)",
+                other.name(),
+                other.width()
+            ),
+        };
+        Err(DataError::TooLarge {
+            rows,
+            width,
+            bytes,
+            budget,
+            advice,
+        })
+    }
+
+    /// One line per text input saying what fitting decided (vocabulary, coverage, encoding, and
+    /// the sequence length chosen by `length = "auto"`), for the training report.
+    pub fn notes(&self) -> Vec<String> {
+        self.inputs
+            .iter()
+            .filter_map(|i| match i {
+                FittedInput::Text { name, text } => {
+                    Some(format!("input `{name}`: {}", text.describe()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// For a model whose input is a text sequence: how many distinct token ids it can hold
+    /// (vocabulary + padding + out-of-vocabulary), the input size an embedding layer needs.
+    pub fn token_id_count(&self) -> Option<usize> {
+        match self.inputs.as_slice() {
+            [FittedInput::Text { text, .. }]
+                if matches!(text.encoding, TextEncoding::Sequence { .. }) =>
+            {
+                Some(text.vocabulary.id_count())
+            }
+            _ => None,
         }
     }
 
@@ -752,6 +848,10 @@ impl Encoder {
         let rows = table.len();
         let row_shape = self.input_shape();
         let d: usize = row_shape.iter().product();
+        self.check_memory(
+            rows,
+            crate::memory::budget((rows as u64).saturating_mul(d as u64).saturating_mul(4)),
+        )?;
         let mut data = vec![0f32; rows * d];
         let mut warnings = Vec::new();
         let mut offset = 0;
@@ -862,6 +962,9 @@ impl Encoder {
                         ));
                     }
                     encode_images_chw(&img.pixels, *height * *width, *channels, *scale, &mut data);
+                }
+                FittedInput::Text { text, .. } => {
+                    text.encode_column(column, &mut data, d, offset, &mut warnings)?;
                 }
             }
             offset += input.width();
@@ -995,14 +1098,7 @@ mod tests {
     use crate::table::ImageData;
 
     fn feature(name: &str, kind: FeatureKind) -> FeatureSpec {
-        FeatureSpec {
-            name: name.to_string(),
-            kind,
-            transform: None,
-            encoding: None,
-            missing: None,
-            fill: None,
-        }
+        FeatureSpec::new(name, kind)
     }
 
     fn output(name: &str, kind: OutputKind) -> OutputSpec {

@@ -11,6 +11,9 @@
 //!   [`k_fold`]).
 //! - [`features`]: fitted, serialisable transforms ([`Encoder`]) from spec features to
 //!   [`Encoded`] inputs and [`Targets`].
+//! - [`text`]: text features — word and character tokenizers, the fitted [`Vocabulary`],
+//!   multi-hot and sequence encodings ([`FittedText`]).
+//! - [`memory`]: the memory budget that refuses too-wide encodings before allocating.
 //! - [`batch`]: shuffled mini-batches prepared on a background thread ([`Batcher`]).
 //! - [`digest`]: a fingerprint of the training data ([`data_digest`]).
 //! - [`error`]: the crate's one error type, [`DataError`].
@@ -29,9 +32,11 @@ pub mod datasets;
 pub mod digest;
 pub mod error;
 pub mod features;
+pub mod memory;
 pub mod read;
 pub mod split;
 pub mod table;
+pub mod text;
 
 pub use batch::{Batch, BatchConfig, Batcher};
 pub use datasets::{
@@ -45,3 +50,4 @@ pub use features::{
 pub use read::{Format, read_idx_images, read_idx_labels, read_table};
 pub use split::{Split, k_fold, split_indices};
 pub use table::{Column, ColumnData, ImageData, Table};
+pub use text::{FittedText, TextEncoding, Tokenizer, Vocabulary};

@@ -519,7 +519,9 @@ pub fn read_parquet(path: &Path) -> Result<Table> {
                         );
                     }
                 },
-                ColumnData::Image(_) => unreachable!("parquet columns are never images"),
+                ColumnData::Image(_) | ColumnData::Bytes(_) => {
+                    unreachable!("parquet columns are read as numbers or text")
+                }
             }
         }
     }

@@ -27,6 +27,9 @@ pub enum ColumnData {
     Number(Vec<f64>),
     /// Strings; a missing value is `None`.
     Text(Vec<Option<String>>),
+    /// Raw byte strings that need not be valid UTF-8 (emails read from files); a missing value
+    /// is `None`. Text features read them per their `utf8` policy or as bytes.
+    Bytes(Vec<Option<Vec<u8>>>),
     /// Fixed-size 8-bit images.
     Image(ImageData),
 }
@@ -142,6 +145,14 @@ impl Column {
             data: ColumnData::Text(values),
         }
     }
+
+    /// A column of raw byte strings (`None` = missing).
+    pub fn bytes(name: impl Into<String>, values: Vec<Option<Vec<u8>>>) -> Self {
+        Self {
+            name: name.into(),
+            data: ColumnData::Bytes(values),
+        }
+    }
 }
 
 impl ColumnData {
@@ -150,6 +161,7 @@ impl ColumnData {
         match self {
             Self::Number(v) => v.len(),
             Self::Text(v) => v.len(),
+            Self::Bytes(v) => v.len(),
             Self::Image(img) => img.len(),
         }
     }
@@ -159,11 +171,12 @@ impl ColumnData {
         self.len() == 0
     }
 
-    /// `number`, `text` or `image`: the word used in error messages.
+    /// `number`, `text`, `bytes` or `image`: the word used in error messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
             Self::Number(_) => "number",
             Self::Text(_) => "text",
+            Self::Bytes(_) => "bytes",
             Self::Image(_) => "image",
         }
     }
@@ -173,6 +186,7 @@ impl ColumnData {
         match self {
             Self::Number(v) => v[row].is_nan(),
             Self::Text(v) => v[row].is_none(),
+            Self::Bytes(v) => v[row].is_none(),
             Self::Image(_) => false,
         }
     }
@@ -186,6 +200,7 @@ impl ColumnData {
         match self {
             Self::Number(v) => Self::Number(rows.iter().map(|&r| v[r]).collect()),
             Self::Text(v) => Self::Text(rows.iter().map(|&r| v[r].clone()).collect()),
+            Self::Bytes(v) => Self::Bytes(rows.iter().map(|&r| v[r].clone()).collect()),
             Self::Image(img) => {
                 let size = img.image_size();
                 let mut pixels = Vec::with_capacity(rows.len() * size);

@@ -76,6 +76,12 @@ pub enum FeatureSource {
         /// Column name.
         column: String,
     },
+    /// Length in bytes of a text column's values (text is monitored through its length
+    /// distribution; a missing value counts as missing).
+    TextLength {
+        /// Column name.
+        column: String,
+    },
     /// The model's output.
     Prediction,
 }
@@ -334,6 +340,10 @@ fn skeletons(input: &FittedInput) -> Vec<FeatureProfile> {
                 FeatureSource::ImageStd { column: column() },
             ),
         ],
+        FittedInput::Text { name, .. } => vec![FeatureProfile::numeric_skeleton(
+            &format!("{name}:length"),
+            FeatureSource::TextLength { column: column() },
+        )],
     }
 }
 
@@ -453,7 +463,8 @@ impl FeatureProfile {
         let column = match &self.source {
             FeatureSource::Column { column }
             | FeatureSource::ImageMean { column }
-            | FeatureSource::ImageStd { column } => column,
+            | FeatureSource::ImageStd { column }
+            | FeatureSource::TextLength { column } => column,
             FeatureSource::Prediction => {
                 return Err(MonitorError::Input(
                     "the prediction is not a table column".to_string(),
@@ -482,6 +493,15 @@ impl FeatureProfile {
             (FeatureSource::ImageMean { .. } | FeatureSource::ImageStd { .. }, _, _) => {
                 Err(wrong("images"))
             }
+            (FeatureSource::TextLength { .. }, _, ColumnData::Text(v)) => Ok(v
+                .iter()
+                .map(|s| s.as_ref().map_or(f64::NAN, |s| s.len() as f64))
+                .collect()),
+            (FeatureSource::TextLength { .. }, _, ColumnData::Bytes(v)) => Ok(v
+                .iter()
+                .map(|s| s.as_ref().map_or(f64::NAN, |s| s.len() as f64))
+                .collect()),
+            (FeatureSource::TextLength { .. }, _, _) => Err(wrong("text")),
             (_, Distribution::Numeric { .. }, ColumnData::Number(v)) => Ok(v.clone()),
             (_, Distribution::Numeric { .. }, _) => Err(wrong("numbers")),
             (_, Distribution::Categorical { categories, .. }, data) => {
@@ -506,7 +526,7 @@ impl FeatureProfile {
                             }
                         })
                         .collect()),
-                    ColumnData::Image(_) => Err(wrong("text or numbers")),
+                    ColumnData::Image(_) | ColumnData::Bytes(_) => Err(wrong("text or numbers")),
                 }
             }
         }

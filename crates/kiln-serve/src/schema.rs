@@ -82,6 +82,7 @@ pub(crate) fn expected(input: &FittedInput) -> String {
             "an image of {height}×{width}×{channels} = {} integers in 0..=255",
             height * width * channels
         ),
+        FittedInput::Text { .. } => "a string of text".to_string(),
     }
 }
 
@@ -106,6 +107,10 @@ pub(crate) fn json_schema(input: &FittedInput) -> Value {
             "type": "array",
             "description": expected(input),
             "items": {"type": ["integer", "array"]},
+        }),
+        FittedInput::Text { .. } => json!({
+            "type": ["string", "null"],
+            "description": "raw text, tokenised with the model's stored vocabulary",
         }),
     }
 }
@@ -392,6 +397,18 @@ fn check_column(
                 pixels,
             }))
         }
+        FittedInput::Text { .. } => {
+            let mut out = Vec::with_capacity(rows);
+            for (r, cell) in row_values.iter().enumerate() {
+                let v = cell[0];
+                match v {
+                    Value::Null => out.push(None),
+                    Value::String(s) => out.push(Some(s.clone())),
+                    _ => return Err(wrong(r, v)),
+                }
+            }
+            Ok(ColumnData::Text(out))
+        }
     }
 }
 
@@ -436,6 +453,15 @@ pub(crate) fn concat(tables: &[&Table]) -> Table {
                         .iter()
                         .flat_map(|t| match &t.columns[c].data {
                             ColumnData::Text(v) => v.iter().cloned(),
+                            _ => unreachable!("checked rows share their column types"),
+                        })
+                        .collect(),
+                ),
+                ColumnData::Bytes(_) => ColumnData::Bytes(
+                    tables
+                        .iter()
+                        .flat_map(|t| match &t.columns[c].data {
+                            ColumnData::Bytes(v) => v.iter().cloned(),
                             _ => unreachable!("checked rows share their column types"),
                         })
                         .collect(),

@@ -348,6 +348,7 @@ fn check_datatype(input: &FittedInput, dt: &str) -> Result<(), ApiError> {
         FittedInput::Binary { .. } | FittedInput::Category { .. } => {
             numeric || dt == "BYTES" || dt == "BOOL"
         }
+        FittedInput::Text { .. } => dt == "BYTES",
     };
     if ok {
         Ok(())
@@ -367,7 +368,9 @@ pub(crate) fn datatype_of(input: &FittedInput) -> &'static str {
     match input {
         FittedInput::Number { .. } => "FP64",
         FittedInput::Image { .. } => "UINT8",
-        FittedInput::Binary { .. } | FittedInput::Category { .. } => "BYTES",
+        FittedInput::Binary { .. } | FittedInput::Category { .. } | FittedInput::Text { .. } => {
+            "BYTES"
+        }
     }
 }
 

@@ -5,8 +5,8 @@
 //! into a located error, `Spec::validate` into one without a location.
 
 use crate::types::{
-    Activation, AdviOptimizerSpec, FeatureKind, LanguageModelSpec, LayerSpec, LrScheduleSpec,
-    OptimizerSpec, OutputKind, Spec, TrainingMethod, TrainingSpec,
+    Activation, AdviOptimizerSpec, FeatureKind, FeatureSpec, LanguageModelSpec, LayerSpec,
+    LrScheduleSpec, OptimizerSpec, OutputKind, SequenceLength, Spec, TrainingMethod, TrainingSpec,
 };
 
 /// The semantic-check failure before it is located.
@@ -24,6 +24,11 @@ mod allowed {
     pub(super) const IMAGE_TRANSFORMS: &[&str] = &["scale", "none"];
     pub(super) const PLAIN_TRANSFORMS: &[&str] = &["none"];
     pub(super) const ENCODINGS: &[&str] = &["onehot"];
+    pub(super) const TEXT_ENCODINGS: &[&str] = &["multi_hot", "sequence"];
+    pub(super) const TEXT_MISSING: &[&str] = &["error", "constant"];
+    pub(super) const TOKENIZERS: &[&str] = &["word", "char"];
+    pub(super) const UNITS: &[&str] = &["unicode", "byte"];
+    pub(super) const UTF8: &[&str] = &["replace", "reject"];
     pub(super) const NUMBER_MISSING: &[&str] = &["error", "mean", "median", "mode", "constant"];
     pub(super) const DISCRETE_MISSING: &[&str] = &["error", "mode", "constant"];
     pub(super) const IMAGE_MISSING: &[&str] = &["error"];
@@ -358,7 +363,9 @@ fn check_features(c: &mut Checker, spec: &Spec) {
             FeatureKind::Category | FeatureKind::Binary => {
                 (allowed::PLAIN_TRANSFORMS, allowed::DISCRETE_MISSING)
             }
+            FeatureKind::Text => (allowed::PLAIN_TRANSFORMS, allowed::TEXT_MISSING),
         };
+        check_text(c, spec, i, input);
         let kind = input.kind.as_str();
         if let Some(t) = &input.transform {
             c.one_of(
@@ -371,11 +378,13 @@ fn check_features(c: &mut Checker, spec: &Spec) {
         if let Some(e) = &input.encoding {
             if input.kind == FeatureKind::Category {
                 c.one_of(at("encoding"), e, "encoding", allowed::ENCODINGS);
+            } else if input.kind == FeatureKind::Text {
+                c.one_of(at("encoding"), e, "text encoding", allowed::TEXT_ENCODINGS);
             } else {
                 c.fail(
                     at("encoding"),
                     format!(
-                        "{} is only used by category inputs, not {kind}",
+                        "{} is only used by category and text inputs, not {kind}",
                         at("encoding")
                     ),
                     "no encoding key",
@@ -444,6 +453,136 @@ fn check_features(c: &mut Checker, spec: &Spec) {
                 "",
                 &["none"],
             );
+        }
+    }
+}
+
+/// The text settings of input `i`: only on text inputs, each with the tokenizer or encoding it
+/// belongs to; a `sequence` input must be the only input and feed an `embedding` layer.
+fn check_text(c: &mut Checker, spec: &Spec, i: usize, input: &FeatureSpec) {
+    let at = |key: &str| format!("input[{i}].{key}");
+    let set: Vec<&str> = [
+        ("tokenizer", input.tokenizer.is_some()),
+        ("lowercase", input.lowercase.is_some()),
+        ("strip_html", input.strip_html.is_some()),
+        ("strip_punctuation", input.strip_punctuation.is_some()),
+        ("max_tokens", input.max_tokens.is_some()),
+        ("min_frequency", input.min_frequency.is_some()),
+        ("oov_token", input.oov_token.is_some()),
+        ("unit", input.unit.is_some()),
+        ("length", input.length.is_some()),
+        ("utf8", input.utf8.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, is_set)| is_set.then_some(key))
+    .collect();
+    if input.kind != FeatureKind::Text {
+        if let Some(key) = set.first() {
+            c.fail(
+                at(key),
+                format!(
+                    "{} is only used by text inputs, not {}",
+                    at(key),
+                    input.kind.as_str()
+                ),
+                &format!("no {key} key, or type = \"text\""),
+                &[],
+            );
+        }
+        return;
+    }
+    let tokenizer = input.tokenizer.as_deref().unwrap_or("word");
+    if let Some(t) = &input.tokenizer {
+        c.one_of(at("tokenizer"), t, "tokenizer", allowed::TOKENIZERS);
+    }
+    if tokenizer == "word" && input.unit.is_some() {
+        c.fail(
+            at("unit"),
+            format!("{} is only used by the char tokenizer", at("unit")),
+            "tokenizer = \"char\" or no unit key",
+            &[],
+        );
+    }
+    if tokenizer == "char" && input.strip_punctuation.is_some() {
+        c.fail(
+            at("strip_punctuation"),
+            format!(
+                "{} is only used by the word tokenizer (the char tokenizer keeps every character)",
+                at("strip_punctuation")
+            ),
+            "tokenizer = \"word\" or no strip_punctuation key",
+            &[],
+        );
+    }
+    if let Some(u) = &input.unit {
+        c.one_of(at("unit"), u, "unit", allowed::UNITS);
+    }
+    if let Some(u) = &input.utf8 {
+        c.one_of(at("utf8"), u, "utf8 policy", allowed::UTF8);
+        if tokenizer == "char" && input.unit.as_deref() == Some("byte") {
+            c.fail(
+                at("utf8"),
+                format!(
+                    "{} has no effect with unit = \"byte\", which reads bytes whatever they are",
+                    at("utf8")
+                ),
+                "no utf8 key",
+                &[],
+            );
+        }
+    }
+    if let Some(n) = input.max_tokens {
+        c.positive(at("max_tokens"), n);
+    }
+    if let Some(n) = input.min_frequency {
+        c.positive(at("min_frequency"), n);
+    }
+    if input.oov_token.as_deref() == Some("") {
+        c.fail(
+            at("oov_token"),
+            format!("{} is empty", at("oov_token")),
+            "a non-empty token such as \"[UNK]\"",
+            &[],
+        );
+    }
+    let sequence = input.encoding.as_deref() == Some("sequence");
+    if !sequence && input.length.is_some() {
+        c.fail(
+            at("length"),
+            format!("{} is only used with encoding = \"sequence\"", at("length")),
+            "encoding = \"sequence\" or no length key",
+            &[],
+        );
+    }
+    if let Some(SequenceLength::Fixed(0)) = input.length {
+        c.positive(at("length"), 0);
+    }
+    if sequence {
+        if spec.inputs.len() > 1 {
+            c.fail(
+                at("encoding"),
+                format!(
+                    "input `{}` is a token sequence, which must be the only input of a model (found {} inputs)",
+                    input.name,
+                    spec.inputs.len()
+                ),
+                "one [[input]], or encoding = \"multi_hot\"",
+                &[],
+            );
+        }
+        // Token ids are indices, not magnitudes: only an embedding layer can read them.
+        match spec.layers.first() {
+            Some(layer) if layer.type_name() == "embedding" => {}
+            first => c.fail(
+                first.map_or_else(|| "layers".to_string(), |_| "layers[0].type".to_string()),
+                format!(
+                    "input `{}` has encoding = \"sequence\" (token ids), so the first layer must be an `embedding`, found {}; use encoding = \"multi_hot\" for dense layers",
+                    input.name,
+                    first.map_or_else(|| "no layers".to_string(), |l| format!("`{}`", l.type_name()))
+                ),
+                "type = \"embedding\"",
+                &[],
+            ),
         }
     }
 }

@@ -12,6 +12,8 @@ pub const NAMES: &[&str] = &[
     "moons-mlp",
     "bnn-moons",
     "shakespeare-char",
+    "imdb",
+    "spam",
 ];
 
 /// The text of an example spec, or `None` for an unknown name.
@@ -23,6 +25,8 @@ pub fn example(name: &str) -> Option<&'static str> {
         "moons-mlp" => Some(MOONS_MLP),
         "bnn-moons" => Some(BNN_MOONS),
         "shakespeare-char" => Some(SHAKESPEARE_CHAR),
+        "imdb" => Some(IMDB),
+        "spam" => Some(SPAM),
         _ => None,
     }
 }
@@ -463,6 +467,115 @@ seed = 42
 [training.optimizer]
 type = "adam"
 learning_rate = 0.003
+"#;
+
+const IMDB: &str = r#"# IMDB movie-review sentiment from a bag of words: Chollet, "Deep Learning with Python",
+# section 3.4 — each review becomes a 10,000-word multi-hot vector, then dense 16 relu →
+# dense 16 relu → sigmoid, RMSprop, 4 epochs of batch 512. The book reports ~88% test accuracy
+# with 25,000 training and 25,000 test reviews; this spec splits the same way.
+
+name = "imdb"
+
+[data]
+# Built-in: 50,000 reviews (Maas et al. 2011); columns `text` and `label` (0 negative,
+# 1 positive). The package keeps no train/test split and lists all negatives first: kiln
+# shuffles (with `seed`) before splitting, and stratifies so both halves are 50/50.
+source = "imdb"
+
+[data.split]
+test = 0.5             # 25,000 test reviews, as in the book
+validation = 0.0       # the book's final model trains on all 25,000 training reviews
+seed = 42
+
+# A text input: tokenised into words, then encoded against a vocabulary fitted on the
+# training reviews only. The vocabulary is stored in the model file, so `predict` and `serve`
+# tokenise exactly as training did.
+[[input]]
+name = "text"
+type = "text"
+tokenizer = "word"     # runs of letters and digits; `char` for characters
+lowercase = true
+strip_html = true      # the reviews contain `<br />` tags
+strip_punctuation = true
+max_tokens = 10000     # the 10,000 most frequent words, like num_words=10000
+encoding = "multi_hot" # [10,001]: one slot per word plus one for out-of-vocabulary words
+
+[output]
+name = "label"
+type = "binary"        # a 1-unit sigmoid head, appended by kiln
+
+[[layers]]
+type = "dense"
+units = 16
+activation = "relu"
+
+[[layers]]
+type = "dense"
+units = 16
+activation = "relu"
+
+[training]
+batch_size = 512
+epochs = 4
+seed = 42
+
+[training.optimizer]
+type = "rmsprop"       # Keras' defaults: learning rate 0.001, rho 0.9
+learning_rate = 0.001
+"#;
+
+const SPAM: &str = r#"# Spam or ham from raw emails (the SpamAssassin public corpus), with the IMDB recipe: a
+# multi-hot bag of words over the training vocabulary, two small dense layers, a sigmoid
+# head. The classification report gives spam's precision, recall and F1.
+
+name = "spam"
+
+[data]
+# Built-in: 6,046 emails with their headers, read as raw bytes (`text`), `label` = ham or spam
+# (4,150 ham from easy-ham-1/2 and hard-ham-1, 1,896 spam from spam-1/2), and `group`.
+source = "spam"
+
+[data.split]
+test = 0.2             # stratified: both splits keep the 69/31 ham/spam mix
+validation = 0.1
+seed = 42
+
+[[input]]
+name = "text"
+type = "text"
+tokenizer = "word"
+lowercase = true
+strip_html = true      # HTML mail: drop the tags, keep the words
+max_tokens = 10000
+min_frequency = 2      # words seen once are mostly message ids and hashes
+encoding = "multi_hot"
+# One email in twelve is not valid UTF-8 (Latin-1, Windows-1252, GB2312 …). `replace` reads
+# the bytes with U+FFFD for the invalid ones and says how many rows had them; `reject`
+# would refuse them, and tokenizer = "char" with unit = "byte" reads raw bytes.
+utf8 = "replace"
+
+[output]
+name = "label"
+type = "binary"        # classes sorted: ham = 0, spam = 1
+
+[[layers]]
+type = "dense"
+units = 16
+activation = "relu"
+
+[[layers]]
+type = "dense"
+units = 16
+activation = "relu"
+
+[training]
+batch_size = 64
+epochs = 8
+seed = 42
+
+[training.optimizer]
+type = "rmsprop"
+learning_rate = 0.001
 "#;
 
 #[cfg(test)]

@@ -25,7 +25,10 @@ pub struct LayerShape {
 /// Infers every layer's output shape and parameter count, then appends the output head: a dense
 /// layer with `head_units` outputs and no activation (the loss applies softmax or sigmoid).
 ///
-/// `input` is `[d]` for tabular inputs or `[channels, height, width]` for images.
+/// `input` is `[d]` for tabular inputs or `[channels, height, width]` for images. A text input
+/// is `[vocabulary + 1]` with `encoding = "multi_hot"` (a bag of words, read like any feature
+/// vector) and `[length]` token ids with `encoding = "sequence"`, which only an `embedding`
+/// layer may read (the spec check makes it the first layer).
 ///
 /// # Shapes
 ///

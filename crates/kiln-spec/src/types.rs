@@ -176,7 +176,8 @@ pub struct FeatureSpec {
     /// For images: `scale` (default, divides by 255) or `none`.
     #[serde(default)]
     pub transform: Option<String>,
-    /// Category encoding: `onehot` (default).
+    /// Category encoding: `onehot` (default). Text encoding: `multi_hot` (default, a bag of
+    /// words over the vocabulary) or `sequence` (token ids, padded or truncated to `length`).
     #[serde(default)]
     pub encoding: Option<String>,
     /// What to do with a missing value: `error` (default), `mean`, `median`, `mode`, `constant`.
@@ -185,6 +186,117 @@ pub struct FeatureSpec {
     /// The fill value when `missing = "constant"`.
     #[serde(default)]
     pub fill: Option<serde_json::Value>,
+    /// Text only: `word` (default) or `char`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<String>,
+    /// Text only: lowercase before tokenising (default true for `word`, false for `char`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowercase: Option<bool>,
+    /// Text only: remove HTML tags such as `<br />` (default true for `word`, false for `char`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_html: Option<bool>,
+    /// Word tokenizer only: drop punctuation (default true); when false every punctuation mark
+    /// is a token of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_punctuation: Option<bool>,
+    /// Text only: keep at most this many tokens, the most frequent ones (default 20,000 for
+    /// `word`, unlimited for `char`). Padding and the out-of-vocabulary token are not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<usize>,
+    /// Text only: keep tokens seen at least this many times in the training rows (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_frequency: Option<usize>,
+    /// Text only: how the out-of-vocabulary token is shown (default `[UNK]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oov_token: Option<String>,
+    /// Char tokenizer only: `unicode` (default, one token per Unicode scalar value) or `byte`
+    /// (one token per byte, which reads any bytes, valid UTF-8 or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Text with `encoding = "sequence"` only: tokens per row, padded or truncated; a number or
+    /// `"auto"` (default), the 95th percentile of the training rows' token counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<SequenceLength>,
+    /// Text read from raw bytes only (e.g. emails), for tokenizers that read characters:
+    /// `replace` (default, invalid UTF-8 becomes U+FFFD and the rows are counted in a warning)
+    /// or `reject` (an error naming the row and byte offset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utf8: Option<String>,
+}
+
+impl FeatureSpec {
+    /// A feature of `kind` reading column `name`, every setting at its default.
+    pub fn new(name: impl Into<String>, kind: FeatureKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            transform: None,
+            encoding: None,
+            missing: None,
+            fill: None,
+            tokenizer: None,
+            lowercase: None,
+            strip_html: None,
+            strip_punctuation: None,
+            max_tokens: None,
+            min_frequency: None,
+            oov_token: None,
+            unit: None,
+            length: None,
+            utf8: None,
+        }
+    }
+}
+
+/// The length of a text `sequence` encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceLength {
+    /// Exactly this many tokens per row.
+    Fixed(usize),
+    /// Chosen from the training rows: the 95th percentile of their token counts.
+    Auto,
+}
+
+impl Serialize for SequenceLength {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Fixed(n) => s.serialize_u64(*n as u64),
+            Self::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SequenceLength {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = SequenceLength;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a positive integer or \"auto\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                usize::try_from(v)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .map(SequenceLength::Fixed)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                match u64::try_from(v) {
+                    Ok(u) => self.visit_u64(u),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v == "auto" {
+                    Ok(SequenceLength::Auto)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// The kinds of feature kiln understands.
@@ -199,6 +311,9 @@ pub enum FeatureKind {
     Category,
     /// A fixed-size image (height × width × channels).
     Image,
+    /// Free text, tokenised into words or characters over a vocabulary fitted on the training
+    /// rows; encoded as a multi-hot vector or a sequence of token ids.
+    Text,
 }
 
 /// The output feature and what kind of task it makes.
@@ -828,13 +943,14 @@ impl LayerSpec {
 }
 
 impl FeatureKind {
-    /// The kind as written in a spec (`number`, `binary`, `category`, `image`).
+    /// The kind as written in a spec (`number`, `binary`, `category`, `image`, `text`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Number => "number",
             Self::Binary => "binary",
             Self::Category => "category",
             Self::Image => "image",
+            Self::Text => "text",
         }
     }
 }

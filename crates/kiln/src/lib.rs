@@ -19,8 +19,8 @@
 
 mod bayesian;
 mod error;
-mod monitoring;
 pub mod lm;
+mod monitoring;
 mod pipeline;
 mod predict;
 mod sequential;

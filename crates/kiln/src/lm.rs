@@ -301,6 +301,7 @@ pub(crate) fn train_language_model(
         test_rows: 0,
         input_shape: &input_shape,
         warnings: &[],
+        notes: &[],
     });
     let task = Task::Classification {
         classes: head_units,

@@ -79,6 +79,9 @@ pub enum RunEvent<'a> {
         input_shape: &'a [usize],
         /// Anything odd found while encoding.
         warnings: &'a [Warning],
+        /// What fitting decided that a user should see (a text input's vocabulary and the
+        /// sequence length `length = "auto"` chose).
+        notes: &'a [String],
     },
     /// A cross-validation fold starts (1-based).
     Fold {
@@ -585,6 +588,7 @@ pub(crate) fn train_tables(
         test_rows: prepared.test_rows(),
         input_shape: &prepared.encoder.input_shape(),
         warnings: &prepared.warnings,
+        notes: &prepared.encoder.notes(),
     });
     let task = task_for(&prepared.encoder);
     let network_config = NetworkConfig {

@@ -173,17 +173,15 @@ impl Sequential {
             .columns
             .iter()
             .filter(|c| c.name != target)
-            .map(|c| FeatureSpec {
-                name: c.name.clone(),
-                kind: match c.data {
+            .map(|c| {
+                let kind = match c.data {
                     ColumnData::Number(_) => FeatureKind::Number,
                     ColumnData::Text(_) => FeatureKind::Category,
+                    // Raw bytes are documents (emails), not categories.
+                    ColumnData::Bytes(_) => FeatureKind::Text,
                     ColumnData::Image(_) => FeatureKind::Image,
-                },
-                transform: None,
-                encoding: None,
-                missing: None,
-                fill: None,
+                };
+                FeatureSpec::new(c.name.clone(), kind)
             })
             .collect();
         let kind = fit

@@ -242,6 +242,7 @@ fn input_row(input: &FittedInput) -> Vec<String> {
             ),
             None,
         ),
+        FittedInput::Text { text, .. } => ("text", text.describe(), text.fill.clone()),
     };
     let mut detail = detail;
     if let Some(fill) = fill {

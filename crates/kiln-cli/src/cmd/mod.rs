@@ -8,8 +8,8 @@ pub(crate) mod inspect;
 pub(crate) mod monitor;
 pub(crate) mod predict;
 pub(crate) mod quickstart;
-pub(crate) mod serve;
 pub(crate) mod report;
+pub(crate) mod serve;
 pub(crate) mod train;
 
 use anyhow::Context as _;

@@ -3,8 +3,9 @@
 //! is generated (`moons`) or a small file written by the test.
 
 mod bad_input;
-mod serve;
-mod monitor;
 mod generate;
+mod monitor;
+mod serve;
+mod text;
 mod util;
 mod workflow;

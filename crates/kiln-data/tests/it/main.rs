@@ -11,14 +11,7 @@ use kiln_data::{
 use kiln_spec::types::{FeatureKind, FeatureSpec, OutputKind, OutputSpec};
 
 fn feature(name: &str, kind: FeatureKind) -> FeatureSpec {
-    FeatureSpec {
-        name: name.to_string(),
-        kind,
-        transform: None,
-        encoding: None,
-        missing: None,
-        fill: None,
-    }
+    FeatureSpec::new(name, kind)
 }
 
 #[test]
@@ -145,6 +138,7 @@ fn fetch_and_load_every_builtin() {
         ("digits", 1797, "target"),
         ("diabetes", 442, "target"),
         ("imdb", 50_000, "label"),
+        ("spam", 6_046, "label"),
         ("shakespeare", 42, "text"),
     ] {
         let t = load(name, Part::All, &cache, None).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -153,4 +147,42 @@ fn fetch_and_load_every_builtin() {
     }
     let corpus = kiln_data::datasets::shakespeare_corpus(&cache).unwrap();
     assert!(corpus.len() > 4_000_000, "{}", corpus.len());
+}
+
+/// kiln's tokenizers agree with an independent Python implementation of the documented rules
+/// (`tests/reference/text_tokens.py`) on texts with HTML, Unicode letters, digits, emoji and
+/// punctuation, under every tokenizer and setting.
+#[test]
+fn tokenizers_match_the_python_reference() {
+    use kiln_data::text::{TextCell, Tokenizer};
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("../reference/text_tokens.json")).unwrap();
+    let cases = golden["cases"].as_array().unwrap();
+    assert!(cases.len() >= 60, "{}", cases.len());
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let flag = |key: &str| case.get(key).and_then(serde_json::Value::as_bool);
+        let mut spec = feature("text", FeatureKind::Text);
+        match case["unit"].as_str().unwrap() {
+            "word" => spec.strip_punctuation = flag("strip_punctuation"),
+            unit => {
+                spec.tokenizer = Some("char".into());
+                spec.unit = Some(unit.into());
+            }
+        }
+        spec.lowercase = flag("lowercase");
+        spec.strip_html = flag("strip_html");
+        let tokenizer = Tokenizer::from_spec(&spec).unwrap();
+        let expected: Vec<&str> = case["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tokenizer.tokens(TextCell::Str(text)).unwrap(),
+            expected,
+            "{case}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! Every kind of mistake, with the message a user reads.
 
-use kiln_spec::{LayerSpec, SpecError, infer_shapes, parse_spec_file};
+use kiln_spec::{FeatureKind, LayerSpec, SequenceLength, SpecError, infer_shapes, parse_spec_file};
 
 use crate::{BASE, check, parse_ok};
 
@@ -160,7 +160,7 @@ fn features_and_data_are_checked() {
         (
             "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"numeric\"\n",
             "spec.toml:5:8: unknown input type `numeric` in input[0]; expected one of: number, \
-             binary, category, image",
+             binary, category, image, text",
         ),
         (
             "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n",
@@ -243,4 +243,123 @@ fn files_are_read_and_named_in_messages() {
     assert!(matches!(err, SpecError::Io { .. }), "{err:?}");
     assert!(err.to_string().starts_with("cannot read spec "), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[derive(serde::Deserialize)]
+struct Holder {
+    length: SequenceLength,
+}
+
+/// A text input over column `t` with extra `keys`, predicting `y`, through `layers`.
+fn text_spec(keys: &str, layers: &str) -> String {
+    format!(
+        "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"t\"\ntype = \"text\"\n{keys}\
+         [output]\nname = \"y\"\ntype = \"binary\"\n{layers}"
+    )
+}
+
+#[test]
+fn text_settings_are_checked() {
+    let dense = "[[layers]]\ntype = \"dense\"\nunits = 4\n";
+    let spec = parse_ok(&text_spec(
+        "tokenizer = \"word\"\nmax_tokens = 100\nmin_frequency = 2\nlowercase = false\n\
+         strip_html = true\nstrip_punctuation = false\noov_token = \"<?>\"\n\
+         encoding = \"multi_hot\"\nutf8 = \"reject\"\n",
+        dense,
+    ));
+    let t = &spec.inputs[0];
+    assert_eq!(t.kind, FeatureKind::Text);
+    assert_eq!((t.max_tokens, t.min_frequency), (Some(100), Some(2)));
+    assert_eq!(t.oov_token.as_deref(), Some("<?>"));
+    // A sequence input must feed an `embedding` layer (a layer type of the recurrent-models
+    // work); its value parses on its own.
+    let err = check(
+        &text_spec(
+            "tokenizer = \"char\"\nunit = \"byte\"\nencoding = \"sequence\"\nlength = \"auto\"\n",
+            "",
+        ),
+        "the first layer must be an `embedding`, found no layers",
+    );
+    // No `[[layers]]` in the text: the error has no location but names the field.
+    assert!(
+        matches!(err, SpecError::Check { ref field, .. } if field == "layers"),
+        "{err:?}"
+    );
+    let with_length = |length: &str| {
+        let mut spec = parse_ok(&text_spec("", dense));
+        spec.inputs[0].length = toml::from_str::<Holder>(&format!("length = {length}"))
+            .map(|h| h.length)
+            .ok();
+        spec.inputs[0].length
+    };
+    assert_eq!(with_length("\"auto\""), Some(SequenceLength::Auto));
+    assert_eq!(with_length("64"), Some(SequenceLength::Fixed(64)));
+    assert_eq!(with_length("-1"), None);
+
+    let cases = [
+        (
+            text_spec("tokenizer = \"sentence\"\n", dense),
+            "spec.toml:6:13: unknown tokenizer `sentence` for input[0].tokenizer; expected one of: word, char",
+        ),
+        (
+            text_spec("unit = \"byte\"\n", dense),
+            "spec.toml:6:8: input[0].unit is only used by the char tokenizer",
+        ),
+        (
+            text_spec("tokenizer = \"char\"\nstrip_punctuation = true\n", dense),
+            "spec.toml:7:21: input[0].strip_punctuation is only used by the word tokenizer",
+        ),
+        (
+            text_spec("tokenizer = \"char\"\nunit = \"nibble\"\n", dense),
+            "unknown unit `nibble` for input[0].unit; expected one of: unicode, byte",
+        ),
+        (
+            text_spec(
+                "tokenizer = \"char\"\nunit = \"byte\"\nutf8 = \"reject\"\n",
+                dense,
+            ),
+            "input[0].utf8 has no effect with unit = \"byte\"",
+        ),
+        (
+            text_spec("encoding = \"onehot\"\n", dense),
+            "unknown text encoding `onehot` for input[0].encoding; expected one of: multi_hot, sequence",
+        ),
+        (
+            text_spec("max_tokens = 0\n", dense),
+            "spec.toml:6:14: input[0].max_tokens must be greater than 0",
+        ),
+        (
+            text_spec("length = 20\n", dense),
+            "spec.toml:6:10: input[0].length is only used with encoding = \"sequence\"",
+        ),
+        (
+            text_spec("encoding = \"sequence\"\nlength = \"long\"\n", dense),
+            "spec.toml:7:10: invalid value for input[0].length: string \"long\"; expected a positive integer or \"auto\"",
+        ),
+        (
+            text_spec("encoding = \"sequence\"\nlength = 0\n", dense),
+            "spec.toml:7:10: invalid value for input[0].length: integer `0`; expected a positive integer or \"auto\"",
+        ),
+        (
+            text_spec("encoding = \"sequence\"\n", dense),
+            "input `t` has encoding = \"sequence\" (token ids), so the first layer must be an `embedding`, found `dense`",
+        ),
+        (
+            text_spec("missing = \"mode\"\n", dense),
+            "unknown missing-value policy for a text input `mode` for input[0].missing; expected one of: error, constant",
+        ),
+        (
+            text_spec("oov_token = \"\"\n", dense),
+            "input[0].oov_token is empty",
+        ),
+        (
+            "[data]\nsource = \"x.csv\"\n[[input]]\nname = \"a\"\ntype = \"number\"\n\
+             tokenizer = \"word\"\n[output]\nname = \"y\"\ntype = \"number\"\n"
+                .to_string(),
+            "spec.toml:6:13: input[0].tokenizer is only used by text inputs, not number",
+        ),
+    ];
+    for (text, expected) in cases {
+        check(&text, expected);
+    }
 }

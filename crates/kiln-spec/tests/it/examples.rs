@@ -18,6 +18,10 @@ const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
     // PyTorch's count (two bias vectors per LSTM, as nn.LSTM has) for a 65-character corpus
     // (66 ids with padding): 66·32 + 4·128·(32+128+2) + 4·128·(128+128+2) + 128·66+66.
     ("shakespeare-char", &[40], 66, 225_666),
+    // 10,001·16+16 + 16·16+16 + 16+1: the book's 160,305 plus 16 weights for the
+    // out-of-vocabulary slot (the book's 10,000 slots hold 9,997 words and three marks).
+    ("imdb", &[10_001], 1, 160_321),
+    ("spam", &[10_001], 1, 160_321),
 ];
 
 #[test]
@@ -66,6 +70,8 @@ fn examples_use_the_built_in_column_names() {
         "crim,zn,indus,chas,nox,rm,age,dis,rad,tax,ptratio,b,lstat,medv"
     );
     assert_eq!(columns("moons-mlp"), "x0,x1,label");
+    assert_eq!(columns("imdb"), "text,label");
+    assert_eq!(columns("spam"), "text,label");
 }
 
 #[test]
@@ -105,6 +111,20 @@ fn examples_reproduce_their_originals_settings() {
     );
     assert!(stopping.restore_best);
 
+    // Chollet's chapter 3: 10,000-word multi-hot, RMSprop 0.001, 4 epochs of 512, 25k/25k.
+    let imdb = spec("imdb");
+    let text = &imdb.inputs[0];
+    assert_eq!(text.kind, FeatureKind::Text);
+    assert_eq!(text.max_tokens, Some(10_000));
+    assert_eq!(text.encoding.as_deref(), Some("multi_hot"));
+    assert_eq!((imdb.training.batch_size, imdb.training.epochs), (512, 4));
+    assert_eq!(imdb.training.optimizer.learning_rate(), 0.001);
+    assert_eq!(imdb.data.split.test, 0.5);
+    assert_eq!(imdb.output.kind, OutputKind::Binary);
+
+    let spam = spec("spam");
+    assert_eq!(spam.inputs[0].utf8.as_deref(), Some("replace"));
+    assert_eq!(spam.output.kind, OutputKind::Binary);
     let lm = spec("shakespeare-char");
     let settings = lm.language_model.as_ref().unwrap();
     assert_eq!(lm.data.source, "shakespeare");

@@ -12,6 +12,7 @@ mod model_file;
 mod monitoring;
 mod predict;
 mod reproducibility;
+mod text;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,89 @@
+//! Text classification on real data: IMDB sentiment (Chollet's chapter-3 bag of words) and
+//! SpamAssassin (raw emails). CI runs IMDB on a seeded subset of reviews and SpamAssassin in
+//! full; `KILN_FULL=1` runs the full IMDB example (25,000 train / 25,000 test reviews).
+
+use kiln::data::{ColumnData, Part};
+
+use super::*;
+
+/// Reviews kept for the CI run of IMDB: enough for a real vocabulary, quick to train.
+const IMDB_SUBSET: usize = 6_000;
+
+/// Writes `rows` seeded-random IMDB reviews as JSON lines `{"text": …, "label": 0|1}`.
+fn imdb_subset(work: &Work, rows: usize) -> PathBuf {
+    let table = kiln::data::load("imdb", Part::All, &real_cache(), None).expect("imdb");
+    let (Some(ColumnData::Text(text)), Some(ColumnData::Number(label))) = (
+        table.column("text").map(|c| &c.data),
+        table.column("label").map(|c| &c.data),
+    ) else {
+        panic!("imdb has text and label columns")
+    };
+    // Every 50,000 / rows-th review from a seeded start: negatives come first in the file, so
+    // a stride takes both classes in their proportions.
+    let stride = text.len() / rows;
+    let mut out = String::new();
+    for i in (7..text.len()).step_by(stride).take(rows) {
+        let line = serde_json::json!({ "text": text[i], "label": label[i] });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    work.write("imdb-subset.jsonl", &out)
+}
+
+fn classification(result: &TrainResult, split: &str) -> kiln::eval::ClassificationReport {
+    match result.metrics.get(split) {
+        Some(Metrics::Classification(r)) => r.clone(),
+        other => panic!("no classification metrics for {split}: {other:?}"),
+    }
+}
+
+#[test]
+fn imdb_bag_of_words_on_a_subset_reaches_82_percent() {
+    if full_runs() {
+        return; // the full test below covers it
+    }
+    let work = Work::new();
+    imdb_subset(&work, IMDB_SUBSET);
+    let spec = example("imdb").replace("source = \"imdb\"", "source = \"imdb-subset.jsonl\"");
+    let spec = work.write("imdb.toml", &spec);
+    let result = train(&spec, &work.path("imdb.kiln"), real_cache(), |_| {});
+    let acc = headline(&result, "test");
+    eprintln!("imdb, {IMDB_SUBSET} reviews (half for test), 4 epochs: test accuracy {acc:.4}");
+    assert!(acc >= 0.82, "test accuracy {acc} < 0.82");
+}
+
+#[test]
+fn imdb_full_reaches_88_percent() {
+    if !full_runs() {
+        return;
+    }
+    let work = Work::new();
+    let spec = work.write("imdb.toml", &example("imdb"));
+    let result = train(&spec, &work.path("imdb.kiln"), real_cache(), |_| {});
+    let acc = headline(&result, "test");
+    eprintln!("imdb, 25,000 train / 25,000 test reviews: test accuracy {acc:.4}");
+    assert!(acc >= 0.88, "test accuracy {acc} < 0.88");
+}
+
+#[test]
+fn spam_assassin_reaches_97_percent_with_spam_f1_reported() {
+    let work = Work::new();
+    let spec = work.write("spam.toml", &example("spam"));
+    let result = train(&spec, &work.path("spam.kiln"), real_cache(), |_| {});
+    let report = classification(&result, "test");
+    let spam = report
+        .per_class
+        .iter()
+        .find(|c| c.class == "spam")
+        .expect("a spam row in the report");
+    eprintln!(
+        "spam: test accuracy {:.4}, spam precision {:.4} recall {:.4} F1 {:.4} ({} test emails)",
+        report.accuracy, spam.precision, spam.recall, spam.f1, report.count
+    );
+    assert!(
+        report.accuracy >= 0.97,
+        "test accuracy {} < 0.97",
+        report.accuracy
+    );
+    assert!(spam.f1 >= 0.95, "spam F1 {} < 0.95", spam.f1);
+}
