@@ -97,7 +97,7 @@ impl Embedding {
             let v = host.get(row * t + step).copied().unwrap_or(0.0);
             (v.max(0.0) as i64).min(vocab as i64 - 1)
         };
-        let masked = self.mask_zero && host.iter().any(|&v| v == 0.0);
+        let masked = self.mask_zero && host.contains(&0.0);
         let weight = self.weight.val();
         let mut steps = Vec::with_capacity(t);
         let mut mask = Vec::with_capacity(if masked { t } else { 0 });
@@ -200,6 +200,9 @@ pub struct Recurrent {
 }
 
 /// What a [`Recurrent`] layer returns.
+// One value per forward pass, moved straight into the next layer: boxing would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum RecurrentOutput {
     /// Every step of the last layer, directions concatenated: `[batch, directions·units]` each.

@@ -203,14 +203,13 @@ impl MonitorStatus {
             } else if !drifted.is_empty() {
                 problems.push(format!("{}: drift in {}", w.name, drifted.join(", ")));
             }
-            if w.performance.state != State::Ok {
-                if let (Some(live), Some(reference)) = (w.performance.live, w.performance.reference)
-                {
-                    problems.push(format!(
-                        "{}: {} {live:.4} vs {reference:.4}",
-                        w.name, w.performance.metric
-                    ));
-                }
+            if w.performance.state != State::Ok
+                && let (Some(live), Some(reference)) = (w.performance.live, w.performance.reference)
+            {
+                problems.push(format!(
+                    "{}: {} {live:.4} vs {reference:.4}",
+                    w.name, w.performance.metric
+                ));
             }
         }
         let rows: Vec<String> = self

@@ -139,11 +139,12 @@ fn lengths(case: &Value) -> Vec<usize> {
 /// The values of `[batch, time, features]` at real steps only: padded positions differ by
 /// convention (PyTorch writes zeros, kiln carries the state) and are left out of both sides.
 fn real_steps(values: &[f32], case: &Value, features: usize) -> Vec<f32> {
-    let (batch, time) = (usize_of(case, "batch"), usize_of(case, "time"));
+    let time = usize_of(case, "time");
     let lengths = lengths(case);
+    assert_eq!(lengths.len(), usize_of(case, "batch"));
     let mut out = Vec::new();
-    for b in 0..batch {
-        for t in 0..lengths[b] {
+    for (b, &length) in lengths.iter().enumerate() {
+        for t in 0..length {
             let at = (b * time + t) * features;
             out.extend_from_slice(&values[at..at + features]);
         }
