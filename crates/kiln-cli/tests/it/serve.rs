@@ -140,6 +140,6 @@ fn serve_refuses_bad_models_and_flags() {
         "empty-token",
     ])
     .fails_with(&["empty"]);
-    dir.kiln(&["serve", "a=moons.kiln", "a=moons.kiln", "--port", "0"])
+    dir.kiln(&["serve", "a:1=moons.kiln", "a:1=moons.kiln", "--port", "0"])
         .fails_with(&["two models are served as `a`"]);
 }

@@ -104,8 +104,8 @@ learning_rate = 0.01
 #[test]
 fn text_is_tokenised_the_same_by_train_predict_and_the_library() {
     let dir = Dir::new();
-    dir.write("reviews.jsonl", reviews(240, 7));
-    dir.write("test.jsonl", reviews(60, 8));
+    dir.write("reviews.jsonl", reviews(600, 7));
+    dir.write("test.jsonl", reviews(200, 8));
     dir.write("spec.toml", spec(""));
     let train = dir.kiln(&["train", "spec.toml", "-o", "m.kiln", "--json"]);
     train.success();
@@ -128,7 +128,9 @@ fn text_is_tokenised_the_same_by_train_predict_and_the_library() {
         .expect("test evaluation");
     let accuracy = test["metrics"]["accuracy"].as_f64().unwrap();
     let log_loss = test["metrics"]["log_loss"].as_f64().unwrap();
-    assert!(accuracy >= 0.9, "test accuracy {accuracy}");
+    // A review carries ~3 words of its sentiment and ~1 of the other among ~6 neutral ones, so
+    // even the best classifier errs on ties; chance is 50 %.
+    assert!(accuracy >= 0.75, "test accuracy {accuracy}");
 
     // `kiln predict` on the same file gives the probabilities behind the stored log loss.
     let predict = dir.kiln(&["predict", "m.kiln", "test.jsonl"]);
