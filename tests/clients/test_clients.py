@@ -70,11 +70,12 @@ checks += 2
 
 # --- KServe v2 through the Triton HTTP client (binary tensors by default, and JSON).
 client = triton.InferenceServerClient(url=URL.removeprefix("http://"))
-headers = AUTH
+# tritonclient writes Inference-Header-Content-Length into the headers dict it is given, so
+# every call gets a fresh copy (a reused dict would send a stale length with a JSON body).
 assert client.is_server_live()
 assert client.is_server_ready()
-assert client.is_model_ready(MODEL, headers=headers)
-meta = client.get_model_metadata(MODEL, headers=headers)
+assert client.is_model_ready(MODEL, headers=dict(AUTH))
+meta = client.get_model_metadata(MODEL, headers=dict(AUTH))
 assert [i["name"] for i in meta["inputs"]] == COLUMNS, meta
 x = np.array(DATA, dtype=np.float64)
 for binary in (True, False):
@@ -87,7 +88,7 @@ for binary in (True, False):
         triton.InferRequestedOutput("label", binary_data=False),
         triton.InferRequestedOutput("probabilities", binary_data=False),
     ]
-    result = client.infer(MODEL, inputs, outputs=outputs, headers=headers, request_id="tc-1")
+    result = client.infer(MODEL, inputs, outputs=outputs, headers=dict(AUTH), request_id="tc-1")
     labels = [l.decode() if isinstance(l, bytes) else str(l) for l in result.as_numpy("label").reshape(-1)]
     probs = result.as_numpy("probabilities")
     keys = result.get_output("probabilities")["parameters"]["keys"]
@@ -102,7 +103,7 @@ for binary in (True, False):
 bad = triton.InferInput("x0", [1, 3], "FP64")
 bad.set_data_from_numpy(np.zeros((1, 3)), binary_data=False)
 try:
-    client.infer(MODEL, [bad], headers=headers)
+    client.infer(MODEL, [bad], headers=dict(AUTH))
     raise AssertionError("a malformed tensor was accepted")
 except InferenceServerException as e:
     assert "x0" in str(e), e
