@@ -69,7 +69,7 @@ def write_data():
         with open(os.path.join(OUT, f"{name}.csv"), "w") as f:
             f.write("x0,x1,label\n")
             for i in rows:
-                f.write(f"{X[i, 0]!r},{X[i, 1]!r},{int(y[i])}\n")
+                f.write(f"{float(X[i, 0])!r},{float(X[i, 1])!r},{int(y[i])}\n")
     return X[train], y[train], X[test], y[test]
 
 
