@@ -6,8 +6,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-cargo build --quiet -p kiln-cli --profile test
 KILN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/kiln"
+# `cargo test --workspace` (run first in .ci/run) already built this binary from this tree;
+# building it again with `-p kiln-cli` would resolve features differently and rebuild Burn.
+[ -x "$KILN" ] || cargo build --quiet -p kiln-cli --profile test
 PY="$ROOT/tests/clients/.venv/bin/python"
 [ -x "$PY" ] || { echo "run tests/clients/setup.sh first" >&2; exit 1; }
 
