@@ -211,6 +211,22 @@ impl ColumnData {
             }
         }
     }
+
+    /// Appends `other`'s rows to these rows.
+    ///
+    /// # Panics
+    /// If `other` holds another kind of value, or images of another size.
+    pub fn append(&mut self, other: &ColumnData) {
+        match (self, other) {
+            (Self::Number(a), Self::Number(b)) => a.extend_from_slice(b),
+            (Self::Text(a), Self::Text(b)) => a.extend_from_slice(b),
+            (Self::Bytes(a), Self::Bytes(b)) => a.extend_from_slice(b),
+            (Self::Image(a), Self::Image(b)) if a.image_size() == b.image_size() => {
+                a.pixels.extend_from_slice(&b.pixels);
+            }
+            (a, b) => panic!("cannot append {} to {}", b.kind_name(), a.kind_name()),
+        }
+    }
 }
 
 impl ImageData {

@@ -430,58 +430,14 @@ fn text_of(v: &Value) -> Result<Option<String>, ()> {
 ///
 /// If the tables' columns differ; they never do for one model's checked rows.
 pub(crate) fn concat(tables: &[&Table]) -> Table {
-    let Some(first) = tables.first() else {
+    let Some((first, rest)) = tables.split_first() else {
         return Table::default();
     };
-    let columns = first
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(c, col)| {
-            let data = match &col.data {
-                ColumnData::Number(_) => ColumnData::Number(
-                    tables
-                        .iter()
-                        .flat_map(|t| match &t.columns[c].data {
-                            ColumnData::Number(v) => v.iter().copied(),
-                            _ => unreachable!("checked rows share their column types"),
-                        })
-                        .collect(),
-                ),
-                ColumnData::Text(_) => ColumnData::Text(
-                    tables
-                        .iter()
-                        .flat_map(|t| match &t.columns[c].data {
-                            ColumnData::Text(v) => v.iter().cloned(),
-                            _ => unreachable!("checked rows share their column types"),
-                        })
-                        .collect(),
-                ),
-                ColumnData::Bytes(_) => ColumnData::Bytes(
-                    tables
-                        .iter()
-                        .flat_map(|t| match &t.columns[c].data {
-                            ColumnData::Bytes(v) => v.iter().cloned(),
-                            _ => unreachable!("checked rows share their column types"),
-                        })
-                        .collect(),
-                ),
-                ColumnData::Image(img) => ColumnData::Image(ImageData {
-                    pixels: tables
-                        .iter()
-                        .flat_map(|t| match &t.columns[c].data {
-                            ColumnData::Image(i) => i.pixels.iter().copied(),
-                            _ => unreachable!("checked rows share their column types"),
-                        })
-                        .collect(),
-                    ..*img
-                }),
-            };
-            Column {
-                name: col.name.clone(),
-                data,
-            }
-        })
-        .collect();
-    Table { columns }
+    let mut out = (*first).clone();
+    for table in rest {
+        for (column, other) in out.columns.iter_mut().zip(&table.columns) {
+            column.data.append(&other.data);
+        }
+    }
+    out
 }
