@@ -7,6 +7,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 bash "$here/bnn_setup.sh"
 target="${CARGO_TARGET_DIR:-$root/target}"
-(cd "$root" && cargo build --release -p kiln-cli)
+(cd "$root" && cargo build --release --workspace)
 export KILN="${KILN:-$target/release/kiln}"
 exec "$here/.venv-pymc/bin/python" "$here/bnn_vs_pymc.py" "$@"

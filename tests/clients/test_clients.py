@@ -68,6 +68,19 @@ r = requests.post(f"{URL}/invocations", json={"dataframe_records": [{"x0": "a"}]
 assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE", r.text
 checks += 2
 
+# --- Monitoring: each answered row has a prediction id; sending the true labels back gives the
+# live accuracy, which must equal the accuracy of the same predictions computed here.
+answers = post({"dataframe_split": {"columns": COLUMNS, "data": DATA}})
+ids = [a["prediction_id"] for a in answers]
+truths = [w["label"] for w in reversed(WANT)]  # some right, some wrong
+r = requests.post(f"{URL}/feedback", json={"model": MODEL, "ids": ids, "truths": truths}, headers=AUTH, timeout=10)
+assert r.status_code == 200 and r.json() == {"matched": len(ids), "unknown": 0}, r.text
+status = requests.get(f"{URL}/monitor", params={"model": MODEL}, headers=AUTH, timeout=10).json()
+perf = status["models"][0]["windows"][0]["performance"]
+expected = sum(a["label"] == t for a, t in zip(answers, truths)) / len(ids)
+assert perf["labelled"] == len(ids) and abs(perf["live"] - expected) < 1e-12, (perf, expected)
+checks += 1
+
 # --- KServe v2 through the Triton HTTP client (binary tensors by default, and JSON).
 client = triton.InferenceServerClient(url=URL.removeprefix("http://"))
 # tritonclient writes Inference-Header-Content-Length into the headers dict it is given, so

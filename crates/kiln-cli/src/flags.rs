@@ -89,7 +89,8 @@ pub(crate) struct MonitorCheckArgs {
     /// Base URL of the server, e.g. http://localhost:8080 (`/monitor` is appended).
     #[arg(long)]
     pub url: String,
-    /// The model's name on the server.
+    /// The model's name on the server, optionally `NAME:VERSION` (default: its latest
+    /// monitored version).
     #[arg(long)]
     pub model: String,
     /// Seconds to wait for the server before answering UNKNOWN.
@@ -245,6 +246,32 @@ pub(crate) struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log: LogFormat,
+    /// Turn live monitoring off (no prediction ids, /monitor and /feedback answer 4xx).
+    #[arg(long)]
+    pub no_monitor: bool,
+    /// A count window of the monitor: the last ROWS rows (repeatable) [default: 500].
+    #[arg(long, value_name = "ROWS")]
+    pub monitor_window: Vec<usize>,
+    /// The monitor's time window in seconds (0: none), holding at most 10,000 rows.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub monitor_window_seconds: u64,
+    /// One drift test for every feature instead of the default choice:
+    /// ks, wasserstein, psi, chisquare, z, jensenshannon.
+    #[arg(long, value_name = "TEST")]
+    pub drift_method: Option<String>,
+    /// Family-wise significance level of the p-value drift tests [default: 0.01].
+    #[arg(long, value_name = "ALPHA")]
+    pub drift_alpha: Option<f64>,
+    /// Share of drifting features that makes dataset drift (CRITICAL) [default: 0.5].
+    #[arg(long, value_name = "SHARE")]
+    pub drift_share: Option<f64>,
+    /// Every monitoring setting (windows, per-feature tests, thresholds) from a TOML or JSON
+    /// file; the flags above override it.
+    #[arg(long, value_name = "FILE")]
+    pub monitor_config: Option<PathBuf>,
+    /// URL that receives a JSON POST whenever a model's monitoring state changes.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
 }
 
 /// How `kiln serve` logs.

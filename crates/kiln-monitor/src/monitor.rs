@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use kiln_data::Table;
@@ -169,6 +170,9 @@ pub struct WindowStatus {
 pub struct MonitorStatus {
     /// Model name.
     pub model: String,
+    /// Model version, when the server serves several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// Worst window state.
     pub state: State,
     /// When the status was computed (ms since the Unix epoch).
@@ -269,12 +273,14 @@ impl Window {
 /// behind a mutex.
 pub struct Monitor {
     model: String,
+    version: Option<String>,
     profile: Arc<ReferenceProfile>,
     config: MonitorConfig,
     windows: Vec<Window>,
     pending: HashMap<u64, f64>,
     pending_order: VecDeque<u64>,
-    next_id: u64,
+    /// The next prediction id; shared between monitors so ids are unique server-wide.
+    next_id: Arc<AtomicU64>,
     observed_total: u64,
     feedback_total: u64,
     since_check: usize,
@@ -335,12 +341,13 @@ impl Monitor {
             .collect();
         Ok(Self {
             model: model.into(),
+            version: None,
             profile,
             config,
             windows,
             pending: HashMap::new(),
             pending_order: VecDeque::new(),
-            next_id: 1,
+            next_id: Arc::new(AtomicU64::new(1)),
             observed_total: 0,
             feedback_total: 0,
             since_check: 0,
@@ -353,6 +360,21 @@ impl Monitor {
     #[must_use]
     pub fn with_webhook(mut self, webhook: Webhook) -> Self {
         self.webhook = Some(webhook);
+        self
+    }
+
+    /// Reports this version of the model (a server may serve several).
+    #[must_use]
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Draws prediction ids from `ids` (shared by every monitor of a server, so an id names
+    /// one prediction of one model version, and a replaced model's ids are never reused).
+    #[must_use]
+    pub fn with_id_source(mut self, ids: Arc<AtomicU64>) -> Self {
+        self.next_id = ids;
         self
     }
 
@@ -424,6 +446,7 @@ impl Monitor {
             }
         }
         let predictions = outputs.as_f64();
+        let first_id = self.next_id.fetch_add(n as u64, Ordering::Relaxed);
         let mut ids = Vec::with_capacity(n);
         for (r, &prediction) in predictions.iter().enumerate() {
             let values: Box<[f64]> = features
@@ -437,8 +460,7 @@ impl Monitor {
                     values: values.clone(),
                 });
             }
-            let id = self.next_id;
-            self.next_id += 1;
+            let id = first_id + r as u64;
             self.pending.insert(id, prediction);
             self.pending_order.push_back(id);
             ids.push(id);
@@ -581,6 +603,7 @@ impl Monitor {
             .collect();
         MonitorStatus {
             model: self.model.clone(),
+            version: self.version.clone(),
             state: windows.iter().map(|w| w.state).max().unwrap_or_default(),
             generated_unix_ms: at_ms,
             observed_total: self.observed_total,
@@ -602,6 +625,7 @@ impl Monitor {
             if let Some(hook) = &self.webhook {
                 hook.notify(StateChange {
                     model: self.model.clone(),
+                    version: self.version.clone(),
                     previous: self.last_state,
                     state: status.state,
                     at_unix_ms: at_ms,

@@ -96,23 +96,27 @@ pub fn render_prometheus(statuses: &[MonitorStatus]) -> String {
         "gauge",
     );
     for s in statuses {
-        let m = s.model.as_str();
+        let mut base: Vec<(&str, &str)> = vec![("model", s.model.as_str())];
+        if let Some(v) = &s.version {
+            base.push(("version", v.as_str()));
+        }
+        let with = |extra: &[(&str, &str)]| {
+            let mut all = base.clone();
+            all.extend_from_slice(extra);
+            labels(&all)
+        };
         state
             .samples
-            .push((labels(&[("model", m)]), f64::from(s.state.exit_code())));
-        observed
-            .samples
-            .push((labels(&[("model", m)]), s.observed_total as f64));
-        feedback
-            .samples
-            .push((labels(&[("model", m)]), s.feedback_total as f64));
+            .push((with(&[]), f64::from(s.state.exit_code())));
+        observed.samples.push((with(&[]), s.observed_total as f64));
+        feedback.samples.push((with(&[]), s.feedback_total as f64));
         if let Some(r) = &s.reference_metric {
             reference
                 .samples
-                .push((labels(&[("model", m), ("metric", &r.name)]), r.value));
+                .push((with(&[("metric", &r.name)]), r.value));
         }
         for w in &s.windows {
-            let wl = labels(&[("model", m), ("window", &w.name)]);
+            let wl = with(&[("window", &w.name)]);
             wstate
                 .samples
                 .push((wl.clone(), f64::from(w.state.exit_code())));
@@ -125,8 +129,7 @@ pub fn render_prometheus(statuses: &[MonitorStatus]) -> String {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
-                let fl = labels(&[
-                    ("model", m),
+                let fl = with(&[
                     ("window", &w.name),
                     ("feature", &f.name),
                     ("method", &method),
@@ -137,11 +140,7 @@ pub fn render_prometheus(statuses: &[MonitorStatus]) -> String {
                 thr.samples.push((fl.clone(), f.threshold));
                 drifted.samples.push((fl, f64::from(u8::from(f.drifted))));
             }
-            let pl = labels(&[
-                ("model", m),
-                ("window", &w.name),
-                ("metric", &w.performance.metric),
-            ]);
+            let pl = with(&[("window", &w.name), ("metric", &w.performance.metric)]);
             if let Some(v) = w.performance.live {
                 live.samples.push((pl.clone(), v));
             }

@@ -16,6 +16,9 @@ use crate::drift::State;
 pub struct StateChange {
     /// Model name.
     pub model: String,
+    /// Model version, when the server serves several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// State before.
     pub previous: State,
     /// State now.

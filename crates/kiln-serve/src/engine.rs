@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use kiln::data::Table;
 use kiln::{Predictions, TrainedModel};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::error::{ApiError, ServeError};
 use crate::metrics::Metrics;
+use crate::monitoring::ModelMonitor;
 use crate::schema::{CheckedRows, concat};
 
 /// Dynamic batching and queue settings.
@@ -49,6 +50,10 @@ impl Default for BatchConfig {
         }
     }
 }
+
+/// The field of each answered row that carries its prediction id when the model is
+/// monitored; `POST /feedback` takes these ids back with the true labels or values.
+pub const PREDICTION_ID: &str = "prediction_id";
 
 /// Which model a batch ran on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +94,7 @@ impl Engine {
         id: ModelId,
         config: BatchConfig,
         metrics: Arc<Metrics>,
+        monitor: Option<Arc<ModelMonitor>>,
         observer: Option<Arc<dyn BatchObserver>>,
     ) -> Result<Self, ServeError> {
         let (tx, rx) = crossbeam_channel::bounded(config.queue_capacity.max(1));
@@ -98,6 +104,7 @@ impl Engine {
             id,
             config,
             metrics,
+            monitor,
             observer,
         };
         std::thread::Builder::new()
@@ -142,6 +149,7 @@ struct Worker {
     id: ModelId,
     config: BatchConfig,
     metrics: Arc<Metrics>,
+    monitor: Option<Arc<ModelMonitor>>,
     observer: Option<Arc<dyn BatchObserver>>,
 }
 
@@ -195,11 +203,22 @@ impl Worker {
         match self.predict(&batch) {
             Ok(predictions) => {
                 self.metrics.batch(&self.id.name, batch.len());
+                // Monitoring records the batch before the answers go out: they carry the ids.
+                let ids = self
+                    .monitor
+                    .as_ref()
+                    .and_then(|m| m.observe(&self.id, &batch, &predictions));
                 let mut offset = 0;
                 for job in jobs {
                     let n = job.rows.table.len();
                     let out = (offset..offset + n)
-                        .map(|i| predictions.row_json(i))
+                        .map(|i| {
+                            let mut row = predictions.row_json(i);
+                            if let (Some(ids), Some(fields)) = (&ids, row.as_object_mut()) {
+                                fields.insert(PREDICTION_ID.into(), json!(ids[i]));
+                            }
+                            row
+                        })
                         .collect();
                     offset += n;
                     // A client that went away no longer waits for its answer.

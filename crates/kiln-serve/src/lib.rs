@@ -13,6 +13,8 @@
 //! - [`http`]: routes and middleware ([`app`]); [`server`]: the listener, header timeout,
 //!   graceful shutdown and signals ([`serve`], [`signals`]).
 //! - [`metrics`]: Prometheus text format.
+//! - [`monitoring`]: one live [`kiln::monitor::Monitor`] per served model version (drift,
+//!   live quality from `POST /feedback`, `GET /monitor`, gauges, webhook).
 //!
 //! **API boundary:** this is the only crate that knows HTTP and wire formats; it turns requests
 //! into [`kiln::data::Table`]s, calls [`kiln::TrainedModel::predict`], and turns each row's
@@ -24,15 +26,17 @@ mod error;
 pub mod http;
 pub mod metrics;
 mod mlflow;
+pub mod monitoring;
 mod openapi;
 mod schema;
 pub mod server;
 pub mod state;
 mod v2;
 
-pub use engine::{BatchConfig, BatchObserver, ModelId};
+pub use engine::{BatchConfig, BatchObserver, ModelId, PREDICTION_ID};
 pub use error::{ApiError, ServeError};
 pub use http::{REQUEST_ID, app};
+pub use monitoring::MonitorSettings;
 pub use schema::CheckedRows;
 pub use server::{serve, signals};
 pub use state::{AppState, ModelSource, ServeConfig, ServedModel};

@@ -120,13 +120,43 @@ pub(crate) fn document(state: &AppState) -> Value {
         ("/version", "server version"),
         ("/v2/health/live", "KServe v2 liveness"),
         ("/v2/health/ready", "KServe v2 readiness"),
-        ("/metrics", "Prometheus metrics"),
+        (
+            "/metrics",
+            "Prometheus metrics (with the monitoring gauges)",
+        ),
+        (
+            "/monitor",
+            "monitoring status of every monitored model version: {\"models\": [...]}; ?model=NAME&version=V filter",
+        ),
     ] {
         paths.insert(
             path.into(),
             json!({"get": {"summary": summary, "responses": {"200": {"description": "ok"}}}}),
         );
     }
+    paths.insert(
+        "/feedback".into(),
+        json!({
+            "post": {
+                "summary": "ground truth for earlier predictions: their prediction_id and the true label or value",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["ids", "truths"],
+                    "properties": {
+                        "model": {"type": "string", "description": "needed when several models are served"},
+                        "version": {"type": "string", "description": "default: every version (ids are unique server-wide)"},
+                        "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                        "truths": {"type": "array", "items": {"type": ["string", "number"]}},
+                    },
+                }}}},
+                "responses": {
+                    "200": {"description": "{\"matched\": n, \"unknown\": m}: ids unknown were never issued, already answered, forgotten, or belong to a replaced model"},
+                    "400": {"description": "malformed body, or the model is not monitored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}},
+                    "422": {"description": "a truth the model cannot take (unknown class, text for a number)"},
+                },
+            }
+        }),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {"title": "kiln serve", "version": env!("CARGO_PKG_VERSION")},

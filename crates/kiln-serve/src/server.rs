@@ -37,6 +37,26 @@ pub async fn serve(
         .header_read_timeout(state.config.header_timeout)
         .keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
+    // With a webhook, states are re-evaluated on a timer too: time windows age out without
+    // traffic, and a model that stops receiving requests must still report its state change.
+    let poller = state
+        .config
+        .monitor
+        .as_ref()
+        .filter(|m| m.webhook.is_some())
+        .map(|m| {
+            let st = Arc::clone(&state);
+            let every = m.poll_interval.max(std::time::Duration::from_millis(100));
+            tokio::spawn(async move {
+                let mut timer = tokio::time::interval(every);
+                timer.tick().await;
+                loop {
+                    timer.tick().await;
+                    let s = Arc::clone(&st);
+                    let _ = tokio::task::spawn_blocking(move || s.poll_monitors()).await;
+                }
+            })
+        });
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -62,6 +82,9 @@ pub async fn serve(
         }
     }
     drop(listener);
+    if let Some(poller) = poller {
+        poller.abort();
+    }
     state.start_draining();
     tracing::info!("shutting down: draining in-flight requests");
     match tokio::time::timeout(state.config.drain_timeout, graceful.shutdown()).await {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::{BatchConfig, BatchObserver, Engine, ModelId};
 use crate::error::ServeError;
 use crate::metrics::Metrics;
+use crate::monitoring::{ModelMonitor, MonitorSettings};
 
 /// A model file to serve, with an optional name and version (by default the spec's name and
 /// versions `1`, `2`, … in the order files of that name are given).
@@ -66,6 +67,8 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     /// Longest a graceful shutdown waits for in-flight requests.
     pub drain_timeout: Duration,
+    /// Live monitoring of every model whose file holds a reference profile; `None` = off.
+    pub monitor: Option<MonitorSettings>,
 }
 
 impl Default for ServeConfig {
@@ -77,6 +80,7 @@ impl Default for ServeConfig {
             request_timeout: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(30),
+            monitor: Some(MonitorSettings::default()),
         }
     }
 }
@@ -97,6 +101,14 @@ pub struct ServedModel {
     /// The test metrics stored in the file.
     pub metrics: BTreeMap<String, Value>,
     pub(crate) engine: Engine,
+    pub(crate) monitor: Option<Arc<ModelMonitor>>,
+}
+
+impl ServedModel {
+    /// Whether the model's traffic is monitored.
+    pub fn monitored(&self) -> bool {
+        self.monitor.is_some()
+    }
 }
 
 /// Everything the handlers share.
@@ -107,6 +119,8 @@ pub struct AppState {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     observer: Option<Arc<dyn BatchObserver>>,
+    /// The prediction id counter shared by every model's monitor.
+    prediction_ids: Arc<AtomicU64>,
     draining: AtomicBool,
     token_digest: Option<[u8; 32]>,
 }
@@ -140,6 +154,7 @@ impl AppState {
             config,
             metrics: Arc::new(Metrics::default()),
             observer,
+            prediction_ids: Arc::new(AtomicU64::new(1)),
             draining: AtomicBool::new(false),
             token_digest,
         }
@@ -216,11 +231,16 @@ impl AppState {
         let output = model.header.encoder.output.clone();
         let params = model.header.params;
         let metrics = model.header.metrics.clone();
+        let monitor = match &self.config.monitor {
+            Some(settings) => ModelMonitor::start(settings, &self.prediction_ids, &id, &model)?,
+            None => None,
+        };
         let engine = Engine::start(
             model,
             id.clone(),
             self.config.batch,
             Arc::clone(&self.metrics),
+            monitor.clone(),
             self.observer.clone(),
         )?;
         Ok(ServedModel {
@@ -231,6 +251,7 @@ impl AppState {
             params,
             metrics,
             engine,
+            monitor,
         })
     }
 
@@ -244,6 +265,36 @@ impl AppState {
                 .values()
                 .max_by_key(|m| version_key(&m.id.version))
                 .cloned(),
+        }
+    }
+
+    /// Every served model version, ordered by name then version.
+    pub fn served(&self) -> Vec<Arc<ServedModel>> {
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        models
+            .values()
+            .flat_map(|v| {
+                let mut v: Vec<Arc<ServedModel>> = v.values().cloned().collect();
+                v.sort_by_key(|m| version_key(&m.id.version));
+                v
+            })
+            .collect()
+    }
+
+    /// The monitoring status of every monitored model version.
+    pub fn monitor_statuses(&self) -> Vec<kiln::monitor::MonitorStatus> {
+        self.served()
+            .iter()
+            .filter_map(|m| m.monitor.as_ref().map(|mon| mon.status()))
+            .collect()
+    }
+
+    /// Re-evaluates every monitor's state, notifying the webhook of changes.
+    pub fn poll_monitors(&self) {
+        for m in self.served() {
+            if let Some(mon) = &m.monitor {
+                mon.poll();
+            }
         }
     }
 

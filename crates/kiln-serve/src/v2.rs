@@ -5,7 +5,7 @@
 //! Each model input is one tensor named after the feature, with `N` rows first: `[N]` or
 //! `[N, 1]` for a number or category, `[N, H, W, C]` (or any shape of `H·W·C` values per row)
 //! for an image. Outputs are built from each row's prediction object, one tensor per key:
-//! numbers → `FP64 [N]`, strings → `BYTES [N]`, objects of numbers (class probabilities) →
+//! numbers → `FP64 [N]` (whole numbers such as `prediction_id` → `INT64 [N]`), strings → `BYTES [N]`, objects of numbers (class probabilities) →
 //! `FP32 [N, K]` with the keys in `parameters.keys`.
 
 use kiln::data::FittedInput;
@@ -410,6 +410,14 @@ fn tensors(predictions: &[Value]) -> Vec<Tensor> {
                 .map(|p| p.get(key).unwrap_or(&Value::Null))
                 .collect();
             match sample {
+                // Prediction ids: whole numbers, kept exact.
+                Value::Number(_) if column.iter().all(|v| v.is_u64()) => Tensor {
+                    name: key.clone(),
+                    datatype: "INT64",
+                    shape: vec![n],
+                    data: column.into_iter().cloned().collect(),
+                    keys: None,
+                },
                 Value::Number(_) if column.iter().all(|v| v.is_number()) => Tensor {
                     name: key.clone(),
                     datatype: "FP64",
@@ -485,6 +493,7 @@ fn encode_binary(t: &Tensor) -> Vec<u8> {
     for v in &t.data {
         match t.datatype {
             "FP64" => out.extend_from_slice(&v.as_f64().unwrap_or(f64::NAN).to_le_bytes()),
+            "INT64" => out.extend_from_slice(&v.as_i64().unwrap_or(-1).to_le_bytes()),
             "FP32" => {
                 out.extend_from_slice(&(v.as_f64().unwrap_or(f64::NAN) as f32).to_le_bytes());
             }

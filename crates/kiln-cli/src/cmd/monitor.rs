@@ -134,10 +134,15 @@ fn fetch_status(args: &MonitorCheckArgs) -> Result<MonitorStatus, String> {
     let index: MonitorIndex = serde_json::from_str(&body)
         .map_err(|e| format!("{url} did not answer monitor JSON: {e}"))?;
     let names: Vec<String> = index.models.iter().map(|m| m.model.clone()).collect();
+    let (name, version) = match args.model.split_once(':') {
+        Some((n, v)) => (n, Some(v)),
+        None => (args.model.as_str(), None),
+    };
+    // The server lists versions oldest first: the last match is the latest.
     index
         .models
         .into_iter()
-        .find(|m| m.model == args.model)
+        .rfind(|m| m.model == name && version.is_none_or(|v| m.version.as_deref() == Some(v)))
         .ok_or_else(|| {
             format!(
                 "the server monitors no model `{}` (it monitors: {})",

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use kiln_serve::{AppState, BatchConfig, ModelSource, ServeConfig};
+use kiln::monitor::{Method, MonitorConfig, WindowSpec};
+use kiln_serve::{AppState, BatchConfig, ModelSource, MonitorSettings, ServeConfig};
 use serde_json::json;
 
 use crate::flags::{LogFormat, ServeArgs};
@@ -49,6 +50,7 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         token,
         max_body_bytes: args.max_body,
         request_timeout: Duration::from_secs(args.timeout.max(1)),
+        monitor: monitor_settings(args)?,
         ..ServeConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -98,6 +100,79 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The monitoring settings from `--monitor-config` and the flags (which win), or `None` with
+/// `--no-monitor`.
+fn monitor_settings(args: &ServeArgs) -> anyhow::Result<Option<MonitorSettings>> {
+    if args.no_monitor {
+        return Ok(None);
+    }
+    let mut config = match &args.monitor_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the monitor config {}", path.display()))?;
+            let parsed: Result<MonitorConfig, String> =
+                if path.extension().is_some_and(|e| e == "json") {
+                    serde_json::from_str(&text).map_err(|e| e.to_string())
+                } else {
+                    toml::from_str(&text).map_err(|e| e.to_string())
+                };
+            parsed.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => MonitorConfig::default(),
+    };
+    let windows_given = !args.monitor_window.is_empty();
+    if windows_given || args.monitor_config.is_none() {
+        let mut windows: Vec<WindowSpec> = if windows_given {
+            args.monitor_window.clone()
+        } else {
+            vec![500]
+        }
+        .into_iter()
+        .map(|rows| {
+            anyhow::ensure!(rows > 0, "--monitor-window must be at least 1 row");
+            Ok(WindowSpec::Count { rows })
+        })
+        .collect::<anyhow::Result<_>>()?;
+        if args.monitor_window_seconds > 0 {
+            windows.push(WindowSpec::Time {
+                seconds: args.monitor_window_seconds,
+                max_rows: 10_000,
+            });
+        }
+        config.windows = windows;
+    }
+    if let Some(m) = &args.drift_method {
+        config.drift.method = Some(Method::parse(m).with_context(|| {
+            format!("unknown --drift-method `{m}`; use ks, wasserstein, psi, chisquare, z or jensenshannon")
+        })?);
+    }
+    if let Some(alpha) = args.drift_alpha {
+        anyhow::ensure!(
+            alpha > 0.0 && alpha < 1.0,
+            "--drift-alpha must be between 0 and 1, found {alpha}"
+        );
+        config.drift.alpha = alpha;
+    }
+    if let Some(share) = args.drift_share {
+        anyhow::ensure!(
+            share > 0.0 && share <= 1.0,
+            "--drift-share must be in (0, 1], found {share}"
+        );
+        config.drift.drift_share = share;
+    }
+    if let Some(url) = &args.webhook {
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "--webhook must be an http:// or https:// URL, found `{url}`"
+        );
+    }
+    Ok(Some(MonitorSettings {
+        config,
+        webhook: args.webhook.clone(),
+        ..MonitorSettings::default()
+    }))
 }
 
 fn init_logs(format: LogFormat) {

@@ -61,6 +61,25 @@ fn predict_jsonl(dir: &Dir, model: &str) -> Vec<serde_json::Value> {
         .json_lines()
 }
 
+/// The answered rows without the `prediction_id` monitoring adds (checked present).
+fn predictions(answer: &str) -> Vec<serde_json::Value> {
+    let got: serde_json::Value = serde_json::from_str(answer).unwrap();
+    got["predictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            let fields = row.as_object_mut().unwrap();
+            assert!(
+                fields.remove("prediction_id").is_some_and(|id| id.is_u64()),
+                "no prediction_id in {answer}"
+            );
+            row
+        })
+        .collect()
+}
+
 #[test]
 fn serve_answers_like_predict_swaps_on_sighup_and_drains_on_sigterm() {
     let dir = Dir::new();
@@ -71,8 +90,7 @@ fn serve_answers_like_predict_swaps_on_sighup_and_drains_on_sigterm() {
     let body = r#"{"dataframe_split": {"columns": ["x0", "x1"], "data": [[0.1, 0.5], [-1.0, 0.25], [2.0, -0.5]]}}"#;
     let (status, answer) = post(&addr, "/invocations", body);
     assert_eq!(status, 200, "{answer}");
-    let got: serde_json::Value = serde_json::from_str(&answer).unwrap();
-    assert_eq!(got["predictions"].as_array().unwrap(), &want);
+    assert_eq!(predictions(&answer), want);
 
     // Retrain (one epoch: other weights) into the served path, then SIGHUP.
     dir.kiln(&[
@@ -93,8 +111,7 @@ fn serve_answers_like_predict_swaps_on_sighup_and_drains_on_sigterm() {
     for _ in 0..200 {
         let (status, answer) = post(&addr, "/invocations", body);
         assert_eq!(status, 200, "{answer}");
-        let got: serde_json::Value = serde_json::from_str(&answer).unwrap();
-        if got["predictions"].as_array().unwrap() == &want2 {
+        if predictions(&answer) == want2 {
             swapped = true;
             break;
         }

@@ -220,7 +220,16 @@ async fn kserve_v2_json_and_binary_tensors_agree_with_kiln_predict() {
                     assert_eq!(p[i * 2 + j], expect);
                 }
             }
+        } else if o["name"] == "prediction_id" {
+            assert_eq!(o["datatype"], "INT64");
+            let ids: Vec<i64> = mine
+                .chunks_exact(8)
+                .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+                .collect();
+            assert_eq!(ids.len(), want.len());
+            assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
         } else {
+            assert_eq!(o["name"], "label");
             // BYTES: 4-byte length, then the label.
             let mut labels = Vec::new();
             let mut rest = mine;

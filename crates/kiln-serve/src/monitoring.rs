@@ -1,0 +1,128 @@
+//! Live monitoring of served models: one [`Monitor`] per served model version, fed by the
+//! worker after every batch, answering `GET /monitor`, `POST /feedback` and the monitoring
+//! gauges of `GET /metrics`.
+//!
+//! A model is monitored when monitoring is on ([`ServeConfig::monitor`]) and its file holds a
+//! reference profile (every model `kiln train` writes does). Prediction ids come from one
+//! counter shared by the server's monitors, so an id names exactly one prediction of one model
+//! version: after a hot swap the new version starts a fresh monitor (its reference profile may
+//! differ) and feedback for the old version's ids is reported as unknown, never misattributed.
+//!
+//! Cost on the serving path: the worker extracts the monitored features of each batch and
+//! appends them to the windows under the model's mutex before it answers (the ids must be in
+//! the answers). Drift statistics are computed only when a status is asked for.
+//!
+//! [`ServeConfig::monitor`]: crate::ServeConfig::monitor
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use kiln::data::Table;
+use kiln::monitor::{FeedbackSummary, Monitor, MonitorConfig, MonitorStatus, Truth, Webhook};
+use kiln::{Predictions, TrainedModel};
+
+use crate::engine::ModelId;
+use crate::error::ServeError;
+
+/// Monitoring settings of a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorSettings {
+    /// Windows, drift tests and thresholds.
+    pub config: MonitorConfig,
+    /// A URL that receives a JSON POST whenever a model's state changes.
+    pub webhook: Option<String>,
+    /// Timeout of one webhook POST.
+    pub webhook_timeout: Duration,
+    /// With a webhook, states are also re-evaluated this often without traffic (time windows
+    /// age out).
+    pub poll_interval: Duration,
+}
+
+impl Default for MonitorSettings {
+    fn default() -> Self {
+        Self {
+            config: MonitorConfig::default(),
+            webhook: None,
+            webhook_timeout: Duration::from_secs(5),
+            poll_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The live monitor of one served model version.
+#[derive(Debug)]
+pub(crate) struct ModelMonitor {
+    monitor: Mutex<Monitor>,
+}
+
+impl ModelMonitor {
+    /// A monitor for `model` served as `id`, or `None` when its file has no reference
+    /// profile.
+    pub(crate) fn start(
+        settings: &MonitorSettings,
+        ids: &Arc<AtomicU64>,
+        id: &ModelId,
+        model: &TrainedModel,
+    ) -> Result<Option<Arc<Self>>, ServeError> {
+        let Some(profile) = &model.header.profile else {
+            tracing::info!(model = %id.name, version = %id.version, "not monitored: the model file has no reference profile");
+            return Ok(None);
+        };
+        let mut monitor = Monitor::new(
+            id.name.clone(),
+            Arc::new(profile.clone()),
+            settings.config.clone(),
+        )
+        .map_err(|e| ServeError::Config(format!("monitoring: {e}")))?
+        .with_version(id.version.clone())
+        .with_id_source(Arc::clone(ids));
+        if let Some(url) = &settings.webhook {
+            monitor = monitor.with_webhook(Webhook::new(url.clone(), settings.webhook_timeout));
+        }
+        Ok(Some(Arc::new(Self {
+            monitor: Mutex::new(monitor),
+        })))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Monitor> {
+        self.monitor.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a predicted batch; the prediction id of each row, or `None` when the batch
+    /// could not be recorded (logged; the predictions are still answered).
+    pub(crate) fn observe(
+        &self,
+        id: &ModelId,
+        rows: &Table,
+        predictions: &Predictions,
+    ) -> Option<Vec<u64>> {
+        let outputs = kiln::monitor_outputs(predictions);
+        match self.lock().observe(rows, outputs.as_outputs()) {
+            Ok(ids) => Some(ids),
+            Err(e) => {
+                tracing::warn!(model = %id.name, version = %id.version, error = %e, "monitor could not record a batch");
+                None
+            }
+        }
+    }
+
+    /// The current status.
+    pub(crate) fn status(&self) -> MonitorStatus {
+        self.lock().status()
+    }
+
+    /// Re-evaluates the state and notifies the webhook of a change.
+    pub(crate) fn poll(&self) {
+        self.lock().poll();
+    }
+
+    /// Ground truth for earlier predictions.
+    pub(crate) fn feedback(
+        &self,
+        ids: &[u64],
+        truths: &[Truth],
+    ) -> kiln::monitor::Result<FeedbackSummary> {
+        self.lock().feedback(ids, truths)
+    }
+}
