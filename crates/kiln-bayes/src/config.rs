@@ -274,6 +274,9 @@ pub struct Convergence {
     pub tolerance: f64,
 }
 
+/// The default [`AdviConfig::init_sigma`].
+pub const DEFAULT_INIT_SIGMA: f64 = 0.1;
+
 /// ADVI settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdviConfig {
@@ -288,6 +291,9 @@ pub struct AdviConfig {
     pub batch_size: Option<usize>,
     /// Early stop when the ELBO settles.
     pub convergence: Option<Convergence>,
+    /// The posterior standard deviation every weight starts at (PyMC's `start_sigma`; PyMC's
+    /// default is softplus(0) ≈ 0.69). Default 0.1: see the `advi` module's docs for why.
+    pub init_sigma: f64,
     /// Seed of the initial means, the weight noise and the batch order.
     pub seed: u64,
 }
@@ -300,6 +306,7 @@ impl Default for AdviConfig {
             optimizer: Optimizer::default(),
             batch_size: None,
             convergence: None,
+            init_sigma: DEFAULT_INIT_SIGMA,
             seed: 42,
         }
     }
@@ -345,6 +352,7 @@ impl AdviConfig {
                 ))
             }
         };
+        positive("init_sigma", self.init_sigma)?;
         match self.optimizer {
             Optimizer::AdagradWindow {
                 learning_rate,

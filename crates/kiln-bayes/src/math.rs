@@ -180,7 +180,6 @@ pub(crate) fn sigmoid64(x: f64) -> f64 {
 }
 
 /// ρ with softplus(ρ) = σ (σ > 0).
-#[cfg(test)]
 pub(crate) fn inverse_softplus(sigma: f64) -> f64 {
     if sigma > 30.0 {
         sigma

@@ -165,8 +165,11 @@ impl Posterior {
                 }
             }
         }
+        // One standard-normal noise draw per weight draw, shared by every row: each row's
+        // values are still draws from its predictive, and a row's answer does not depend on
+        // which rows share its call (a server batches requests together).
         let noise_draws: Vec<f64> = match self.noise {
-            Some(_) => (0..s * rows).map(|_| normal.sample(&mut rng)).collect(),
+            Some(_) => (0..s).map(|_| normal.sample(&mut rng)).collect(),
             None => Vec::new(),
         };
         let noise = self.noise.unwrap_or(0.0);
@@ -209,7 +212,7 @@ impl Posterior {
                             }
                         }
                         Likelihood::Gaussian { .. } => {
-                            v[i] = f64::from(z[i]) + noise * noise_draws[k * rows + start + i];
+                            v[i] = f64::from(z[i]) + noise * noise_draws[k];
                         }
                     }
                 }

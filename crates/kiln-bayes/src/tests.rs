@@ -370,3 +370,53 @@ fn bad_settings_are_named() {
     .unwrap_err();
     assert!(matches!(err, BayesError::Data(_)), "{err}");
 }
+
+/// A row's predictive summaries do not depend on the rows predicted with it (a server batches
+/// requests together), for a likelihood with observation noise and one without.
+#[test]
+fn a_rows_prediction_does_not_depend_on_its_batch_mates() {
+    let (x, y) = toy(60, |r| r[0] - 0.5 * r[2]);
+    let labels: Vec<f32> = y.iter().map(|&v| f32::from(u8::from(v > 0.0))).collect();
+    for (likelihood, targets) in [
+        (
+            Likelihood::Gaussian {
+                noise: Noise::Learned { initial: 1.0 },
+            },
+            &y,
+        ),
+        (Likelihood::Bernoulli, &labels),
+    ] {
+        let net = NetConfig {
+            layers: vec![
+                layer(3, 4, Activation::Tanh, true),
+                layer(4, 1, Activation::Linear, true),
+            ],
+            likelihood,
+        };
+        let data = DataView {
+            inputs: &x,
+            rows: 60,
+            targets,
+        };
+        let config = AdviConfig {
+            iterations: 500,
+            ..AdviConfig::default()
+        };
+        let posterior = fit(&net, data, &config, &mut |_| true).unwrap().posterior;
+        let predictive = PredictiveConfig::default();
+        let all = posterior.predict(&x, 60, &predictive).unwrap();
+        assert!(all.std.iter().all(|&s| s > 0.0));
+        for i in [0, 17, 59] {
+            let alone = posterior
+                .predict(&x[i * 3..(i + 1) * 3], 1, &predictive)
+                .unwrap();
+            let tail = posterior.predict(&x[i * 3..], 60 - i, &predictive).unwrap();
+            for p in [&alone, &tail] {
+                assert_eq!(p.mean[0], all.mean[i], "{likelihood:?} row {i}");
+                assert_eq!(p.std[0], all.std[i], "{likelihood:?} row {i}");
+                assert_eq!(p.lower[0], all.lower[i], "{likelihood:?} row {i}");
+                assert_eq!(p.upper[0], all.upper[i], "{likelihood:?} row {i}");
+            }
+        }
+    }
+}

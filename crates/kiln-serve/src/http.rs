@@ -387,19 +387,7 @@ async fn model_metadata(
             })
         })
         .collect();
-    let outputs = match &model.output {
-        kiln::data::FittedOutput::Number { .. } => json!([
-            {"name": "value", "datatype": "FP64", "shape": [-1]},
-        ]),
-        kiln::data::FittedOutput::Category { classes, .. } => json!([
-            {"name": "label", "datatype": "BYTES", "shape": [-1]},
-            {"name": "probabilities", "datatype": "FP32", "shape": [-1, classes.len()], "parameters": {"classes": classes}},
-        ]),
-        kiln::data::FittedOutput::Binary { classes, .. } => json!([
-            {"name": "label", "datatype": "BYTES", "shape": [-1]},
-            {"name": "probabilities", "datatype": "FP32", "shape": [-1, 2], "parameters": {"classes": classes}},
-        ]),
-    };
+    let outputs = v2::output_metadata(&model.output, model.interval);
     Ok(axum::Json(json!({
         "name": model.id.name,
         "versions": state.versions(&model.id.name),

@@ -100,6 +100,8 @@ pub struct ServedModel {
     pub params: usize,
     /// The test metrics stored in the file.
     pub metrics: BTreeMap<String, Value>,
+    /// The credible-interval mass of a Bayesian model's answers (`None`: not Bayesian).
+    pub interval: Option<f64>,
     pub(crate) engine: Engine,
     pub(crate) monitor: Option<Arc<ModelMonitor>>,
 }
@@ -231,6 +233,7 @@ impl AppState {
         let output = model.header.encoder.output.clone();
         let params = model.header.params;
         let metrics = model.header.metrics.clone();
+        let interval = model.header.bayes.as_ref().map(|b| b.interval);
         let monitor = match &self.config.monitor {
             Some(settings) => ModelMonitor::start(settings, &self.prediction_ids, &id, &model)?,
             None => None,
@@ -250,6 +253,7 @@ impl AppState {
             output,
             params,
             metrics,
+            interval,
             engine,
             monitor,
         })

@@ -5,10 +5,14 @@
 //! Each model input is one tensor named after the feature, with `N` rows first: `[N]` or
 //! `[N, 1]` for a number or category, `[N, H, W, C]` (or any shape of `H·W·C` values per row)
 //! for an image. Outputs are built from each row's prediction object, one tensor per key:
-//! numbers → `FP64 [N]` (whole numbers such as `prediction_id` → `INT64 [N]`), strings → `BYTES [N]`, objects of numbers (class probabilities) →
-//! `FP32 [N, K]` with the keys in `parameters.keys`.
+//! numbers → `FP64 [N]` (whole numbers such as `prediction_id` → `INT64 [N]`), strings →
+//! `BYTES [N]`, objects of numbers (class probabilities) →
+//! `FP32 [N, K]` with the keys in `parameters.keys`, arrays of numbers (a regression's
+//! credible interval) → `FP64 [N, 2]`, objects of arrays (a classifier's per-class intervals)
+//! → `FP32 [N, K, 2]` with the keys. A Bayesian model's rows carry `std`, `interval` and
+//! `interval_mass` besides the prediction, so they become tensors of those names.
 
-use kiln::data::FittedInput;
+use kiln::data::{FittedInput, FittedOutput};
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
@@ -387,6 +391,42 @@ pub(crate) fn shape_of(input: &FittedInput) -> Vec<i64> {
     }
 }
 
+/// The output tensors a model's answers carry, as `/v2/models/{name}` lists them.
+/// `interval` is the credible-interval mass of a Bayesian model (`None` for others), whose
+/// answers add `std`, `interval` and `interval_mass`.
+pub(crate) fn output_metadata(output: &FittedOutput, interval: Option<f64>) -> Value {
+    let classes: Option<&[String]> = match output {
+        FittedOutput::Number { .. } => None,
+        FittedOutput::Category { classes, .. } => Some(classes),
+        FittedOutput::Binary { classes, .. } => Some(classes),
+    };
+    let mut outputs = match classes {
+        None => vec![json!({"name": "value", "datatype": "FP64", "shape": [-1]})],
+        Some(classes) => vec![
+            json!({"name": "label", "datatype": "BYTES", "shape": [-1]}),
+            json!({"name": "probabilities", "datatype": "FP32", "shape": [-1, classes.len()],
+                "parameters": {"classes": classes}}),
+        ],
+    };
+    if let Some(mass) = interval {
+        match classes {
+            None => outputs.extend([
+                json!({"name": "std", "datatype": "FP64", "shape": [-1]}),
+                json!({"name": "interval", "datatype": "FP64", "shape": [-1, 2],
+                    "parameters": {"interval_mass": mass}}),
+            ]),
+            Some(classes) => outputs.extend([
+                json!({"name": "std", "datatype": "FP32", "shape": [-1, classes.len()],
+                    "parameters": {"classes": classes}}),
+                json!({"name": "interval", "datatype": "FP32", "shape": [-1, classes.len(), 2],
+                    "parameters": {"classes": classes, "interval_mass": mass}}),
+            ]),
+        }
+        outputs.push(json!({"name": "interval_mass", "datatype": "FP64", "shape": [-1]}));
+    }
+    Value::Array(outputs)
+}
+
 /// One output tensor built from the prediction objects.
 struct Tensor {
     name: String,
@@ -449,6 +489,42 @@ fn tensors(predictions: &[Value]) -> Vec<Tensor> {
                         name: key.clone(),
                         datatype: "FP32",
                         shape: vec![n, keys.len()],
+                        data,
+                        keys: Some(keys),
+                    }
+                }
+                // Per-class intervals of a Bayesian classifier: {class: [lower, upper]}.
+                Value::Object(obj)
+                    if !obj.is_empty()
+                        && column.iter().all(|v| {
+                            v.as_object().is_some_and(|o| {
+                                o.len() == obj.len()
+                                    && obj.iter().all(|(k, first)| {
+                                        o.get(k).and_then(Value::as_array).is_some_and(|a| {
+                                            a.iter().all(Value::is_number)
+                                                && first.as_array().map(Vec::len) == Some(a.len())
+                                        })
+                                    })
+                            })
+                        }) =>
+                {
+                    let keys: Vec<String> = obj.keys().cloned().collect();
+                    let width = obj
+                        .values()
+                        .next()
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    let data = column
+                        .iter()
+                        .flat_map(|v| {
+                            keys.iter()
+                                .flat_map(|k| v[k].as_array().into_iter().flatten().cloned())
+                        })
+                        .collect();
+                    Tensor {
+                        name: key.clone(),
+                        datatype: "FP32",
+                        shape: vec![n, keys.len(), width],
                         data,
                         keys: Some(keys),
                     }

@@ -199,6 +199,7 @@ fn check_bayesian(c: &mut Checker, spec: &Spec) {
     if let Some(b) = a.batch_size {
         c.positive(at("batch_size"), b);
     }
+    c.greater_than_zero(at("init_sigma"), a.init_sigma);
     c.positive(at("predict_samples"), a.predict_samples);
     if !(a.interval > 0.0 && a.interval < 1.0) {
         c.fail(

@@ -346,7 +346,7 @@ const BNN_MOONS: &str = r#"# A Bayesian neural network fitted by ADVI, every pre
 # prior and a mean-field Gaussian posterior, fitted by 50,000 steps of ADVI on the full
 # training half. `kiln predict` reports the mean probability, its standard deviation and a
 # 94% credible interval; `kiln report MODEL -o moons.png` draws them over the plane.
-# Measured: 95.6% test accuracy (minibatch of 50: 95.4%), the ADVI loop taking ~0.6 s of CPU
+# Measured: 95.8% test accuracy (minibatch of 50: 95.8%), the ADVI loop taking ~0.6 s of CPU
 # time on a 2-core machine (the seed reports 94.2%; the issue quotes 95.6% for PyMC 5).
 
 name = "bnn-moons"
@@ -406,6 +406,9 @@ seed = 0
 [training.advi]
 iterations = 50_000
 samples = 1
+# Every weight's posterior std starts at 0.1 (PyMC's `start_sigma`), its mean at a draw from
+# the prior. PyMC's default start, std 0.69, sends some seeds to a near-linear optimum.
+init_sigma = 0.1
 predict_samples = 100   # posterior draws per prediction
 interval = 0.94         # central credible interval, ArviZ's default mass
 

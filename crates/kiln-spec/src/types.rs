@@ -534,6 +534,9 @@ pub struct AdviSpec {
     /// Stop early when the ELBO settles.
     #[serde(default)]
     pub convergence: Option<ConvergenceSpec>,
+    /// The posterior standard deviation every weight starts at (PyMC's `start_sigma`).
+    #[serde(default = "default_init_sigma")]
+    pub init_sigma: f64,
     /// Weight draws per prediction.
     #[serde(default = "default_predict_samples")]
     pub predict_samples: usize,
@@ -553,6 +556,10 @@ pub struct AdviSpec {
 fn default_advi_iterations() -> usize {
     50_000
 }
+/// `kiln_bayes::config::DEFAULT_INIT_SIGMA` (kiln's tests check they agree).
+fn default_init_sigma() -> f64 {
+    0.1
+}
 fn default_predict_samples() -> usize {
     100
 }
@@ -568,6 +575,7 @@ impl Default for AdviSpec {
             batch_size: None,
             optimizer: AdviOptimizerSpec::default(),
             convergence: None,
+            init_sigma: default_init_sigma(),
             predict_samples: default_predict_samples(),
             interval: default_interval(),
             noise: None,

@@ -243,6 +243,7 @@ fn advi_config(spec: &Spec) -> AdviConfig {
             window: c.window,
             tolerance: c.tolerance,
         }),
+        init_sigma: a.init_sigma,
         seed: spec.training.seed,
     }
 }

@@ -287,6 +287,11 @@ where
         .configure_mesh()
         .x_desc("iteration")
         .y_desc("ELBO")
+        // Iterations run to tens of thousands: few ticks, labelled `10k`, so they never touch.
+        .x_labels(6)
+        .x_label_formatter(&|v| iteration_label(*v))
+        .y_labels(6)
+        .y_label_formatter(&|v| elbo_label(*v))
         .label_style(("sans-serif", 12))
         .draw()?;
     chart.draw_series(LineSeries::new(
@@ -294,6 +299,34 @@ where
         RGBColor(31, 119, 180).stroke_width(2),
     ))?;
     Ok(())
+}
+
+/// An iteration count as an axis label: `0`, `500`, `2.5k`, `10k`, `1.2M`.
+fn iteration_label(v: f64) -> String {
+    let short = |x: f64, unit: &str| {
+        let text = format!("{x:.1}");
+        format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
+    };
+    let a = v.abs();
+    if a >= 999_950.0 {
+        short(v / 1e6, "M")
+    } else if a >= 1000.0 {
+        short(v / 1e3, "k")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// An ELBO value as an axis label: whole numbers once they are large, else up to two
+/// decimals.
+fn elbo_label(v: f64) -> String {
+    let text = if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    if text == "-0" { "0".to_string() } else { text }
 }
 
 /// Blue (0) → white (0.5) → red (1).
@@ -334,6 +367,74 @@ fn mix(a: [f64; 3], b: [f64; 3], t: f64) -> RGBColor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn axis_labels_are_short() {
+        let labels: Vec<String> = [0.0, 500.0, 2500.0, 10_000.0, 50_000.0, 1_250_000.0]
+            .map(iteration_label)
+            .into();
+        assert_eq!(labels, ["0", "500", "2.5k", "10k", "50k", "1.2M"]);
+        let labels: Vec<String> = [-1234.56, -120.0, -12.3456, 0.5, 0.0]
+            .map(elbo_label)
+            .into();
+        assert_eq!(labels, ["-1235", "-120", "-12.35", "0.5", "0"]);
+    }
+
+    /// The ELBO panel of a 50,000-iteration fit, drawn as SVG: its x-axis tick labels must
+    /// not touch (they did, as `5000.0 10000.0 …`, before labels were shortened and thinned).
+    #[test]
+    fn elbo_axis_labels_do_not_overlap() {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("font"));
+        let trace: Vec<f32> = (0..50_000)
+            .map(|i| -120.0 - 400.0 / (1.0 + i as f32 / 500.0) + ((i * 7919) % 13) as f32)
+            .collect();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (520, 480)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            elbo_panel(&root, &trace).unwrap();
+            root.present().unwrap();
+        }
+        // (x, half width, text) of the centred numeric labels: the x-axis ticks.
+        let attr = |tag: &str, name: &str| -> f64 {
+            let at = tag.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+            tag[at..tag[at..].find('"').unwrap() + at].parse().unwrap()
+        };
+        let mut ticks: Vec<(f64, f64, String)> = svg
+            .split("<text")
+            .skip(1)
+            .filter(|t| t.contains("text-anchor=\"middle\""))
+            .filter_map(|t| {
+                let open = t.find('>')?;
+                let text = t[open + 1..t.find("</text>")?].trim().to_string();
+                let numeric = !text.is_empty()
+                    && text
+                        .trim_end_matches(['k', 'M'])
+                        .trim_start_matches('-')
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.');
+                // DejaVu Sans digits are 0.64 em wide; count every character as 0.7 em.
+                let width = 0.7 * attr(t, "font-size") * text.chars().count() as f64;
+                numeric.then(|| (attr(t, "x"), width / 2.0, text))
+            })
+            .collect();
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let texts: Vec<&str> = ticks.iter().map(|t| t.2.as_str()).collect();
+        assert!(
+            (4..=8).contains(&ticks.len()) && texts.contains(&"10k"),
+            "{texts:?}"
+        );
+        for pair in ticks.windows(2) {
+            let gap = pair[1].0 - pair[0].0 - pair[0].1 - pair[1].1;
+            assert!(
+                gap >= 4.0,
+                "{texts:?}: `{}` and `{}` {gap:.1} px apart",
+                pair[0].2,
+                pair[1].2
+            );
+        }
+    }
 
     #[test]
     fn colour_maps_hit_their_ends() {
