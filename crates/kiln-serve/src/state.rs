@@ -97,6 +97,8 @@ pub struct ServedModel {
     /// The test metrics stored in the file.
     pub metrics: BTreeMap<String, Value>,
     pub(crate) engine: Engine,
+    /// The generation thread of a language model (`crate::generate`).
+    pub(crate) generator: Option<crate::generate::Generator>,
 }
 
 /// Everything the handlers share.
@@ -216,6 +218,14 @@ impl AppState {
         let output = model.header.encoder.output.clone();
         let params = model.header.params;
         let metrics = model.header.metrics.clone();
+        let generator = crate::generate::Generator::start(
+            &model,
+            path,
+            &id,
+            self.config.batch.queue_capacity,
+            self.config.request_timeout,
+            Arc::clone(&self.metrics),
+        )?;
         let engine = Engine::start(
             model,
             id.clone(),
@@ -231,6 +241,7 @@ impl AppState {
             params,
             metrics,
             engine,
+            generator,
         })
     }
 

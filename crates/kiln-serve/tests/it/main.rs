@@ -4,6 +4,7 @@
 
 mod bad_requests;
 mod engine;
+mod generate;
 mod protocols;
 mod socket;
 mod util;
