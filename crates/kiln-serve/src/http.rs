@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::state::{AppState, ServedModel};
-use crate::{mlflow, schema, v2};
+use crate::{generate, mlflow, schema, v2};
 
 /// The response header carrying the request id (taken from the request when it sends one).
 pub const REQUEST_ID: &str = "x-request-id";
@@ -34,7 +34,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     let v2_model = Router::new()
         .route("/", get(model_metadata))
         .route("/ready", get(model_ready))
-        .route("/infer", post(infer));
+        .route("/infer", post(infer))
+        .route("/generate", post(generate::generate))
+        .route("/generate_stream", post(generate::generate_stream));
     Router::new()
         .route("/ping", get(ping))
         .route("/health", get(ping))
@@ -132,7 +134,7 @@ async fn around_request(
 }
 
 /// Reads the body within the size limit and the request timeout.
-async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
     let limit = state.config.max_body_bytes;
     match tokio::time::timeout(
         state.config.request_timeout,
@@ -183,7 +185,7 @@ async fn predict(
     }
 }
 
-fn labelled(mut response: Response, model: &str) -> Response {
+pub(crate) fn labelled(mut response: Response, model: &str) -> Response {
     response
         .extensions_mut()
         .insert(ModelLabel(model.to_string()));
@@ -264,6 +266,7 @@ async fn invocations(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        generate::require_table_model(&model)?;
         let body = read_body(&state, request.into_body()).await?;
         let rows = mlflow::parse_invocation(content_type.as_deref(), &body, &model.inputs)?;
         let warnings = rows.warnings.clone();
@@ -279,12 +282,12 @@ async fn invocations(
 }
 
 #[derive(Debug, Deserialize)]
-struct ModelPath {
+pub(crate) struct ModelPath {
     name: String,
     version: Option<String>,
 }
 
-fn path_model(state: &AppState, p: &ModelPath) -> Result<Arc<ServedModel>, ApiError> {
+pub(crate) fn path_model(state: &AppState, p: &ModelPath) -> Result<Arc<ServedModel>, ApiError> {
     state
         .get(&p.name, p.version.as_deref())
         .ok_or_else(|| unknown_model(state, &p.name, p.version.as_deref()))
@@ -300,6 +303,7 @@ async fn infer(
         Err(e) => return e.into_response(),
     };
     let result = async {
+        generate::require_table_model(&model)?;
         let header_length = request
             .headers()
             .get(v2::HEADER_LENGTH)

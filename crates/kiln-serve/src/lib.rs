@@ -10,6 +10,8 @@
 //! - `schema`: request values checked against the model file's fitted inputs, so every
 //!   malformed request is a 4xx naming the field.
 //! - `mlflow`, `v2`: the two wire formats.
+//! - `generate`: text generation from language models (Triton's generate extension,
+//!   streamed as Server-Sent Events) on one dedicated thread per model.
 //! - [`http`]: routes and middleware ([`app`]); [`server`]: the listener, header timeout,
 //!   graceful shutdown and signals ([`serve`], [`signals`]).
 //! - [`metrics`]: Prometheus text format.
@@ -23,6 +25,7 @@
 
 pub mod engine;
 mod error;
+mod generate;
 pub mod http;
 pub mod metrics;
 mod mlflow;
@@ -35,6 +38,7 @@ mod v2;
 
 pub use engine::{BatchConfig, BatchObserver, ModelId, PREDICTION_ID};
 pub use error::{ApiError, ServeError};
+pub use generate::MAX_TOKENS_CAP;
 pub use http::{REQUEST_ID, app};
 pub use monitoring::MonitorSettings;
 pub use schema::CheckedRows;

@@ -395,21 +395,24 @@ fn parse_csv(body: &[u8], inputs: &[FittedInput]) -> Result<CheckedRows, ApiErro
                 .iter()
                 .any(|i| i.name() == name && matches!(i, FittedInput::Number { .. }));
             let cell = cell.trim();
-            let value = if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
-                Value::Null
-            } else if number {
-                match cell.parse::<f64>() {
-                    Ok(x) if x.is_finite() => Value::from(x),
-                    _ => {
-                        return Err(ApiError::field(
-                            name,
-                            format!("row {r}: expected a finite number, found `{cell}`"),
-                        ));
+            // Missing spellings are kiln's CSV reader's, so a CSV body means what the same
+            // file means to `kiln predict` (a text cell `NA` or `?` is missing, not a word).
+            let value =
+                if kiln::data::read::is_missing_token(cell) || cell.eq_ignore_ascii_case("nan") {
+                    Value::Null
+                } else if number {
+                    match cell.parse::<f64>() {
+                        Ok(x) if x.is_finite() => Value::from(x),
+                        _ => {
+                            return Err(ApiError::field(
+                                name,
+                                format!("row {r}: expected a finite number, found `{cell}`"),
+                            ));
+                        }
                     }
-                }
-            } else {
-                Value::String(cell.to_string())
-            };
+                } else {
+                    Value::String(cell.to_string())
+                };
             columns[c].push(value);
         }
     }

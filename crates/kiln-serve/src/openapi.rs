@@ -15,6 +15,10 @@ pub(crate) fn document(state: &AppState) -> Value {
         let Some(model) = state.get(&id.name, Some(&id.version)) else {
             continue;
         };
+        if model.is_language_model() {
+            crate::generate::openapi_paths(&id, &mut paths);
+            continue;
+        }
         let row_name = format!("{}_v{}_row", id.name, id.version);
         let properties: Map<String, Value> = model
             .inputs
@@ -62,6 +66,7 @@ pub(crate) fn document(state: &AppState) -> Value {
             },
         }),
     );
+    crate::generate::openapi_schemas(&mut schemas);
     schemas.insert(
         "v2_request".into(),
         json!({

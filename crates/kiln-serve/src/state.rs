@@ -111,6 +111,8 @@ impl ServedModel {
     pub fn monitored(&self) -> bool {
         self.monitor.is_some()
     }
+    /// The generation thread of a language model (`crate::generate`).
+    pub(crate) generator: Option<crate::generate::Generator>,
 }
 
 /// Everything the handlers share.
@@ -238,6 +240,14 @@ impl AppState {
             Some(settings) => ModelMonitor::start(settings, &self.prediction_ids, &id, &model)?,
             None => None,
         };
+        let generator = crate::generate::Generator::start(
+            &model,
+            path,
+            &id,
+            self.config.batch.queue_capacity,
+            self.config.request_timeout,
+            Arc::clone(&self.metrics),
+        )?;
         let engine = Engine::start(
             model,
             id.clone(),
@@ -256,6 +266,7 @@ impl AppState {
             interval,
             engine,
             monitor,
+            generator,
         })
     }
 

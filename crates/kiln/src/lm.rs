@@ -464,46 +464,79 @@ impl LanguageModel {
     ///
     /// As [`LanguageModel::load`].
     pub fn from_file(file: ModelFile, path: &Path) -> Result<Self> {
+        let origin = path.display().to_string();
         let header = file.header.clone();
-        let Some(lm) = &header.spec.language_model else {
-            return Err(Error::Invalid(format!(
-                "{}: not a language model (it predicts `{}` from a table); `generate` needs a model trained from a spec with [language_model]",
-                path.display(),
-                header.spec.output.name
-            )));
-        };
-        if file.header.kind != FileKind::Model {
-            return Err(Error::Invalid(format!(
-                "{}: this is a training checkpoint, not a model",
-                path.display()
-            )));
-        }
-        let FittedOutput::Category { classes, .. } = &header.encoder.output else {
-            return Err(Error::Invalid(format!(
-                "{}: the language model has no character vocabulary",
-                path.display()
-            )));
-        };
-        let vocab = CharVocab::from_classes(classes).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{}: the stored vocabulary is not a list of single characters",
-                path.display()
-            ))
-        })?;
+        let vocab = Self::check(&header, &origin)?;
         let device = default_device();
         let network = weights::from_bytes(
             &header.network,
             file.require_section("weights", path)?,
             &device,
         )?;
-        let sequence_length = lm.sequence_length;
-        Ok(Self {
+        Ok(Self::assemble(header, network, vocab, device))
+    }
+
+    /// A language model sharing an already loaded model's weights (what `kiln serve` does
+    /// with a language-model file it has loaded as a [`crate::TrainedModel`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`LanguageModel::load`].
+    pub fn from_trained(model: &crate::TrainedModel) -> Result<Self> {
+        let origin = format!("model `{}`", model.header.name);
+        let vocab = Self::check(&model.header, &origin)?;
+        let network = model.network().ok_or_else(|| {
+            Error::Invalid(format!(
+                "{origin}: a Bayesian model is not a language model"
+            ))
+        })?;
+        Ok(Self::assemble(
+            model.header.clone(),
+            network.clone(),
+            vocab,
+            default_device(),
+        ))
+    }
+
+    /// Checks that `header` describes a language model and returns its vocabulary; `origin`
+    /// (a path or a model name) starts every message.
+    fn check(header: &ModelHeader, origin: &str) -> Result<CharVocab> {
+        if header.spec.language_model.is_none() {
+            return Err(Error::Invalid(format!(
+                "{origin}: not a language model (it predicts `{}` from a table); `generate` needs a model trained from a spec with [language_model]",
+                header.spec.output.name
+            )));
+        }
+        if header.kind != FileKind::Model {
+            return Err(Error::Invalid(format!(
+                "{origin}: this is a training checkpoint, not a model"
+            )));
+        }
+        let FittedOutput::Category { classes, .. } = &header.encoder.output else {
+            return Err(Error::Invalid(format!(
+                "{origin}: the language model has no character vocabulary"
+            )));
+        };
+        CharVocab::from_classes(classes).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{origin}: the stored vocabulary is not a list of single characters"
+            ))
+        })
+    }
+
+    fn assemble(header: ModelHeader, network: Network, vocab: CharVocab, device: Device) -> Self {
+        let sequence_length = header
+            .spec
+            .language_model
+            .as_ref()
+            .map_or(1, |lm| lm.sequence_length);
+        Self {
             header,
             network,
             vocab,
             sequence_length,
             device,
-        })
+        }
     }
 
     /// The model file's header (spec, history, metrics).

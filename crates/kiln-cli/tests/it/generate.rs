@@ -79,6 +79,24 @@ fn generate_streams_seeded_text_and_names_unknown_characters() {
         ]);
     dir.kiln(&["generate", "lm.kiln", "--temperature=-1"])
         .fails_with(&["temperature -1 must be a positive number"]);
+    // `kiln serve` generates the same text for the same seed (Triton's generate extension;
+    // `text_output` is the continuation without the prompt).
+    let (mut child, addr) = crate::serve::serve(&dir, &["lm.kiln", "--name", "lm"]);
+    let (status, answer) = crate::serve::post(
+        &addr,
+        "/v2/models/lm/generate",
+        r#"{"text_input": "to be", "parameters": {"max_tokens": 30, "temperature": 0.8, "seed": 5}}"#,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{answer}");
+    let served: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(
+        format!("to be{}\n", served["text_output"].as_str().unwrap()),
+        a.stdout,
+        "served text differs from `kiln generate`"
+    );
+
     let inspect = dir.kiln(&["inspect", "lm.kiln"]);
     inspect.success();
     assert!(inspect.stdout.contains("bits/char"), "{}", inspect.stdout);

@@ -8,17 +8,23 @@ use std::time::Duration;
 
 use crate::util::Dir;
 
-fn post(addr: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) fn post(addr: &str, path: &str, body: &str) -> (u16, String) {
+    post_as(addr, path, "application/json", body.as_bytes())
+}
+
+/// `POST path` with a body of any content type; the status and the body of the answer.
+pub(crate) fn post_as(addr: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect to kiln serve");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nhost: t\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
+    stream.write_all(body).unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
@@ -36,7 +42,7 @@ fn signal(child: &Child, name: &str) {
 }
 
 /// Starts `kiln --json serve ARGS --port 0` and returns the child and its address.
-fn serve(dir: &Dir, args: &[&str]) -> (Child, String) {
+pub(crate) fn serve(dir: &Dir, args: &[&str]) -> (Child, String) {
     let mut all = vec!["--json", "serve", "--port", "0"];
     all.extend_from_slice(args);
     let mut child = dir

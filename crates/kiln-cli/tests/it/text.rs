@@ -206,6 +206,8 @@ fn text_is_tokenised_the_same_by_train_predict_and_the_library() {
         odd.stderr
     );
 
+    served_like_predict(&dir);
+
     let inspect = dir.kiln(&["inspect", "m.kiln"]);
     inspect.success();
     assert!(
@@ -301,4 +303,137 @@ fn bad_text_input_is_refused_with_a_reason() {
     );
     dir.kiln(&["train", "numbers.toml"])
         .fails_with(&["column `review`: expected text, found number"]);
+}
+
+/// Raw texts a tokenizer has to clean: HTML, capitals, punctuation, non-ASCII, emoji, words
+/// never seen, an empty text and the spellings kiln's CSV reader takes as missing.
+const RAW_TEXTS: &[&str] = &[
+    "GREAT film!<br />Don't miss, Ça",
+    "<p>Awful &amp; <b>BORING</b></p> plot...",
+    "  Ça, ÇA, ça — wonderful!!! 🎬🍿  ",
+    "Dull.Dull.Dull;terrible?",
+    "zzz qqq xyzzy",
+    "",
+    "?",
+    "NA",
+    "the movie was superb <br/><br/>THE END.",
+];
+
+/// `kiln serve` answers the same raw texts exactly as `kiln predict` does, through MLflow JSON
+/// records, a CSV body and KServe v2 BYTES tensors.
+fn served_like_predict(dir: &Dir) {
+    let mut jsonl = String::new();
+    let mut csv = String::from("review\n");
+    for text in RAW_TEXTS {
+        jsonl.push_str(&serde_json::json!({ "review": text }).to_string());
+        jsonl.push('\n');
+        csv.push_str(&format!("\"{}\"\n", text.replace('"', "\"\"")));
+    }
+    dir.write("raw.jsonl", &jsonl);
+    dir.write("raw.csv", &csv);
+    let predicted = |file: &str| -> Vec<serde_json::Value> {
+        let run = dir.kiln(&["predict", "m.kiln", file]);
+        run.success();
+        run.json_lines()
+    };
+    let from_jsonl = predicted("raw.jsonl");
+    let from_csv = predicted("raw.csv");
+    let test_rows = predicted("test.jsonl");
+    assert_eq!(from_jsonl.len(), RAW_TEXTS.len());
+
+    let (mut child, addr) = crate::serve::serve(dir, &["m.kiln", "--name", "reviews"]);
+    let answer = |content_type: &str, body: &[u8]| -> Vec<serde_json::Value> {
+        let (status, answer) = crate::serve::post_as(&addr, "/invocations", content_type, body);
+        assert_eq!(status, 200, "{answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        v["predictions"].as_array().unwrap().clone()
+    };
+    let records: Vec<serde_json::Value> = RAW_TEXTS
+        .iter()
+        .map(|t| serde_json::json!({ "review": t }))
+        .collect();
+    let served_json = answer(
+        "application/json",
+        serde_json::json!({ "dataframe_records": records })
+            .to_string()
+            .as_bytes(),
+    );
+    let served_csv = answer("text/csv", csv.as_bytes());
+    let test_texts: Vec<serde_json::Value> = std::str::from_utf8(&dir.read("test.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["review"].clone())
+        .collect();
+    let served_test = answer(
+        "application/json",
+        serde_json::json!({ "dataframe_split": {
+            "columns": ["review"],
+            "data": test_texts.iter().map(|t| vec![t.clone()]).collect::<Vec<_>>(),
+        }})
+        .to_string()
+        .as_bytes(),
+    );
+    let (status, v2) = crate::serve::post(
+        &addr,
+        "/v2/models/reviews/infer",
+        &serde_json::json!({ "inputs": [{
+            "name": "review", "shape": [RAW_TEXTS.len()], "datatype": "BYTES", "data": RAW_TEXTS,
+        }]})
+        .to_string(),
+    );
+    // Invalid UTF-8 cannot be text in a CSV body either: refused with the row, not mangled.
+    let (bad_status, bad) = crate::serve::post_as(
+        &addr,
+        "/invocations",
+        "text/csv",
+        b"review\n\"ok\"\nbad \xff\xfe\n",
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let strip = |rows: &[serde_json::Value]| -> Vec<serde_json::Value> {
+        rows.iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if let Some(o) = r.as_object_mut() {
+                    o.remove("row");
+                }
+                r
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&served_json),
+        strip(&from_jsonl),
+        "JSON records vs predict"
+    );
+    assert_eq!(
+        strip(&served_csv),
+        strip(&from_csv),
+        "CSV body vs predict on the CSV file"
+    );
+    assert_eq!(
+        strip(&served_test),
+        strip(&test_rows),
+        "test reviews vs predict"
+    );
+    assert_eq!(status, 200, "{v2}");
+    let v2: serde_json::Value = serde_json::from_str(&v2).unwrap();
+    let label = v2["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "label")
+        .unwrap();
+    let want_labels: Vec<&serde_json::Value> = from_jsonl.iter().map(|r| &r["label"]).collect();
+    assert_eq!(
+        label["data"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        want_labels,
+        "v2 labels vs predict"
+    );
+    assert_eq!(bad_status, 400, "{bad}");
+    assert!(
+        bad.contains("CSV row 1") && bad.to_lowercase().contains("utf-8"),
+        "{bad}"
+    );
 }

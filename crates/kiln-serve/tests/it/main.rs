@@ -6,6 +6,7 @@
 mod bad_requests;
 mod bayes;
 mod engine;
+mod generate;
 mod monitoring;
 mod protocols;
 mod socket;
