@@ -104,6 +104,8 @@ pub struct ServedModel {
     pub interval: Option<f64>,
     pub(crate) engine: Engine,
     pub(crate) monitor: Option<Arc<ModelMonitor>>,
+    /// The generation thread of a language model (`crate::generate`).
+    pub(crate) generator: Option<crate::generate::Generator>,
 }
 
 impl ServedModel {
@@ -111,8 +113,6 @@ impl ServedModel {
     pub fn monitored(&self) -> bool {
         self.monitor.is_some()
     }
-    /// The generation thread of a language model (`crate::generate`).
-    pub(crate) generator: Option<crate::generate::Generator>,
 }
 
 /// Everything the handlers share.
