@@ -47,7 +47,7 @@ fn lm() -> &'static Path {
         .unwrap();
         std::fs::write(d.join("lm.toml"), LM_SPEC).unwrap();
         let request = kiln::TrainRequest::new(
-            &d.join("lm.toml"),
+            d.join("lm.toml"),
             d.join("lm.kiln"),
             kiln::data::Cache::new(d.join("cache")),
         );
