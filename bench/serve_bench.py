@@ -5,6 +5,8 @@
                              MNIST MLP: throughput and p50/p99 at fixed rates, plus maximum
                              throughput; prints the ratio kiln / MLflow.
   serve_bench.py cold-start  process start → first successful /invocations answer, median of N.
+  serve_bench.py monitor-cost  monitoring on vs --no-monitor, alternated ROUNDS times (5):
+                             medians of max throughput and p99 at 1,000 req/s, and the ratio.
   serve_bench.py soak        fixed rate for SOAK_SECONDS (default 600): errors, RSS at start
                              and end.
 
@@ -210,6 +212,37 @@ def compare():
     (OUT / "compare.json").write_text(json.dumps(results, indent=2))
 
 
+def monitor_cost():
+    """Monitoring on (the default) vs --no-monitor, alternated ROUNDS times (default 5) so drift
+    in the machine's load hits both alike: maximum throughput and p99 at 1,000 req/s, medians."""
+    rounds = int(os.environ.get("ROUNDS", "5"))
+    seconds = int(os.environ.get("SECONDS_PER_RUN", "5"))
+    connections = int(os.environ.get("CONNECTIONS", "32"))
+    build_kiln()
+    model = kiln_model()
+    body_file = bodies()[0]
+    results = {"on": [], "off": []}
+    for r in range(rounds):
+        for name, flags in (("on", ()), ("off", ("--no-monitor",))) if r % 2 == 0 else (("off", ("--no-monitor",)), ("on", ())):
+            port = free_port()
+            proc = start_kiln(model, port, *flags)
+            try:
+                wait_ready(port, body_file.read_bytes(), proc)
+                oha(port, body_file, 2, connections=connections)  # warm-up
+                top = oha(port, body_file, seconds, connections=connections)
+                fixed = oha(port, body_file, seconds, rate=1000)
+                results[name].append({"max_rps": top["rps_ok"], "p99_1000_ms": fixed["p99_ms"]})
+                log(name, results[name][-1])
+            finally:
+                stop(proc)
+    med = {k: {m: statistics.median(x[m] for x in v) for m in ("max_rps", "p99_1000_ms")} for k, v in results.items()}
+    print(f"monitoring on vs off, MNIST MLP, {rounds} alternated rounds of {seconds} s, medians:")
+    for k in ("on", "off"):
+        print(f"  monitoring {k:3}: max {med[k]['max_rps']:7.0f} req/s, p99 at 1000 req/s {med[k]['p99_1000_ms']:.2f} ms")
+    print(f"throughput on / off: {med['on']['max_rps'] / max(med['off']['max_rps'], 1e-9):.3f}")
+    (OUT / "monitor_cost.json").write_text(json.dumps(results, indent=2))
+
+
 def cold_start():
     runs = int(os.environ.get("COLD_RUNS", "10"))
     build_kiln()
@@ -268,4 +301,4 @@ def soak():
 
 
 if __name__ == "__main__":
-    {"compare": compare, "cold-start": cold_start, "soak": soak}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
+    {"compare": compare, "monitor-cost": monitor_cost, "cold-start": cold_start, "soak": soak}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
