@@ -5,8 +5,10 @@
 //! batch-norm) or a parameter-free step (flatten, activation). The output head, sized for the
 //! output feature, is appended by [`Network::from_spec`]: a spec lists the body only.
 //!
-//! Tensors flowing between layers are either rank 2 (`[batch, features]`) or rank 4
-//! (`[batch, channels, height, width]`); [`Activations`] carries either. Shapes are checked by
+//! Tensors flowing between layers are rank 2 (`[batch, features]`), rank 4
+//! (`[batch, channels, height, width]`), or sequences: a list of `[batch, features]` steps for
+//! recurrent layers, or one `[batch, time, features]` tensor for `conv1d` and pooling over time,
+//! each with an optional padding mask; [`Activations`] carries any of them. Shapes are checked by
 //! `kiln_spec::infer_shapes` before construction, so a forward pass on a well-formed batch
 //! cannot hit a rank mismatch.
 //!
@@ -19,8 +21,8 @@ pub mod weights;
 
 pub use error::ModelError;
 pub use network::{
-    ActivationLayer, Activations, Conv2dLayer, Dense, DropoutLayer, Flatten, Layer, Network,
-    NetworkConfig,
+    ActivationLayer, Activations, Conv1dLayer, Conv2dLayer, Dense, DropoutLayer, Flatten,
+    GlobalPool1d, Layer, Network, NetworkConfig,
 };
 
 /// Re-exported so that downstream crates name the same Burn.

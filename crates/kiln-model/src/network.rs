@@ -1,15 +1,23 @@
 use burn::module::{Module, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::{Device, Tensor, TensorData, activation};
+use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
+use burn::nn::pool::{
+    AvgPool2d, AvgPool2dConfig, MaxPool1d, MaxPool1dConfig, MaxPool2d, MaxPool2dConfig,
+};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d,
+};
+use burn::tensor::{Device, Int, Tensor, TensorData, activation};
 use kiln_spec::{Activation, LayerSpec, infer_shapes};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
-use crate::recurrent::{CellKind, Embedding, Recurrent, RecurrentOutput, Sequence};
+use crate::recurrent::{CellKind, Embedding, Recurrent, RecurrentOutput, Sequence, Series};
+
+/// Added to masked steps before a max over time, so that they never win; finite, so that a row
+/// with no real step gives finite values (which the pooling then zeroes) rather than NaN.
+const MASKED_OUT: f32 = -1e30;
 
 /// Everything needed to rebuild a [`Network`]'s structure; weights travel separately.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +91,14 @@ pub enum Layer {
     MaxPool2d(MaxPool2d),
     /// Average pooling.
     AvgPool2d(AvgPool2d),
+    /// 1-D convolution over time with its activation.
+    Conv1d(Conv1dLayer),
+    /// Max pooling over time.
+    MaxPool1d(MaxPool1d),
+    /// Maximum over time of each feature, padded steps skipped.
+    GlobalMaxPool1d(GlobalPool1d),
+    /// Mean over the real time steps of each feature.
+    GlobalAvgPool1d(GlobalPool1d),
     /// `[b, c, h, w]` → `[b, c·h·w]`.
     Flatten(Flatten),
     /// Dropout (active only in [`Network::forward_train`]).
@@ -148,6 +164,25 @@ pub struct Conv2dLayer {
     #[module(skip)]
     pub activation: Activation,
 }
+
+/// A convolution over time followed by an activation. Burn's `Conv1d` reads `[batch,
+/// channels, time]`; kiln's sequences are `[batch, time, features]` (Keras' channels-last), so
+/// the layer swaps the two axes on the way in and out.
+#[derive(Module, Debug)]
+pub struct Conv1dLayer {
+    /// The convolution.
+    pub conv: Conv1d,
+    /// Applied after the convolution.
+    #[module(skip)]
+    pub activation: Activation,
+    /// Whether the convolution pads `same` (for the mask's window).
+    #[module(skip)]
+    pub same: bool,
+}
+
+/// Global pooling over time (max or mean); no parameters.
+#[derive(Module, Debug, Default)]
+pub struct GlobalPool1d {}
 
 /// Randomly zeroes a fraction `rate` of activations while training and scales the rest by
 /// 1 / (1 − rate). The mask is drawn from a generator seeded per step and per layer, so a run
@@ -241,6 +276,48 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
                 activation: activation.unwrap_or(Activation::Linear),
             })
         }
+        LayerSpec::Conv1d {
+            filters,
+            kernel,
+            stride,
+            padding,
+            activation,
+        } => {
+            let features = input[input.len() - 1];
+            let same = padding.as_deref() == Some("same");
+            let mut conv = Conv1dConfig::new(features, *filters, *kernel)
+                .with_stride(*stride)
+                .with_padding(if same {
+                    PaddingConfig1d::Same
+                } else {
+                    PaddingConfig1d::Valid
+                })
+                .with_initializer(Initializer::Zeros)
+                .init(device);
+            // Keras' Glorot-uniform for Conv1D: fan_in = kernel·features, fan_out = kernel·filters.
+            let w = glorot(
+                filters * features * kernel,
+                features * kernel,
+                filters * kernel,
+                rng,
+            );
+            conv.weight = Param::from_tensor(Tensor::from_data(
+                TensorData::new(w, [*filters, features, *kernel]),
+                device,
+            ));
+            Layer::Conv1d(Conv1dLayer {
+                conv,
+                activation: activation.unwrap_or(Activation::Linear),
+                same,
+            })
+        }
+        LayerSpec::MaxPool1d { size, stride } => Layer::MaxPool1d(
+            MaxPool1dConfig::new(*size)
+                .with_stride(stride.unwrap_or(*size))
+                .init(),
+        ),
+        LayerSpec::GlobalMaxPool1d {} => Layer::GlobalMaxPool1d(GlobalPool1d {}),
+        LayerSpec::GlobalAvgPool1d {} => Layer::GlobalAvgPool1d(GlobalPool1d {}),
         LayerSpec::MaxPool2d { size, stride } => Layer::MaxPool2d(
             MaxPool2dConfig::new([*size, *size])
                 .with_strides([stride.unwrap_or(*size); 2])
@@ -304,8 +381,10 @@ pub enum Activations {
     Vector(Tensor<2>),
     /// `[batch, channels, height, width]`
     Image(Tensor<4>),
-    /// `time` steps of `[batch, features]`.
+    /// `time` steps of `[batch, features]`, for recurrent layers.
     Sequence(Sequence),
+    /// `[batch, time, features]` in one tensor, for convolution and pooling over time.
+    Series(Series),
 }
 
 impl Activations {
@@ -315,14 +394,25 @@ impl Activations {
             Self::Image(x) => x.flatten(1, 3),
             // Time-major concatenation equals flattening `[batch, time, features]`.
             Self::Sequence(s) => Tensor::cat(s.steps, 1),
+            Self::Series(s) => s.x.flatten(1, 2),
         }
     }
 
     fn sequence(self) -> Sequence {
         match self {
             Self::Sequence(s) => s,
+            Self::Series(s) => s.into_sequence(),
             // Shape inference rules this out.
             other => panic!("a recurrent layer received a non-sequence batch {other:?}"),
+        }
+    }
+
+    fn series(self) -> Series {
+        match self {
+            Self::Series(s) => s,
+            Self::Sequence(s) => Series::from_sequence(s),
+            // Shape inference rules this out.
+            other => panic!("a layer over time received a non-sequence batch {other:?}"),
         }
     }
 
@@ -335,6 +425,7 @@ impl Activations {
                 "an image layer received a sequence of {} steps",
                 s.steps.len()
             ),
+            Self::Series(s) => panic!("an image layer received a sequence {:?}", s.x.dims()),
         }
     }
 }
@@ -350,6 +441,111 @@ fn apply<const D: usize>(function: Activation, x: Tensor<D>) -> Tensor<D> {
         Activation::Linear => x,
         Activation::Softmax => activation::softmax(x, D - 1),
     }
+}
+
+impl Conv1dLayer {
+    /// Convolves `[batch, time, features]` into `[batch, time', filters]`.
+    ///
+    /// With a mask, padded steps enter as zeros and the output mask keeps exactly the steps
+    /// that the unpadded row would have: with `valid` padding the windows that lie wholly on
+    /// real steps, with `same` padding the steps whose window starts at (stride 1: sits on) a
+    /// real step. So a right-padded row gives at its real steps what it gives unpadded.
+    fn forward(&self, input: Series) -> Series {
+        let Series { x, mask } = input;
+        let x = match &mask {
+            Some(m) => {
+                let features = x.dims()[2];
+                x * spread(m.clone(), features)
+            }
+            None => x,
+        };
+        let y = apply(
+            self.activation,
+            self.conv.forward(x.swap_dims(1, 2)).swap_dims(1, 2),
+        );
+        let Some(m) = mask else {
+            return Series { x: y, mask: None };
+        };
+        let m = if self.same {
+            every_nth_step(m, self.conv.stride)
+        } else {
+            whole_windows(m, self.conv.kernel_size, self.conv.stride)
+        };
+        let filters = y.dims()[2];
+        Series {
+            x: y * spread(m.clone(), filters),
+            mask: Some(m),
+        }
+    }
+}
+
+/// The mask after a `valid` window over time: a step is real when its whole window is.
+fn whole_windows(mask: Tensor<2>, size: usize, stride: usize) -> Tensor<2> {
+    let [b, _] = mask.dims();
+    let pool = MaxPool1dConfig::new(size).with_stride(stride).init();
+    // min over the window = 1 − max(1 − m).
+    let pooled = pool.forward((mask.neg() + 1.0).unsqueeze_dim::<3>(1)).neg() + 1.0;
+    let steps = pooled.dims()[2];
+    pooled.reshape([b, steps])
+}
+
+/// The mask at steps `0, stride, 2·stride, …`.
+fn every_nth_step(mask: Tensor<2>, stride: usize) -> Tensor<2> {
+    if stride == 1 {
+        return mask;
+    }
+    let time = mask.dims()[1];
+    let index: Vec<i64> = (0..time).step_by(stride).map(|t| t as i64).collect();
+    let count = index.len();
+    let index = Tensor::<1, Int>::from_data(TensorData::new(index, [count]), &mask.device());
+    mask.select(1, index)
+}
+
+/// `mask` `[batch, time]` broadcast over `features`: `[batch, time, features]`.
+fn spread(mask: Tensor<2>, features: usize) -> Tensor<3> {
+    let [b, t] = mask.dims();
+    mask.unsqueeze_dim::<3>(2).expand([b, t, features])
+}
+
+/// Max pooling over time (`valid` windows). With a mask, the windows that lie wholly on real
+/// steps stay real; the others are zeroed and masked.
+fn max_pool_over_time(pool: &MaxPool1d, input: Series) -> Series {
+    let Series { x, mask } = input;
+    let y = pool.forward(x.swap_dims(1, 2)).swap_dims(1, 2);
+    let Some(m) = mask else {
+        return Series { x: y, mask: None };
+    };
+    let m = whole_windows(m, pool.kernel_size, pool.stride);
+    let features = y.dims()[2];
+    Series {
+        x: y * spread(m.clone(), features),
+        mask: Some(m),
+    }
+}
+
+/// `[batch, time, features]` → `[batch, features]`: the maximum over the real steps (0 for a
+/// row with none).
+fn global_max(input: Series) -> Tensor<2> {
+    let Series { x, mask } = input;
+    let [b, _, f] = x.dims();
+    let Some(m) = mask else {
+        return x.max_dim(1).reshape([b, f]);
+    };
+    let any = m.clone().max_dim(1).expand([b, f]);
+    let filled = x + (spread(m, f) - 1.0) * (-MASKED_OUT);
+    filled.max_dim(1).reshape([b, f]) * any
+}
+
+/// `[batch, time, features]` → `[batch, features]`: the mean over the real steps (0 for a row
+/// with none).
+fn global_mean(input: Series) -> Tensor<2> {
+    let Series { x, mask } = input;
+    let [b, t, f] = x.dims();
+    let Some(m) = mask else {
+        return x.sum_dim(1).reshape([b, f]) / t as f32;
+    };
+    let count = m.clone().sum_dim(1).clamp_min(1.0).expand([b, f]);
+    (x * spread(m, f)).sum_dim(1).reshape([b, f]) / count
 }
 
 impl Layer {
@@ -369,6 +565,10 @@ impl Layer {
                 let y = layer.conv.forward(x.image());
                 Activations::Image(apply(layer.activation, y))
             }
+            Self::Conv1d(layer) => Activations::Series(layer.forward(x.series())),
+            Self::MaxPool1d(pool) => Activations::Series(max_pool_over_time(pool, x.series())),
+            Self::GlobalMaxPool1d(_) => Activations::Vector(global_max(x.series())),
+            Self::GlobalAvgPool1d(_) => Activations::Vector(global_mean(x.series())),
             Self::MaxPool2d(pool) => Activations::Image(pool.forward(x.image())),
             Self::AvgPool2d(pool) => Activations::Image(pool.forward(x.image())),
             Self::Flatten(_) => Activations::Vector(x.vector()),
@@ -385,14 +585,16 @@ impl Layer {
                         .collect(),
                     mask: s.mask,
                 }),
+                (Some(seed), Activations::Series(s)) => Activations::Series(Series {
+                    x: dropout.apply(s.x, seed),
+                    mask: s.mask,
+                }),
             },
             Self::BatchNorm(norm) => match x {
                 Activations::Vector(v) => Activations::Vector(norm.forward(v)),
                 Activations::Image(v) => Activations::Image(norm.forward(v)),
                 // Shape inference rejects batch_norm on sequences.
-                Activations::Sequence(s) => {
-                    Activations::Vector(norm.forward(Tensor::cat(s.steps, 1)))
-                }
+                other => Activations::Vector(norm.forward(other.vector())),
             },
             Self::Activation(layer) => match x {
                 Activations::Vector(v) => Activations::Vector(apply(layer.function, v)),
@@ -405,7 +607,12 @@ impl Layer {
                         .collect(),
                     mask: s.mask,
                 }),
+                Activations::Series(s) => Activations::Series(Series {
+                    x: apply(layer.function, s.x),
+                    mask: s.mask,
+                }),
             },
+            // `Network::forward` picks the form the layers after the embedding read.
             Self::Embedding(embedding) => Activations::Sequence(embedding.forward(x.vector())),
             Self::Recurrent(rnn) => match rnn.forward(x.sequence(), dropout_seed) {
                 RecurrentOutput::Sequence(s) => Activations::Sequence(s),
@@ -466,6 +673,14 @@ impl Network {
         }
     }
 
+    /// Whether the first layer after `index` that is not dropout or an activation is recurrent.
+    fn recurrent_reads(&self, index: usize) -> bool {
+        self.layers[index + 1..]
+            .iter()
+            .find(|l| !matches!(l, Layer::Dropout(_) | Layer::Activation(_)))
+            .is_some_and(|l| matches!(l, Layer::Recurrent(_)))
+    }
+
     /// Forward pass; `dropout_seed` as in [`Layer::forward`].
     ///
     /// # Shapes
@@ -476,7 +691,14 @@ impl Network {
         let mut x = input;
         for (i, layer) in self.layers.iter().enumerate() {
             let seed = dropout_seed.map(|s| s ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            x = layer.forward(x, seed);
+            x = match layer {
+                // Recurrent layers read a list of steps; everything else reads the whole
+                // `[batch, time, dim]` tensor, gathered in one lookup.
+                Layer::Embedding(embedding) if !self.recurrent_reads(i) => {
+                    Activations::Series(embedding.forward_series(x.vector()))
+                }
+                _ => layer.forward(x, seed),
+            };
         }
         x.vector()
     }

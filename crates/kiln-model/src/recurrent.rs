@@ -53,6 +53,36 @@ impl Sequence {
     }
 }
 
+/// A batch of sequences as one tensor, for the layers that work on the whole time axis at once
+/// (`conv1d`, pooling over time, `flatten`).
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// `[batch, time, features]`.
+    pub x: Tensor<3>,
+    /// `[batch, time]`, 1 for a real step and 0 for padding; `None` when nothing is masked.
+    pub mask: Option<Tensor<2>>,
+}
+
+impl Series {
+    /// Stacks a time-major [`Sequence`]'s steps (and mask).
+    pub fn from_sequence(sequence: Sequence) -> Self {
+        Self {
+            x: Tensor::stack(sequence.steps, 1),
+            mask: sequence.mask.map(|m| Tensor::cat(m, 1)),
+        }
+    }
+
+    /// Splits into a time-major [`Sequence`] for recurrent layers.
+    pub fn into_sequence(self) -> Sequence {
+        let mut sequence = Sequence::from_tensor(self.x);
+        sequence.mask = self.mask.map(|m| {
+            let time = m.dims()[1];
+            (0..time).map(|t| m.clone().narrow(1, t, 1)).collect()
+        });
+        sequence
+    }
+}
+
 /// Token ids → vectors, PyTorch's `nn.Embedding` (initialised N(0, 1)).
 #[derive(Module, Debug)]
 pub struct Embedding {
@@ -82,22 +112,48 @@ impl Embedding {
         }
     }
 
-    /// Looks up `ids` (`[batch, time]`, integral values stored as floats). Ids outside the
-    /// vocabulary are clamped to its last entry (the data pipeline never produces them).
-    pub fn forward(&self, ids: Tensor<2>) -> Sequence {
-        let [b, t] = ids.dims();
-        let device = ids.device();
-        let vocab = self.weight.dims()[0];
+    /// The ids of a `[batch, time]` batch on the host, clamped to the vocabulary (ids outside
+    /// it become its last entry; the data pipeline never produces them).
+    fn host_ids(&self, ids: Tensor<2>) -> Vec<i64> {
+        let vocab = self.weight.dims()[0] as i64;
         let host: Vec<f32> = ids
             .into_data()
             .convert::<f32>()
             .try_to_vec::<f32>()
             .unwrap_or_default();
-        let id = |row: usize, step: usize| -> i64 {
-            let v = host.get(row * t + step).copied().unwrap_or(0.0);
-            (v.max(0.0) as i64).min(vocab as i64 - 1)
-        };
-        let masked = self.mask_zero && host.contains(&0.0);
+        host.iter()
+            .map(|&v| (v.max(0.0) as i64).min(vocab - 1))
+            .collect()
+    }
+
+    /// Looks up `ids` (`[batch, time]`, integral values stored as floats) as one
+    /// `[batch, time, dim]` tensor: a single gather, so the backward pass scatters into the
+    /// table once per batch rather than once per step. With `mask_zero`, padded steps are
+    /// marked in the mask.
+    pub fn forward_series(&self, ids: Tensor<2>) -> Series {
+        let [b, t] = ids.dims();
+        let device = ids.device();
+        let host = self.host_ids(ids);
+        let dim = self.weight.dims()[1];
+        let masked = self.mask_zero && host.contains(&0);
+        let mask = masked.then(|| {
+            let m: Vec<f32> = host.iter().map(|&i| f32::from(i != 0)).collect();
+            Tensor::<2>::from_data(TensorData::new(m, [b, t]), &device)
+        });
+        let index = Tensor::<1, Int>::from_data(TensorData::new(host, [b * t]), &device);
+        let x = self.weight.val().select(0, index).reshape([b, t, dim]);
+        Series { x, mask }
+    }
+
+    /// Looks up `ids` (`[batch, time]`, integral values stored as floats) step by step, for
+    /// recurrent layers. Ids outside the vocabulary are clamped to its last entry.
+    pub fn forward(&self, ids: Tensor<2>) -> Sequence {
+        let [b, t] = ids.dims();
+        let device = ids.device();
+        let host = self.host_ids(ids);
+        let id =
+            |row: usize, step: usize| -> i64 { host.get(row * t + step).copied().unwrap_or(0) };
+        let masked = self.mask_zero && host.contains(&0);
         let weight = self.weight.val();
         let mut steps = Vec::with_capacity(t);
         let mut mask = Vec::with_capacity(if masked { t } else { 0 });

@@ -598,6 +598,13 @@ fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
             stride,
             padding,
             ..
+        }
+        | LayerSpec::Conv1d {
+            filters,
+            kernel,
+            stride,
+            padding,
+            ..
         } => {
             c.positive(key("filters"), *filters);
             c.positive(key("kernel"), *kernel);
@@ -606,7 +613,9 @@ fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
                 c.one_of(key("padding"), p, "padding", allowed::PADDINGS);
             }
         }
-        LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
+        LayerSpec::MaxPool2d { size, stride }
+        | LayerSpec::AvgPool2d { size, stride }
+        | LayerSpec::MaxPool1d { size, stride } => {
             c.positive(key("size"), *size);
             if let Some(s) = stride {
                 c.positive(key("stride"), *s);
@@ -621,7 +630,10 @@ fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
                 c.greater_than_zero(key("epsilon"), *e);
             }
         }
-        LayerSpec::Flatten {} | LayerSpec::Activation { .. } => {}
+        LayerSpec::Flatten {}
+        | LayerSpec::Activation { .. }
+        | LayerSpec::GlobalMaxPool1d {}
+        | LayerSpec::GlobalAvgPool1d {} => {}
         LayerSpec::Embedding { vocab, dim, .. } => {
             c.positive(key("dim"), *dim);
             if let Some(v) = vocab {

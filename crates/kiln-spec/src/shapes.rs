@@ -36,7 +36,9 @@ pub struct LayerShape {
 /// - `conv2d`: `[c, h, w]` → `[filters, h', w']` with `h' = (h - k) / s + 1` for `valid`
 ///   padding and `h' = ceil(h / s)` for `same`.
 /// - `max_pool2d`, `avg_pool2d`: `[c, h, w]` → `[c, (h - size) / stride + 1, …]` (`valid`).
-/// - `flatten`: `[c, h, w]` → `[c·h·w]`; a no-op on `[d]`.
+/// - `conv1d`: `[t, f]` → `[t', filters]`, `t'` as for `conv2d`; `max_pool1d`: `[t, f]` →
+///   `[(t - size) / stride + 1, f]`; `global_max_pool1d`, `global_avg_pool1d`: `[t, f]` → `[f]`.
+/// - `flatten`: `[c, h, w]` → `[c·h·w]`, `[t, f]` → `[t·f]`; a no-op on `[d]`.
 /// - `dropout`, `batch_norm`, `activation`: unchanged.
 ///
 /// # Errors
@@ -139,6 +141,41 @@ pub fn infer_shapes(
                 let ow = valid(w, *size, stride, "window").map_err(&fail)?;
                 (vec![channels, oh, ow], 0, 0)
             }
+            LayerSpec::Conv1d {
+                filters,
+                kernel,
+                stride,
+                padding,
+                activation: _,
+            } => {
+                let [time, features] = rank2(&shape, "conv1d", &source).map_err(&fail)?;
+                positive(*filters, "filters").map_err(&fail)?;
+                positive(*kernel, "kernel").map_err(&fail)?;
+                positive(*stride, "stride").map_err(&fail)?;
+                let steps = match padding.as_deref().unwrap_or("valid") {
+                    "valid" => valid_steps(time, *kernel, *stride, "kernel").map_err(&fail)?,
+                    "same" => time.div_ceil(*stride),
+                    other => {
+                        return Err(fail(format!(
+                            "unknown padding `{other}`; expected one of: valid, same"
+                        )));
+                    }
+                };
+                let params = kernel * features * filters + filters;
+                (vec![steps, *filters], params, params)
+            }
+            LayerSpec::MaxPool1d { size, stride } => {
+                let [time, features] = rank2(&shape, "max_pool1d", &source).map_err(&fail)?;
+                positive(*size, "size").map_err(&fail)?;
+                let stride = stride.unwrap_or(*size);
+                positive(stride, "stride").map_err(&fail)?;
+                let steps = valid_steps(time, *size, stride, "window").map_err(&fail)?;
+                (vec![steps, features], 0, 0)
+            }
+            LayerSpec::GlobalMaxPool1d {} | LayerSpec::GlobalAvgPool1d {} => {
+                let [_, features] = rank2(&shape, layer.type_name(), &source).map_err(&fail)?;
+                (vec![features], 0, 0)
+            }
             LayerSpec::Flatten {} => (vec![shape.iter().product()], 0, 0),
             LayerSpec::Dropout { .. } | LayerSpec::Activation { .. } => (shape.clone(), 0, 0),
             LayerSpec::Embedding {
@@ -212,6 +249,10 @@ pub fn infer_shapes(
                 | LayerSpec::Conv2d { .. }
                 | LayerSpec::MaxPool2d { .. }
                 | LayerSpec::AvgPool2d { .. }
+                | LayerSpec::Conv1d { .. }
+                | LayerSpec::MaxPool1d { .. }
+                | LayerSpec::GlobalMaxPool1d {}
+                | LayerSpec::GlobalAvgPool1d {}
                 | LayerSpec::Flatten {}
                 | LayerSpec::Embedding { .. }
                 | LayerSpec::Lstm(_)
@@ -303,6 +344,31 @@ pub fn describe(layer: &LayerSpec) -> String {
             }
             s
         }
+        LayerSpec::Conv1d {
+            filters,
+            kernel,
+            stride,
+            padding,
+            activation,
+        } => {
+            let mut s = format!("conv1d {filters} width {kernel}");
+            if *stride != 1 {
+                s.push_str(&format!(" stride {stride}"));
+            }
+            if let Some(p) = padding.as_deref().filter(|p| *p != "valid") {
+                s.push(' ');
+                s.push_str(p);
+            }
+            with_activation(s, activation)
+        }
+        LayerSpec::MaxPool1d { size, stride } => {
+            let mut s = format!("max_pool1d {size}");
+            if let Some(st) = stride.filter(|st| st != size) {
+                s.push_str(&format!(" stride {st}"));
+            }
+            s
+        }
+        LayerSpec::GlobalMaxPool1d {} | LayerSpec::GlobalAvgPool1d {} => layer.type_name().into(),
         LayerSpec::Flatten {} => "flatten".into(),
         LayerSpec::Dropout { rate } => format!("dropout {rate}"),
         LayerSpec::BatchNorm { .. } => "batch_norm".into(),
@@ -345,6 +411,32 @@ fn rank3(shape: &[usize], layer: &str, source: &str) -> Result<[usize; 3], Strin
             "{layer} needs a [channels, height, width] input but {source} is {shape:?}; \
              put convolutions and pooling before flatten and dense layers"
         )),
+    }
+}
+
+fn rank2(shape: &[usize], layer: &str, source: &str) -> Result<[usize; 2], String> {
+    match *shape {
+        [time, features] => Ok([time, features]),
+        _ => Err(format!(
+            "{layer} needs a [time, features] sequence but {source} is {shape:?}; \
+             put an embedding (or a recurrent layer with return_sequences = true) before it"
+        )),
+    }
+}
+
+/// Output steps of a `valid` window over time: `(time - window) / stride + 1`.
+fn valid_steps(time: usize, window: usize, stride: usize, what: &str) -> Result<usize, String> {
+    if window > time {
+        Err(format!(
+            "{what} width {window} is longer than its {time}-step input; use a smaller {what}{}",
+            if what == "kernel" {
+                " or padding = \"same\""
+            } else {
+                ""
+            }
+        ))
+    } else {
+        Ok((time - window) / stride + 1)
     }
 }
 
@@ -507,6 +599,98 @@ mod tests {
                 &[],
                 &[2, 3, 4, 5],
                 "is not [features], [time, features] or [channels, height, width]",
+            ),
+        ];
+        for (layers, input, expected) in cases {
+            let message = shape_error(layers, input);
+            assert!(
+                message.contains(expected),
+                "{message:?} does not contain {expected:?}"
+            );
+        }
+    }
+
+    fn conv1d(filters: usize, kernel: usize, padding: Option<&str>) -> LayerSpec {
+        LayerSpec::Conv1d {
+            filters,
+            kernel,
+            stride: 1,
+            padding: padding.map(str::to_string),
+            activation: Some(Activation::Relu),
+        }
+    }
+
+    /// The Keras book's 1-D convnet for IMDB (section 6.4): embedding(10,000 → 128) →
+    /// conv1d(32, 7) → max_pool1d(5) → conv1d(32, 7) → global_max_pool1d → dense(1), 500 steps.
+    /// Keras' summary gives these output shapes and 1,315,937 parameters in all.
+    #[test]
+    fn a_text_convnet_has_the_keras_books_shapes_and_parameter_count() {
+        let layers = [
+            LayerSpec::Embedding {
+                vocab: Some(10_000),
+                dim: 128,
+                mask_zero: true,
+            },
+            conv1d(32, 7, None),
+            LayerSpec::MaxPool1d {
+                size: 5,
+                stride: None,
+            },
+            conv1d(32, 7, None),
+            LayerSpec::GlobalMaxPool1d {},
+        ];
+        let shapes = infer_shapes(&layers, &[500], 1).unwrap();
+        let outputs: Vec<_> = shapes.iter().map(|s| s.output.clone()).collect();
+        assert_eq!(
+            outputs,
+            [
+                vec![500, 128],
+                vec![494, 32],
+                vec![98, 32],
+                vec![92, 32],
+                vec![32],
+                vec![1]
+            ]
+        );
+        let params: Vec<_> = shapes.iter().map(|s| s.params).collect();
+        assert_eq!(params, [1_280_000, 28_704, 0, 7_200, 0, 33]);
+        assert_eq!(params.iter().sum::<usize>(), 1_315_937);
+        assert_eq!(shapes[1].desc, "conv1d 32 width 7 relu");
+        assert_eq!(shapes[2].desc, "max_pool1d 5");
+    }
+
+    #[test]
+    fn same_padding_keeps_the_steps_and_global_average_pooling_keeps_the_features() {
+        let layers = [conv1d(16, 4, Some("same")), LayerSpec::GlobalAvgPool1d {}];
+        let shapes = infer_shapes(&layers, &[9, 3], 2).unwrap();
+        assert_eq!(shapes[0].output, [9, 16]);
+        assert_eq!(shapes[0].params, 4 * 3 * 16 + 16);
+        assert_eq!(shapes[1].output, [16]);
+        assert_eq!(shapes[1].desc, "global_avg_pool1d");
+    }
+
+    #[test]
+    fn one_dimensional_layers_name_what_does_not_fit() {
+        let cases: &[(&[LayerSpec], &[usize], &str)] = &[
+            (
+                &[conv1d(8, 3, None)],
+                &[1, 28, 28],
+                "conv1d needs a [time, features] sequence but the image input is [1, 28, 28]",
+            ),
+            (
+                &[conv1d(8, 6, None)],
+                &[5, 2],
+                "kernel width 6 is longer than its 5-step input; use a smaller kernel or padding = \"same\"",
+            ),
+            (
+                &[LayerSpec::GlobalMaxPool1d {}],
+                &[4],
+                "global_max_pool1d needs a [time, features] sequence but the input is [4]",
+            ),
+            (
+                &[conv1d(8, 2, None)],
+                &[5, 2],
+                "the layer stack ends with conv1d output [4, 8]; add a flatten layer",
             ),
         ];
         for (layers, input, expected) in cases {

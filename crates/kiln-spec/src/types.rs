@@ -393,6 +393,39 @@ pub enum LayerSpec {
         #[serde(default)]
         stride: Option<usize>,
     },
+    /// 1-D convolution over a `[time, features]` sequence (Keras' `Conv1D`, channels last):
+    /// `[time, features]` → `[time', filters]`. After an embedding with `mask_zero`, padded steps
+    /// enter as zeros and the mask travels on (an output step is real when its window touches a
+    /// real token), so downstream pooling skips padding.
+    Conv1d {
+        /// Number of output channels.
+        filters: usize,
+        /// Kernel width in time steps.
+        kernel: usize,
+        /// Stride in time steps.
+        #[serde(default = "one")]
+        stride: usize,
+        /// `valid` (default, no padding) or `same`.
+        #[serde(default)]
+        padding: Option<String>,
+        /// Activation applied after the layer.
+        #[serde(default)]
+        activation: Option<Activation>,
+    },
+    /// Max pooling over time: `[time, features]` → `[time', features]`.
+    MaxPool1d {
+        /// Window size in time steps.
+        size: usize,
+        /// Stride; defaults to the window size.
+        #[serde(default)]
+        stride: Option<usize>,
+    },
+    /// The maximum over time of each feature: `[time, features]` → `[features]` (Keras'
+    /// `GlobalMaxPooling1D`); padded steps are skipped.
+    GlobalMaxPool1d {},
+    /// The mean over time of each feature: `[time, features]` → `[features]` (Keras'
+    /// `GlobalAveragePooling1D`); the mean is over real steps only.
+    GlobalAvgPool1d {},
     /// Flattens `[channels, height, width]` to a vector.
     Flatten {},
     /// Randomly zeroes a fraction of activations during training.
@@ -923,6 +956,10 @@ impl LayerSpec {
         "conv2d",
         "max_pool2d",
         "avg_pool2d",
+        "conv1d",
+        "max_pool1d",
+        "global_max_pool1d",
+        "global_avg_pool1d",
         "flatten",
         "dropout",
         "batch_norm",
@@ -939,6 +976,10 @@ impl LayerSpec {
             Self::Conv2d { .. } => "conv2d",
             Self::MaxPool2d { .. } => "max_pool2d",
             Self::AvgPool2d { .. } => "avg_pool2d",
+            Self::Conv1d { .. } => "conv1d",
+            Self::MaxPool1d { .. } => "max_pool1d",
+            Self::GlobalMaxPool1d {} => "global_max_pool1d",
+            Self::GlobalAvgPool1d {} => "global_avg_pool1d",
             Self::Flatten {} => "flatten",
             Self::Dropout { .. } => "dropout",
             Self::BatchNorm { .. } => "batch_norm",

@@ -1,6 +1,7 @@
 //! kiln-model's integration tests: gradient checks for every layer type against finite
 //! differences, the weights round trip, and the recurrent layers against PyTorch.
 
+mod conv1d;
 mod gradcheck;
 mod layers;
 mod recurrent;
