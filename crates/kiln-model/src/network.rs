@@ -7,7 +7,7 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d,
 };
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
-use kiln_spec::{Activation, LayerSpec, infer_shapes};
+use kiln_spec::{Activation, EmbeddingInit, LayerSpec, infer_shapes};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -348,11 +348,13 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
             vocab,
             dim,
             mask_zero,
+            init,
         } => Layer::Embedding(Embedding::new(
             // `infer_shapes` has checked that the vocabulary size is set.
             vocab.unwrap_or(1),
             *dim,
             *mask_zero,
+            init.unwrap_or(EmbeddingInit::Normal),
             device,
             rng,
         )),

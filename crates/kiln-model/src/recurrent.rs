@@ -21,7 +21,7 @@
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation::sigmoid, activation::tanh};
-use kiln_spec::RecurrentSpec;
+use kiln_spec::{EmbeddingInit, RecurrentSpec};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -94,15 +94,22 @@ pub struct Embedding {
 }
 
 impl Embedding {
-    /// A new embedding with N(0, 1) vectors drawn from `rng`.
+    /// A new embedding with vectors drawn from `rng`: N(0, 1) (PyTorch) or U(−0.05, 0.05)
+    /// (Keras).
     pub fn new(
         vocab: usize,
         dim: usize,
         mask_zero: bool,
+        init: EmbeddingInit,
         device: &Device,
         rng: &mut ChaCha8Rng,
     ) -> Self {
-        let values: Vec<f32> = (0..vocab * dim).map(|_| normal(rng)).collect();
+        let values: Vec<f32> = match init {
+            EmbeddingInit::Normal => (0..vocab * dim).map(|_| normal(rng)).collect(),
+            EmbeddingInit::Uniform => (0..vocab * dim)
+                .map(|_| rng.random::<f32>().mul_add(0.1, -0.05))
+                .collect(),
+        };
         Self {
             weight: Param::from_tensor(Tensor::from_data(
                 TensorData::new(values, [vocab, dim]),

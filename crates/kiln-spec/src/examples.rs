@@ -13,6 +13,7 @@ pub const NAMES: &[&str] = &[
     "bnn-moons",
     "shakespeare-char",
     "imdb",
+    "text-cnn",
     "spam",
 ];
 
@@ -26,6 +27,7 @@ pub fn example(name: &str) -> Option<&'static str> {
         "bnn-moons" => Some(BNN_MOONS),
         "shakespeare-char" => Some(SHAKESPEARE_CHAR),
         "imdb" => Some(IMDB),
+        "text-cnn" => Some(TEXT_CNN),
         "spam" => Some(SPAM),
         _ => None,
     }
@@ -524,6 +526,75 @@ seed = 42
 
 [training.optimizer]
 type = "rmsprop"       # Keras' defaults: learning rate 0.001, rho 0.9
+learning_rate = 0.001
+"#;
+
+const TEXT_CNN: &str = r#"# IMDB movie-review sentiment with a convolutional text classifier (Kim 2014; the
+# "sequence" side of Chollet's chapter 11): each review becomes its first 400 word ids, an
+# embedding turns them into vectors, 128 filters of width 5 slide over the words, and the
+# largest response of each filter anywhere in the review feeds a small dense layer.
+
+name = "text-cnn"
+
+[data]
+# Built-in: 50,000 reviews (Maas et al. 2011); kiln shuffles (with `seed`) and stratifies.
+source = "imdb"
+
+[data.split]
+test = 0.5             # 25,000 test reviews, as in the book
+validation = 0.0
+seed = 42
+
+[[input]]
+name = "text"
+type = "text"
+tokenizer = "word"
+lowercase = true
+strip_html = true      # the reviews contain `<br />` tags
+strip_punctuation = true
+max_tokens = 20000     # the 20,000 most frequent words of the training reviews
+encoding = "sequence"  # word ids, not a bag of words: word order reaches the model
+length = 400           # ids per review, padded with 0 or truncated ("auto" picks the 95th percentile)
+
+[output]
+name = "label"
+type = "binary"        # a 1-unit sigmoid head, appended by kiln
+
+[[layers]]
+type = "embedding"     # [400] ids → [400, 64]; id 0 is padding and is masked downstream
+dim = 64
+init = "uniform"       # Keras' U(-0.05, 0.05); PyTorch's N(0, 1) (the default) trains far slower here
+
+[[layers]]
+type = "dropout"
+rate = 0.2
+
+[[layers]]
+type = "conv1d"        # [400, 64] → [400, 128]; `same` keeps one output per word
+filters = 128
+kernel = 5
+padding = "same"
+activation = "relu"
+
+[[layers]]
+type = "global_max_pool1d"  # [400, 128] → [128]: each filter's strongest match, padding skipped
+
+[[layers]]
+type = "dense"
+units = 64
+activation = "relu"
+
+[[layers]]
+type = "dropout"
+rate = 0.5
+
+[training]
+batch_size = 32
+epochs = 3
+seed = 42
+
+[training.optimizer]
+type = "adam"
 learning_rate = 0.001
 "#;
 

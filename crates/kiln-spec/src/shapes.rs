@@ -182,6 +182,7 @@ pub fn infer_shapes(
                 vocab,
                 dim,
                 mask_zero: _,
+                init: _,
             } => {
                 let [time] = shape[..] else {
                     return Err(fail(format!(
@@ -630,6 +631,7 @@ mod tests {
                 vocab: Some(10_000),
                 dim: 128,
                 mask_zero: true,
+                init: None,
             },
             conv1d(32, 7, None),
             LayerSpec::MaxPool1d {

@@ -459,6 +459,11 @@ pub enum LayerSpec {
         /// Treat id 0 as padding and mask it in recurrent layers.
         #[serde(default = "default_true")]
         mask_zero: bool,
+        /// How the vectors start: `normal` (default, N(0, 1), PyTorch's `nn.Embedding`) or
+        /// `uniform` (U(−0.05, 0.05), Keras' `Embedding`), which trains much faster under
+        /// convolution and max pooling.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        init: Option<EmbeddingInit>,
     },
     /// Long short-term memory over `[time, features]`, PyTorch's `nn.LSTM` equations.
     Lstm(RecurrentSpec),
@@ -688,6 +693,16 @@ fn default_convergence_window() -> usize {
 }
 fn default_convergence_tolerance() -> f64 {
     1e-3
+}
+
+/// The starting values of an embedding table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbeddingInit {
+    /// N(0, 1), PyTorch's `nn.Embedding`.
+    Normal,
+    /// U(−0.05, 0.05), Keras' `Embedding`.
+    Uniform,
 }
 
 /// Activation functions.

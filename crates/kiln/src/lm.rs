@@ -21,7 +21,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
 use kiln_data::{Encoded, Encoder, FittedOutput, Targets};
 use kiln_model::{Network, NetworkConfig, weights};
-use kiln_spec::{LanguageModelSpec, LayerSpec, Spec};
+use kiln_spec::{LanguageModelSpec, Spec};
 use kiln_train::{Task, TrainData, TrainEvent, TrainOptions, evaluate_loss};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -237,39 +237,6 @@ pub fn corpus_windows(text: &str, lm: &LanguageModelSpec) -> Result<CorpusWindow
     })
 }
 
-/// The spec's layers with every embedding's vocabulary set to the corpus's.
-fn resolve_layers(layers: &[LayerSpec], vocab: &CharVocab) -> Result<Vec<LayerSpec>> {
-    layers
-        .iter()
-        .enumerate()
-        .map(|(i, layer)| match layer {
-            LayerSpec::Embedding {
-                vocab: v,
-                dim,
-                mask_zero,
-            } => {
-                let size = match v {
-                    Some(v) if *v < vocab.ids() => {
-                        return Err(Error::Invalid(format!(
-                            "layers[{i}].vocab = {v} is smaller than the corpus's {} ids ({} characters + padding); leave vocab out to take it from the corpus",
-                            vocab.ids(),
-                            vocab.chars().len()
-                        )));
-                    }
-                    Some(v) => *v,
-                    None => vocab.ids(),
-                };
-                Ok(LayerSpec::Embedding {
-                    vocab: Some(size),
-                    dim: *dim,
-                    mask_zero: *mask_zero,
-                })
-            }
-            other => Ok(other.clone()),
-        })
-        .collect()
-}
-
 /// Trains the language model `spec` describes (called by [`crate::train_spec`]).
 pub(crate) fn train_language_model(
     spec: &Spec,
@@ -291,7 +258,15 @@ pub(crate) fn train_language_model(
     let corpus = kiln_data::corpus::load_corpus(&spec.data.source, base_dir, &request.cache)?;
     let windows = corpus_windows(&corpus, lm)?;
     drop(corpus);
-    let layers = resolve_layers(&spec.layers, &windows.vocab)?;
+    let layers = crate::pipeline::resolve_embeddings(
+        &spec.layers,
+        windows.vocab.ids(),
+        &format!(
+            "the corpus's {} ids ({} characters + padding)",
+            windows.vocab.ids(),
+            windows.vocab.chars().len()
+        ),
+    )?;
     let head_units = windows.vocab.ids();
     let input_shape = vec![lm.sequence_length];
     kiln_spec::infer_shapes(&layers, &input_shape, head_units)?;

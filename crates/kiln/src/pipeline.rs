@@ -12,7 +12,7 @@ use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord
 use kiln_data::{Cache, Encoded, Encoder, FittedOutput, Split, Table, Targets, Warning};
 use kiln_eval::{ClassificationReport, RegressionReport};
 use kiln_model::{Network, NetworkConfig, weights};
-use kiln_spec::Spec;
+use kiln_spec::{LayerSpec, Spec};
 use kiln_train::{
     OptimizerState, StopReason, Task, TrainData, TrainEvent, TrainOptions, TrainState,
     predict_outputs,
@@ -563,6 +563,49 @@ pub fn train_spec(
     )
 }
 
+/// The spec's layers with every embedding's vocabulary size left out set to `ids`, the number
+/// of token ids the data holds (`source` says where they come from, for the error). An explicit
+/// size smaller than that is refused: the data would index past the table.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] naming the layer when its `vocab` is too small.
+pub(crate) fn resolve_embeddings(
+    layers: &[LayerSpec],
+    ids: usize,
+    source: &str,
+) -> Result<Vec<LayerSpec>> {
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, layer)| match layer {
+            LayerSpec::Embedding {
+                vocab,
+                dim,
+                mask_zero,
+                init,
+            } => {
+                let size = match vocab {
+                    Some(v) if *v < ids => {
+                        return Err(Error::Invalid(format!(
+                            "layers[{i}].vocab = {v} is smaller than {source}; leave vocab out to take it from the data"
+                        )));
+                    }
+                    Some(v) => *v,
+                    None => ids,
+                };
+                Ok(LayerSpec::Embedding {
+                    vocab: Some(size),
+                    dim: *dim,
+                    mask_zero: *mask_zero,
+                    init: *init,
+                })
+            }
+            other => Ok(other.clone()),
+        })
+        .collect()
+}
+
 /// Trains on tables in memory. Writes the model file to `output` when given.
 ///
 /// # Errors
@@ -591,13 +634,28 @@ pub(crate) fn train_tables(
         notes: &prepared.encoder.notes(),
     });
     let task = task_for(&prepared.encoder);
+    let layers = match prepared.encoder.token_id_count() {
+        Some(ids) => resolve_embeddings(
+            &spec.layers,
+            ids,
+            &format!(
+                "the text input's {ids} ids ({} words or characters + padding + out-of-vocabulary)",
+                ids - 2
+            ),
+        )?,
+        None => spec.layers.clone(),
+    };
     let network_config = NetworkConfig {
-        layers: spec.layers.clone(),
+        layers,
         input_shape: prepared.encoder.input_shape(),
         head_units: task.head_units(),
     };
     // Shapes are checked before any training starts.
-    kiln_spec::infer_shapes(&spec.layers, &network_config.input_shape, task.head_units())?;
+    kiln_spec::infer_shapes(
+        &network_config.layers,
+        &network_config.input_shape,
+        task.head_units(),
+    )?;
     let run = Run {
         spec: &spec,
         spec_toml,

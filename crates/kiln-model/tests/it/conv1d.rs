@@ -217,6 +217,7 @@ fn text_cnn(kind: &str, mask_zero: bool) -> Vec<LayerSpec> {
             vocab: Some(7),
             dim: 3,
             mask_zero,
+            init: None,
         },
         conv1d(4, 3, 1, "same"),
         LayerSpec::MaxPool1d {

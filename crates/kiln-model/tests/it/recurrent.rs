@@ -289,6 +289,7 @@ fn embedding_gradients_agree_with_finite_differences_through_a_masked_lstm() {
             vocab: Some(6),
             dim: 3,
             mask_zero: true,
+            init: None,
         },
         recurrent("lstm", 3, false, true, 1),
     ];
@@ -322,6 +323,7 @@ fn masking_takes_the_state_at_the_last_real_token() {
                         vocab: Some(7),
                         dim: 4,
                         mask_zero: true,
+                        init: None,
                     },
                     recurrent(kind, 5, false, bidirectional, 2),
                 ],
@@ -361,6 +363,7 @@ fn masking_takes_the_state_at_the_last_real_token() {
                         vocab: Some(7),
                         dim: 4,
                         mask_zero: false,
+                        init: None,
                     },
                     recurrent(kind, 5, false, bidirectional, 2),
                 ],

@@ -21,8 +21,17 @@ const KERAS_TOTALS: &[(&str, &[usize], usize, usize)] = &[
     // 10,001·16+16 + 16·16+16 + 16+1: the book's 160,305 plus 16 weights for the
     // out-of-vocabulary slot (the book's 10,000 slots hold 9,997 words and three marks).
     ("imdb", &[10_001], 1, 160_321),
+    // 20,002·64 (20,000 words, padding, out-of-vocabulary) + 5·64·128+128 + 128·64+64 + 64+1:
+    // the same modules in PyTorch (nn.Embedding, nn.Conv1d, two nn.Linear) count the same.
+    ("text-cnn", &[400], 1, 1_329_537),
     ("spam", &[10_001], 1, 160_321),
 ];
+
+/// The token ids an example's embedding gets from its data: the text-cnn's 20,000 words plus
+/// padding and out-of-vocabulary; a language model's corpus characters, as many as its head.
+fn data_vocabulary(name: &str, head: usize) -> usize {
+    if name == "text-cnn" { 20_002 } else { head }
+}
 
 #[test]
 fn every_example_parses_and_infers_shapes() {
@@ -31,7 +40,7 @@ fn every_example_parses_and_infers_shapes() {
         let text = example(name).unwrap_or_else(|| panic!("no example {name}"));
         let spec = parse_spec(text, name).unwrap_or_else(|e| panic!("{e}"));
         spec.validate().unwrap();
-        // A language model's embedding takes its vocabulary (= the head's width) from the corpus.
+        // An embedding takes its vocabulary from the data.
         let layers: Vec<LayerSpec> = spec
             .layers
             .iter()
@@ -40,10 +49,12 @@ fn every_example_parses_and_infers_shapes() {
                     vocab: None,
                     dim,
                     mask_zero,
+                    init,
                 } => LayerSpec::Embedding {
-                    vocab: Some(head),
+                    vocab: Some(data_vocabulary(name, head)),
                     dim: *dim,
                     mask_zero: *mask_zero,
+                    init: *init,
                 },
                 other => other.clone(),
             })
@@ -71,6 +82,7 @@ fn examples_use_the_built_in_column_names() {
     );
     assert_eq!(columns("moons-mlp"), "x0,x1,label");
     assert_eq!(columns("imdb"), "text,label");
+    assert_eq!(columns("text-cnn"), "text,label");
     assert_eq!(columns("spam"), "text,label");
 }
 

@@ -47,6 +47,7 @@ fn a_language_model_spec_parses_with_its_recurrent_layers() {
         vocab: Some(10),
         dim: 4,
         mask_zero: true,
+        init: None,
     };
     let shapes = infer_shapes(&layers, &[8], 10).unwrap();
     let outputs: Vec<Vec<usize>> = shapes.iter().map(|s| s.output.clone()).collect();

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""kiln vs PyTorch: the `text-cnn` example (IMDB reviews → word ids → embedding → conv1d →
+global max pooling → dense) on the same train/test files, in one run.
+
+Runs with the system python3 (standard library only); PyTorch runs in bench/.venv, which
+bench/setup.sh creates. Steps:
+
+  1. `cargo build --release --workspace` (skipped with KILN_SKIP_BUILD=1 or when KILN points
+     at a binary).
+  2. bench/setup.sh (the PyTorch venv; idempotent).
+  3. `kiln datasets fetch imdb`; ROWS reviews (every 50,000/ROWS-th from review 7, the rows
+     kiln's CI test takes; ROWS=50000 for all) are shuffled with SEED and cut in half into
+     bench/out/textcnn_train.jsonl and textcnn_test.jsonl. Both sides read those files.
+  4. kiln: `kiln init --example text-cnn` pointed at the files (`data.test`), `kiln train
+     --json`: test accuracy and the sum of the epochs' `seconds`.
+  5. PyTorch: bench/torch_text_cnn.py, the same model and settings.
+  6. A table: test accuracy of both, training seconds, and the ratio; everything also goes to
+     bench/out/text_cnn_vs_torch.json.
+
+Environment: ROWS 6000, SEED 42, TORCH_THREADS 2, KILN, KILN_SKIP_BUILD, KILN_CACHE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OUT = BENCH / "out"
+VENV_PY = BENCH / ".venv" / "bin" / "python"
+
+
+def log(msg: str) -> None:
+    print(f"[text_cnn_vs_torch] {msg}", file=sys.stderr, flush=True)
+
+
+def env(name: str, default):
+    value = os.environ.get(name)
+    return type(default)(value) if value else default
+
+
+def build_kiln() -> Path:
+    override = os.environ.get("KILN")
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    kiln = Path(override) if override else target / "release" / "kiln"
+    if not override and os.environ.get("KILN_SKIP_BUILD") != "1" and shutil.which("cargo"):
+        log("cargo build --release --workspace")
+        subprocess.run(["cargo", "build", "--release", "--workspace"], cwd=REPO, check=True)
+    if not kiln.is_file():
+        sys.exit(f"no kiln binary at {kiln}")
+    return kiln
+
+
+def split_files(kiln: Path, rows: int, seed: int) -> tuple[Path, Path]:
+    subprocess.run([str(kiln), "datasets", "fetch", "imdb"], check=True, stdout=sys.stderr)
+    reviews = json.loads((Path(os.environ["KILN_CACHE"]) / "imdb" / "reviews.json").read_text())
+    stride = max(len(reviews) // rows, 1)
+    chosen = [reviews[i] for i in range(7 % stride, len(reviews), stride)][:rows]
+    random.Random(seed).shuffle(chosen)
+    half = len(chosen) // 2
+    OUT.mkdir(exist_ok=True)
+    paths = []
+    for name, part in (("textcnn_train.jsonl", chosen[:half]), ("textcnn_test.jsonl", chosen[half:])):
+        path = OUT / name
+        with path.open("w", encoding="utf-8") as f:
+            for r in part:
+                f.write(json.dumps({"text": r["t"], "label": r["s"]}) + "\n")
+        paths.append(path)
+    log(f"{half:,} training and {len(chosen) - half:,} test reviews")
+    return paths[0], paths[1]
+
+
+def run_kiln(kiln: Path, train: Path, test: Path) -> dict:
+    example = subprocess.run([str(kiln), "init", "--example", "text-cnn"], check=True,
+                             capture_output=True, text=True).stdout
+    spec_text = example.replace('source = "imdb"', f'source = "{train}"\ntest = "{test}"')
+    assert spec_text != example, "the example's data source moved"
+    spec = OUT / "text_cnn.toml"
+    model = OUT / "text_cnn.kiln"
+    spec.write_text(spec_text)
+    log("kiln train")
+    proc = subprocess.run(
+        [str(kiln), "train", str(spec), "-o", str(model), "--json", "--no-checkpoint"],
+        capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"kiln train failed:\n{proc.stderr}")
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    epochs = [e for e in events if e.get("event") == "epoch"]
+    test_eval = next(e for e in events if e.get("event") == "evaluated" and e["split"] == "test")
+    return {
+        "test_accuracy": test_eval["metrics"]["accuracy"],
+        "train_seconds": sum(e["seconds"] for e in epochs),
+        "epoch_seconds": [e["seconds"] for e in epochs],
+    }
+
+
+def run_torch(train: Path, test: Path, threads: int) -> dict:
+    log("PyTorch")
+    proc = subprocess.run(
+        [str(VENV_PY), str(BENCH / "torch_text_cnn.py"), str(train), str(test)],
+        capture_output=True, text=True, env={**os.environ, "TORCH_THREADS": str(threads)},
+    )
+    if proc.returncode != 0:
+        sys.exit(f"torch_text_cnn.py failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    os.environ.setdefault(
+        "KILN_CACHE",
+        str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kiln"),
+    )
+    rows, seed, threads = env("ROWS", 6000), env("SEED", 42), env("TORCH_THREADS", 2)
+    kiln = build_kiln()
+    subprocess.run(["bash", str(BENCH / "setup.sh")], check=True, stdout=sys.stderr)
+    train, test = split_files(kiln, rows, seed)
+    k = run_kiln(kiln, train, test)
+    t = run_torch(train, test, threads)
+    ratio = k["train_seconds"] / t["train_seconds"]
+    print(f"\ntext-cnn on {rows:,} IMDB reviews (half train, half test), 3 epochs")
+    print(f"{'':10} {'test acc':>9} {'train s':>9}")
+    print(f"{'kiln':10} {k['test_accuracy']:>9.4f} {k['train_seconds']:>9.1f}")
+    print(f"{'PyTorch':10} {t['test_accuracy']:>9.4f} {t['train_seconds']:>9.1f}")
+    print(f"accuracy kiln − PyTorch = {k['test_accuracy'] - t['test_accuracy']:+.4f}; "
+          f"training time kiln/PyTorch = {ratio:.2f}")
+    (OUT / "text_cnn_vs_torch.json").write_text(json.dumps(
+        {"rows": rows, "seed": seed, "kiln": k, "torch": t, "time_ratio": ratio}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
