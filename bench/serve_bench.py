@@ -7,8 +7,10 @@
   serve_bench.py cold-start  process start → first successful /invocations answer, median of N.
   serve_bench.py monitor-cost  monitoring on vs --no-monitor, alternated ROUNDS times (5):
                              medians of max throughput and p99 at 1,000 req/s, and the ratio.
-  serve_bench.py soak        fixed rate for SOAK_SECONDS (default 600): errors, RSS at start
-                             and end.
+  serve_bench.py latency     p99 at RATE (1,000) req/s over ROUNDS (10) runs, each with the
+                             CPU share the hypervisor stole meanwhile (/proc/stat).
+  serve_bench.py soak        fixed rate for SOAK_SECONDS (default 600): errors, RSS sampled
+                             every SOAK_SAMPLE (30) s.
 
 Needs bench/serve_setup.sh (oha, and the MLflow venv for `compare`). Environment:
 RATES (default "200,500,1000"), SECONDS_PER_RUN (default 10), CONNECTIONS (max-throughput
@@ -141,7 +143,7 @@ def stop(proc):
         proc.wait()
 
 
-def oha(port, body_file, seconds, rate=None, connections=32):
+def oha_cmd(port, body_file, seconds, rate=None, connections=32):
     cmd = [OHA, "--no-tui", "--output-format", "json", "-z", f"{seconds}s", "-m", "POST",
            "-T", "application/json", "-D", body_file]
     if rate:
@@ -149,11 +151,24 @@ def oha(port, body_file, seconds, rate=None, connections=32):
     else:
         cmd += ["-c", str(connections)]
     cmd.append(f"http://127.0.0.1:{port}/invocations")
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return cmd
+
+
+def oha(port, body_file, seconds, rate=None, connections=32):
+    out = subprocess.run(oha_cmd(port, body_file, seconds, rate, connections),
+                         check=True, capture_output=True, text=True).stdout
+    return oha_result(out, seconds)
+
+
+def oha_result(out, seconds):
     r = json.loads(out)
     codes = {str(k): v for k, v in r.get("statusCodeDistribution", {}).items()}
     ok = codes.get("200", 0)
-    total = sum(codes.values()) + sum(r.get("errorDistribution", {}).values())
+    # oha cancels the requests still in flight when `-z` runs out ("aborted due to deadline"):
+    # the client's cut, not an answer, so they are counted apart from errors.
+    failures = dict(r.get("errorDistribution", {}))
+    cut = sum(v for k, v in failures.items() if "deadline" in k)
+    total = sum(codes.values()) + sum(failures.values()) - cut
     pct = r.get("latencyPercentiles", {})
     return {
         "rps_ok": ok / seconds,
@@ -161,6 +176,8 @@ def oha(port, body_file, seconds, rate=None, connections=32):
         "p99_ms": (pct.get("p99") or float("nan")) * 1e3,
         "errors": total - ok,
         "requests": total,
+        "cut_at_deadline": cut,
+        "failures": failures,
     }
 
 
@@ -277,28 +294,109 @@ def rss_kib(pid):
     return -1
 
 
-def soak():
-    seconds = int(os.environ.get("SOAK_SECONDS", "600"))
-    rate = int(os.environ.get("SOAK_RATE", "1000"))
+def cpu_ticks():
+    """(steal, total) jiffies over all CPUs from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal guest guest_nice; guest time is already
+    # counted in user and nice.
+    return fields[7], sum(fields[:8])
+
+
+def steal_share(before, after):
+    if before is None or after is None or after[1] == before[1]:
+        return float("nan")
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
+def latency():
+    """p99 at RATE (1,000) req/s, ROUNDS (10) runs of SECONDS_PER_RUN (5) s against one default
+    server, each with the share of CPU time the hypervisor stole from this VM meanwhile
+    (/proc/stat `steal`): on a shared host the tail follows the steal, so the table gives both
+    and the median over the quiet runs (steal < 2 %) next to the median over all."""
+    rounds = int(os.environ.get("ROUNDS", "10"))
+    seconds = int(os.environ.get("SECONDS_PER_RUN", "5"))
+    rate = int(os.environ.get("RATE", "1000"))
     build_kiln()
     model = kiln_model()
     body_file = bodies()[0]
     port = free_port()
     proc = start_kiln(model, port)
+    runs = []
+    try:
+        wait_ready(port, body_file.read_bytes(), proc)
+        oha(port, body_file, 2, connections=32)  # warm-up
+        for i in range(rounds):
+            before = cpu_ticks()
+            r = oha(port, body_file, seconds, rate=rate)
+            r["steal"] = steal_share(before, cpu_ticks())
+            runs.append(r)
+            log(i, r)
+    finally:
+        stop(proc)
+    print(f"MNIST MLP, one image per request, {rate} req/s, {rounds} runs of {seconds} s, one server")
+    print(f"{'run':>4} {'p50 ms':>8} {'p99 ms':>8} {'steal %':>8} {'errors':>7}")
+    for i, r in enumerate(runs):
+        print(f"{i:>4} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {100 * r['steal']:8.1f} {r['errors']:7d}")
+    quiet = [r for r in runs if r["steal"] < 0.02]
+    med = statistics.median(r["p99_ms"] for r in runs)
+    print(f"p99 median over all runs {med:.2f} ms; runs with p99 <= 2 ms: "
+          f"{sum(r['p99_ms'] <= 2.0 for r in runs)}/{len(runs)}")
+    if quiet:
+        print(f"p99 median over the {len(quiet)} runs with steal < 2 %: "
+              f"{statistics.median(r['p99_ms'] for r in quiet):.2f} ms")
+    else:
+        print("no run had steal < 2 %")
+    (OUT / "latency.json").write_text(json.dumps(runs, indent=2))
+
+
+def soak():
+    """SOAK_SECONDS at SOAK_RATE against one default server, its RSS sampled every
+    SOAK_SAMPLE (30) seconds: errors, latency and the RSS curve (flat = no growth)."""
+    seconds = int(os.environ.get("SOAK_SECONDS", "600"))
+    rate = int(os.environ.get("SOAK_RATE", "1000"))
+    every = float(os.environ.get("SOAK_SAMPLE", "30"))
+    build_kiln()
+    model = kiln_model()
+    body_file = bodies()[0]
+    port = free_port()
+    proc = start_kiln(model, port)
+    samples = []
     try:
         wait_ready(port, body_file.read_bytes(), proc)
         oha(port, body_file, 5, rate=rate)  # warm-up, so allocator pools are in place
-        start_rss = rss_kib(proc.pid)
-        r = oha(port, body_file, seconds, rate=rate)
-        end_rss = rss_kib(proc.pid)
+        t0 = time.monotonic()
+        samples.append((0.0, rss_kib(proc.pid)))
+        load = subprocess.Popen(oha_cmd(port, body_file, seconds, rate=rate),
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        while load.poll() is None:
+            time.sleep(min(every, 1.0))
+            t = time.monotonic() - t0
+            if t - samples[-1][0] >= every:
+                samples.append((t, rss_kib(proc.pid)))
+                log(f"soak {t:5.0f} s: RSS {samples[-1][1] / 1024:.1f} MiB")
+        out, _ = load.communicate()
+        if load.returncode != 0:
+            sys.exit("oha failed")
+        samples.append((time.monotonic() - t0, rss_kib(proc.pid)))
+        r = oha_result(out, seconds)
     finally:
         stop(proc)
+    rss = [kib / 1024 for _, kib in samples]
+    second_half = rss[len(rss) // 2:]
     print(f"soak: {seconds} s at {rate} req/s: {r['requests']} requests, {r['errors']} errors, "
-          f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, RSS start {start_rss / 1024:.1f} MiB, "
-          f"end {end_rss / 1024:.1f} MiB")
+          f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms")
+    print(f"RSS every {every:.0f} s (MiB): " + " ".join(f"{v:.1f}" for v in rss))
+    print(f"RSS start {rss[0]:.1f} MiB, end {rss[-1]:.1f} MiB, max {max(rss):.1f} MiB; "
+          f"second half min {min(second_half):.1f} max {max(second_half):.1f} MiB")
+    (OUT / "soak.json").write_text(json.dumps({"result": r, "rss_samples": samples}, indent=2))
     if r["errors"]:
         sys.exit(1)
 
 
 if __name__ == "__main__":
-    {"compare": compare, "monitor-cost": monitor_cost, "cold-start": cold_start, "soak": soak}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
+    {"compare": compare, "monitor-cost": monitor_cost, "cold-start": cold_start, "latency": latency,
+     "soak": soak}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
