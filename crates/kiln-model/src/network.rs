@@ -378,6 +378,10 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
 /// A batch between layers: rank 2 for vectors, rank 4 for images, a list of steps for
 /// sequences.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per layer, moved from layer to layer; boxing would only add allocations"
+)]
 pub enum Activations {
     /// `[batch, features]`
     Vector(Tensor<2>),

@@ -22,7 +22,8 @@ fn messages_point_at_the_offending_key_or_value() {
         (
             "[[layers]]\ntype = \"dense\"\nunits = 3\n\n[[layers]]\ntype = \"dense2\"\n",
             "spec.toml:14:8: unknown layer type `dense2` in layers[1]; expected one of: dense, \
-             conv2d, max_pool2d, avg_pool2d, flatten, dropout, batch_norm, activation",
+             conv2d, max_pool2d, avg_pool2d, conv1d, max_pool1d, global_max_pool1d, \
+             global_avg_pool1d, flatten, dropout, batch_norm, activation, embedding, lstm, gru",
         ),
         (
             "[[layers]]\ntype = \"dense\"\nunits = \"x\"\n",
