@@ -2,6 +2,7 @@
 //! differences, the weights round trip, and the recurrent layers against PyTorch.
 
 mod conv1d;
+mod fixture;
 mod gradcheck;
 mod layers;
 mod recurrent;

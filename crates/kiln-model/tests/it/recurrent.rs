@@ -9,24 +9,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+use crate::fixture::{assert_close, floats, usize_of, values};
 use crate::gradcheck::{BATCH, check_gradients, check_gradients_on_ids};
 
 const FIXTURE: &str = include_str!("../reference/rnn_reference.json");
-/// Outputs and gradients must agree with PyTorch's float64 reference to this (kiln computes in
-/// float32).
-const TOLERANCE: f32 = 1e-5;
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
-}
-
-fn usize_of(case: &Value, key: &str) -> usize {
-    case[key].as_u64().expect("an integer") as usize
-}
 
 /// PyTorch's `[rows, cols]` row-major matrix, transposed to kiln's `[cols, rows]`.
 fn transposed(values: &[f32], rows: usize, cols: usize, device: &Device) -> Tensor<2> {
@@ -105,26 +91,6 @@ fn sequence(case: &Value, x: Tensor<3>, device: &Device) -> Sequence {
         );
     }
     seq
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32 values")
-}
-
-fn assert_close(what: &str, got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let worst = got
-        .iter()
-        .zip(want)
-        .map(|(g, w)| (g - w).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= TOLERANCE,
-        "{what}: max |kiln − torch| = {worst:e} > {TOLERANCE:e}\n kiln  {got:?}\n torch {want:?}"
-    );
 }
 
 /// Each row's real length (the full time axis when the case has no padding).
