@@ -454,8 +454,9 @@ impl Conv1dLayer {
     ///
     /// With a mask, padded steps enter as zeros and the output mask keeps exactly the steps
     /// that the unpadded row would have: with `valid` padding the windows that lie wholly on
-    /// real steps, with `same` padding the steps whose window starts at (stride 1: sits on) a
-    /// real step. So a right-padded row gives at its real steps what it gives unpadded.
+    /// real steps, with `same` padding output step `j` when input step `j·stride` is real. So a
+    /// right-padded row gives at its real steps what it gives unpadded (for `same` with a
+    /// stride above 1 only up to where TensorFlow-style padding splits differently).
     fn forward(&self, input: Series) -> Series {
         let Series { x, mask } = input;
         let x = match &mask {
