@@ -175,9 +175,6 @@ pub struct Conv1dLayer {
     /// Applied after the convolution.
     #[module(skip)]
     pub activation: Activation,
-    /// Whether the convolution pads `same` (for the mask's window).
-    #[module(skip)]
-    pub same: bool,
 }
 
 /// Global pooling over time (max or mean); no parameters.
@@ -284,10 +281,9 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
             activation,
         } => {
             let features = input[input.len() - 1];
-            let same = padding.as_deref() == Some("same");
             let mut conv = Conv1dConfig::new(features, *filters, *kernel)
                 .with_stride(*stride)
-                .with_padding(if same {
+                .with_padding(if padding.as_deref() == Some("same") {
                     PaddingConfig1d::Same
                 } else {
                     PaddingConfig1d::Valid
@@ -308,7 +304,6 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
             Layer::Conv1d(Conv1dLayer {
                 conv,
                 activation: activation.unwrap_or(Activation::Linear),
-                same,
             })
         }
         LayerSpec::MaxPool1d { size, stride } => Layer::MaxPool1d(
@@ -473,7 +468,7 @@ impl Conv1dLayer {
         let Some(m) = mask else {
             return Series { x: y, mask: None };
         };
-        let m = if self.same {
+        let m = if self.conv.padding == PaddingConfig1d::Same {
             every_nth_step(m, self.conv.stride)
         } else {
             whole_windows(m, self.conv.kernel_size, self.conv.stride)

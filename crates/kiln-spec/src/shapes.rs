@@ -328,15 +328,8 @@ pub fn describe(layer: &LayerSpec) -> String {
             padding,
             activation,
         } => {
-            let mut s = format!("conv2d {filters} {kernel}×{kernel}");
-            if *stride != 1 {
-                s.push_str(&format!(" stride {stride}"));
-            }
-            if let Some(p) = padding.as_deref().filter(|p| *p != "valid") {
-                s.push(' ');
-                s.push_str(p);
-            }
-            with_activation(s, activation)
+            let s = format!("conv2d {filters} {kernel}×{kernel}");
+            with_activation(with_stride_and_padding(s, *stride, padding), activation)
         }
         LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
             let mut s = format!("{} {size}×{size}", layer.type_name());
@@ -352,15 +345,8 @@ pub fn describe(layer: &LayerSpec) -> String {
             padding,
             activation,
         } => {
-            let mut s = format!("conv1d {filters} width {kernel}");
-            if *stride != 1 {
-                s.push_str(&format!(" stride {stride}"));
-            }
-            if let Some(p) = padding.as_deref().filter(|p| *p != "valid") {
-                s.push(' ');
-                s.push_str(p);
-            }
-            with_activation(s, activation)
+            let s = format!("conv1d {filters} width {kernel}");
+            with_activation(with_stride_and_padding(s, *stride, padding), activation)
         }
         LayerSpec::MaxPool1d { size, stride } => {
             let mut s = format!("max_pool1d {size}");
@@ -395,6 +381,18 @@ pub fn describe(layer: &LayerSpec) -> String {
             s
         }
     }
+}
+
+/// `s` followed by ` stride N` unless the stride is 1 and by the padding unless it is `valid`.
+fn with_stride_and_padding(mut s: String, stride: usize, padding: &Option<String>) -> String {
+    if stride != 1 {
+        s.push_str(&format!(" stride {stride}"));
+    }
+    if let Some(p) = padding.as_deref().filter(|p| *p != "valid") {
+        s.push(' ');
+        s.push_str(p);
+    }
+    s
 }
 
 fn positive(value: usize, what: &str) -> Result<(), String> {
