@@ -65,6 +65,28 @@ pub mod datasets {
         ))
     }
 
+    /// IMDB's 50,000 movie reviews (`text`, `label` 1 = positive) as 25,000 training and
+    /// 25,000 test reviews, like `keras.datasets.imdb` but raw text. The package ships no
+    /// official split, so this is the one `kiln train` makes for the `imdb` and `text-cnn`
+    /// examples (`test = 0.5`, seed 42, stratified by label): a model trained here is scored on
+    /// the same test reviews.
+    ///
+    /// # Errors
+    ///
+    /// When the dataset cannot be fetched or read.
+    pub fn imdb() -> crate::Result<(Table, Table)> {
+        let cache = Cache::from_env()?;
+        let all = kiln_data::load("imdb", Part::All, &cache, None)?;
+        let label = kiln_spec::OutputSpec {
+            name: "label".to_string(),
+            kind: kiln_spec::OutputKind::Category,
+            transform: None,
+        };
+        let strata = kiln_data::strata_for(&all, &label)?;
+        let split = kiln_data::split_indices(all.len(), strata.as_deref(), 0.0, 0.5, 42)?;
+        Ok((all.take(&split.train), all.take(&split.test)))
+    }
+
     /// Any built-in dataset by name, e.g. `boston`, `iris`, `moons`.
     ///
     /// # Errors
