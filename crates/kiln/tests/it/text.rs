@@ -183,3 +183,47 @@ fn sequential_text_api_learns_imdb_sentiment() {
     );
     assert!(acc >= floor, "test accuracy {acc} < {floor}");
 }
+
+/// The recurrent and convolutional layers of the `Sequential` text API train end to end: a GRU
+/// and a conv1d → max-pool → global-max stack, each on 2,000 reviews cut to 100 words, scored
+/// on 2,000 test reviews (chance is 50 %, its standard error 1.1 points; measured: GRU 61.2 %,
+/// conv1d 73.5 %).
+#[test]
+fn sequential_text_api_trains_recurrent_and_conv_stacks() {
+    let (train, test) = kiln::datasets::imdb().expect("imdb");
+    let first = |t: &kiln::data::Table, n: usize| t.take(&(0..n).collect::<Vec<_>>());
+    let (train, test) = (first(&train, 2_000), first(&test, 2_000));
+    let stacks = [
+        (
+            "gru",
+            0.57,
+            kiln::Sequential::new()
+                .text_vectorization(5_000, 100)
+                .embedding(16)
+                .gru(16),
+        ),
+        (
+            "conv1d",
+            0.68,
+            kiln::Sequential::new()
+                .text_vectorization(5_000, 100)
+                .embedding(16)
+                .conv1d(32, 5, kiln::spec::Activation::Relu)
+                .max_pool1d(2)
+                .global_max_pool1d(),
+        ),
+    ];
+    for (name, floor, stack) in stacks {
+        let started = std::time::Instant::now();
+        let model = stack
+            .adam(0.003)
+            .fit(&train, "label", kiln::Fit::epochs(4))
+            .expect("fit");
+        let acc = model.evaluate(&test).expect("evaluate").headline().1;
+        eprintln!(
+            "{name}: test accuracy {acc:.4} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        assert!(acc >= floor, "{name}: test accuracy {acc} < {floor}");
+    }
+}
