@@ -10,8 +10,8 @@
   serve_bench.py latency     p99 at RATE (1,000) req/s over ROUNDS (10) runs, each with the
                              CPU share the hypervisor stole meanwhile (/proc/stat) and the
                              server's own p99 bucket from its /metrics histogram.
-  serve_bench.py soak        fixed rate for SOAK_SECONDS (default 600): errors, RSS sampled
-                             every SOAK_SAMPLE (30) s.
+  serve_bench.py soak        fixed rate for SOAK_SECONDS (default 600): errors, RSS, steal and
+                             the server's own p99 bucket sampled every SOAK_SAMPLE (30) s.
 
 Needs bench/serve_setup.sh (oha, and the MLflow venv for `compare`). Environment:
 RATES (default "200,500,1000"), SECONDS_PER_RUN (default 10), CONNECTIONS (max-throughput
@@ -396,10 +396,13 @@ def soak():
     port = free_port()
     proc = start_kiln(model, port)
     samples = []
+    windows = []  # per sample interval: (steal share, the server's own p99 bound in ms)
     try:
         wait_ready(port, body_file.read_bytes(), proc)
         oha(port, body_file, 5, rate=rate)  # warm-up, so allocator pools are in place
         t0 = time.monotonic()
+        ticks, hist = cpu_ticks(), server_histogram(port)
+        last_ticks, last_hist = ticks, hist
         samples.append((0.0, rss_kib(proc.pid)))
         load = subprocess.Popen(oha_cmd(port, body_file, seconds, rate=rate),
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -408,22 +411,33 @@ def soak():
             t = time.monotonic() - t0
             if t - samples[-1][0] >= every:
                 samples.append((t, rss_kib(proc.pid)))
-                log(f"soak {t:5.0f} s: RSS {samples[-1][1] / 1024:.1f} MiB")
+                now_ticks, now_hist = cpu_ticks(), server_histogram(port)
+                windows.append((steal_share(last_ticks, now_ticks),
+                                server_p99_bound(last_hist, now_hist)))
+                last_ticks, last_hist = now_ticks, now_hist
+                log(f"soak {t:5.0f} s: RSS {samples[-1][1] / 1024:.1f} MiB, steal "
+                    f"{100 * windows[-1][0]:.1f} %, server p99 <= {windows[-1][1]:g} ms")
         out, _ = load.communicate()
         if load.returncode != 0:
             sys.exit("oha failed")
         samples.append((time.monotonic() - t0, rss_kib(proc.pid)))
         r = oha_result(out, seconds)
+        r["steal"] = steal_share(ticks, cpu_ticks())
+        r["server_p99_le_ms"] = server_p99_bound(hist, server_histogram(port))
     finally:
         stop(proc)
     rss = [kib / 1024 for _, kib in samples]
     second_half = rss[len(rss) // 2:]
     print(f"soak: {seconds} s at {rate} req/s: {r['requests']} requests, {r['errors']} errors, "
-          f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms")
+          f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms (server's own p99 <= "
+          f"{r['server_p99_le_ms']:g} ms); hypervisor steal {100 * r['steal']:.1f} %")
     print(f"RSS every {every:.0f} s (MiB): " + " ".join(f"{v:.1f}" for v in rss))
     print(f"RSS start {rss[0]:.1f} MiB, end {rss[-1]:.1f} MiB, max {max(rss):.1f} MiB; "
           f"second half min {min(second_half):.1f} max {max(second_half):.1f} MiB")
-    (OUT / "soak.json").write_text(json.dumps({"result": r, "rss_samples": samples}, indent=2))
+    print(f"steal % every {every:.0f} s: " + " ".join(f"{100 * w[0]:.1f}" for w in windows))
+    print(f"server p99 bound (ms) every {every:.0f} s: " + " ".join(f"{w[1]:g}" for w in windows))
+    (OUT / "soak.json").write_text(json.dumps(
+        {"result": r, "rss_samples": samples, "steal_and_server_p99": windows}, indent=2))
     if r["errors"]:
         sys.exit(1)
 

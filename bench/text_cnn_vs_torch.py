@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """kiln vs PyTorch: the `text-cnn` example (IMDB reviews → word ids → embedding → conv1d →
-global max pooling → dense) on the same train/test files, in one run.
+global max pooling → dense) on the same train/test files, in one run. MODEL=avgpool runs
+Keras' text-classification tutorial model instead (kiln's `examples/hello_imdb.rs`: 10,000
+words, 250 ids per review → embedding 16 → dropout → mean over real words → dropout, 10
+epochs), by default on all 50,000 reviews.
 
 Runs with the system python3 (standard library only); PyTorch runs in bench/.venv, which
 bench/setup.sh creates. Steps:
@@ -11,13 +14,15 @@ bench/setup.sh creates. Steps:
   3. `kiln datasets fetch imdb`; ROWS reviews (every 50,000/ROWS-th from review 7, the rows
      kiln's CI test takes; ROWS=50000 for all) are shuffled with SEED and cut in half into
      bench/out/textcnn_train.jsonl and textcnn_test.jsonl. Both sides read those files.
-  4. kiln: `kiln init --example text-cnn` pointed at the files (`data.test`), `kiln train
-     --json`: test accuracy and the sum of the epochs' `seconds`.
+  4. kiln: `kiln init --example text-cnn` (MODEL=avgpool: the spec AVGPOOL_SPEC below)
+     pointed at the files (`data.test`), `kiln train --json`: test accuracy and the sum of the
+     epochs' `seconds`.
   5. PyTorch: bench/torch_text_cnn.py, the same model and settings.
   6. A table: test accuracy of both, training seconds, and the ratio; everything also goes to
-     bench/out/text_cnn_vs_torch.json.
+     bench/out/text_MODEL_vs_torch.json.
 
-Environment: ROWS 6000, SEED 42, TORCH_THREADS 2, KILN, KILN_SKIP_BUILD, KILN_CACHE.
+Environment: MODEL cnn|avgpool, ROWS (6000 for cnn, 50000 for avgpool), SEED 42,
+TORCH_THREADS 2, KILN, KILN_SKIP_BUILD, KILN_CACHE.
 """
 
 from __future__ import annotations
@@ -76,13 +81,66 @@ def split_files(kiln: Path, rows: int, seed: int) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def run_kiln(kiln: Path, train: Path, test: Path) -> dict:
+# The `Sequential` stack of examples/hello_imdb.rs as a spec, with PyTorch's one-logit head
+# (`binary`) where the Rust example lets `fit` pick a two-class softmax.
+AVGPOOL_SPEC = """name = "imdb-avgpool"
+
+[data]
+source = "{train}"
+test = "{test}"
+
+[[input]]
+name = "text"
+type = "text"
+max_tokens = 10000
+encoding = "sequence"
+length = 250
+
+[output]
+name = "label"
+type = "binary"
+
+[[layers]]
+type = "embedding"
+dim = 16
+init = "uniform"
+
+[[layers]]
+type = "dropout"
+rate = 0.2
+
+[[layers]]
+type = "global_avg_pool1d"
+
+[[layers]]
+type = "dropout"
+rate = 0.2
+
+[training]
+batch_size = 32
+epochs = 10
+seed = 42
+
+[training.optimizer]
+type = "adam"
+learning_rate = 0.001
+"""
+
+
+def kiln_spec(kiln: Path, model: str, train: Path, test: Path) -> str:
+    if model == "avgpool":
+        return AVGPOOL_SPEC.format(train=train, test=test)
     example = subprocess.run([str(kiln), "init", "--example", "text-cnn"], check=True,
                              capture_output=True, text=True).stdout
     spec_text = example.replace('source = "imdb"', f'source = "{train}"\ntest = "{test}"')
     assert spec_text != example, "the example's data source moved"
-    spec = OUT / "text_cnn.toml"
-    model = OUT / "text_cnn.kiln"
+    return spec_text
+
+
+def run_kiln(kiln: Path, model_name: str, train: Path, test: Path) -> dict:
+    spec_text = kiln_spec(kiln, model_name, train, test)
+    spec = OUT / f"text_{model_name}.toml"
+    model = OUT / f"text_{model_name}.kiln"
     spec.write_text(spec_text)
     log("kiln train")
     proc = subprocess.run(
@@ -101,11 +159,14 @@ def run_kiln(kiln: Path, train: Path, test: Path) -> dict:
     }
 
 
-def run_torch(train: Path, test: Path, threads: int) -> dict:
+def run_torch(model: str, train: Path, test: Path, threads: int) -> dict:
     log("PyTorch")
+    settings = {"TORCH_THREADS": str(threads), "MODEL": model}
+    if model == "avgpool":
+        settings.update(VOCAB="10000", LENGTH="250", DIM="16", EPOCHS="10")
     proc = subprocess.run(
         [str(VENV_PY), str(BENCH / "torch_text_cnn.py"), str(train), str(test)],
-        capture_output=True, text=True, env={**os.environ, "TORCH_THREADS": str(threads)},
+        capture_output=True, text=True, env={**os.environ, **settings},
     )
     if proc.returncode != 0:
         sys.exit(f"torch_text_cnn.py failed:\n{proc.stderr}")
@@ -117,21 +178,27 @@ def main() -> None:
         "KILN_CACHE",
         str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kiln"),
     )
-    rows, seed, threads = env("ROWS", 6000), env("SEED", 42), env("TORCH_THREADS", 2)
+    model = env("MODEL", "cnn")
+    if model not in ("cnn", "avgpool"):
+        sys.exit(f"MODEL is cnn or avgpool, not {model!r}")
+    rows = env("ROWS", 50000 if model == "avgpool" else 6000)
+    seed, threads = env("SEED", 42), env("TORCH_THREADS", 2)
     kiln = build_kiln()
     subprocess.run(["bash", str(BENCH / "setup.sh")], check=True, stdout=sys.stderr)
     train, test = split_files(kiln, rows, seed)
-    k = run_kiln(kiln, train, test)
-    t = run_torch(train, test, threads)
+    k = run_kiln(kiln, model, train, test)
+    t = run_torch(model, train, test, threads)
     ratio = k["train_seconds"] / t["train_seconds"]
-    print(f"\ntext-cnn on {rows:,} IMDB reviews (half train, half test), 3 epochs")
+    title = {"cnn": "text-cnn, 3 epochs", "avgpool": "embedding + mean pooling, 10 epochs"}[model]
+    print(f"\n{title}, {rows:,} IMDB reviews (half train, half test)")
     print(f"{'':10} {'test acc':>9} {'train s':>9}")
     print(f"{'kiln':10} {k['test_accuracy']:>9.4f} {k['train_seconds']:>9.1f}")
     print(f"{'PyTorch':10} {t['test_accuracy']:>9.4f} {t['train_seconds']:>9.1f}")
     print(f"accuracy kiln − PyTorch = {k['test_accuracy'] - t['test_accuracy']:+.4f}; "
           f"training time kiln/PyTorch = {ratio:.2f}")
-    (OUT / "text_cnn_vs_torch.json").write_text(json.dumps(
-        {"rows": rows, "seed": seed, "kiln": k, "torch": t, "time_ratio": ratio}, indent=1))
+    (OUT / f"text_{model}_vs_torch.json").write_text(json.dumps(
+        {"model": model, "rows": rows, "seed": seed, "kiln": k, "torch": t, "time_ratio": ratio},
+        indent=1))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""PyTorch side of bench/text_cnn_vs_torch.py: the `text-cnn` example's model, written in
-PyTorch, trained on the same train/test files.
+"""PyTorch side of bench/text_cnn_vs_torch.py: the `text-cnn` example's model (MODEL=cnn,
+the default) or Keras' text-classification tutorial model (MODEL=avgpool, kiln's
+`examples/hello_imdb.rs`), written in PyTorch, trained on the same train/test files.
 
     bench/.venv/bin/python bench/torch_text_cnn.py TRAIN.jsonl TEST.jsonl
 
@@ -8,10 +9,13 @@ words dropped, runs of letters and digits), the vocabulary is the 20,000 most fr
 words (ids 2…, 0 = padding, 1 = out of vocabulary), each review is its first LENGTH ids. The
 model: nn.Embedding (U(−0.05, 0.05), Keras' init as in the spec) → dropout 0.2 → Conv1d(64→128,
 5, `same`) + relu → max over the real steps → Linear 64 + relu → dropout 0.5 → Linear 1; Adam
-1e-3, batch 32, binary cross-entropy. Prints one JSON line: test accuracy and training seconds.
+1e-3, batch 32, binary cross-entropy. MODEL=avgpool: nn.Embedding(U(−0.05, 0.05)) → dropout
+0.2 → mean over the real steps → dropout 0.2 → Linear 1. Prints one JSON line: test accuracy
+and training seconds.
 
-Environment: VOCAB 20000, LENGTH 400, DIM 64, FILTERS 128, KERNEL 5, HIDDEN 64, BATCH 32,
-EPOCHS 3, LR 0.001, SEED 42, TORCH_THREADS 2.
+Environment: MODEL cnn, VOCAB 20000, LENGTH 400, DIM 64, FILTERS 128, KERNEL 5, HIDDEN 64,
+BATCH 32, EPOCHS 3, LR 0.001, SEED 42, TORCH_THREADS 2 (text_cnn_vs_torch.py sets the
+avgpool model's VOCAB 10000, LENGTH 250, DIM 16, EPOCHS 10).
 """
 
 import collections
@@ -33,6 +37,7 @@ def env(name, default):
 VOCAB, LENGTH, DIM = env("VOCAB", 20000), env("LENGTH", 400), env("DIM", 64)
 FILTERS, KERNEL, HIDDEN = env("FILTERS", 128), env("KERNEL", 5), env("HIDDEN", 64)
 BATCH, EPOCHS, LR, SEED = env("BATCH", 32), env("EPOCHS", 3), env("LR", 0.001), env("SEED", 42)
+MODEL = env("MODEL", "cnn")
 
 TAG = re.compile(r"<[^>]*>")
 APOSTROPHE = re.compile(r"(?<=[^\W_])['’](?=[^\W_])")
@@ -78,6 +83,25 @@ class TextCnn(nn.Module):
         return self.head(self.drop(torch.relu(self.dense(h)))).squeeze(1)
 
 
+class AvgPool(nn.Module):
+    """Keras' text-classification tutorial: embedding → dropout → mean over real words →
+    dropout → one logit."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, DIM)
+        nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        self.drop_in = nn.Dropout(0.2)
+        self.drop = nn.Dropout(0.2)
+        self.head = nn.Linear(DIM, 1)
+
+    def forward(self, ids):
+        real = (ids != 0).unsqueeze(2).float()  # [b, t, 1]
+        h = self.drop_in(self.embedding(ids)) * real
+        h = h.sum(dim=1) / real.sum(dim=1).clamp(min=1.0)
+        return self.head(self.drop(h)).squeeze(1)
+
+
 def main():
     torch.manual_seed(SEED)
     torch.set_num_threads(env("TORCH_THREADS", 2))
@@ -87,7 +111,7 @@ def main():
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:VOCAB]
     vocab = {w: i + 2 for i, (w, _) in enumerate(ranked)}
     x_train, x_test = encode(train_docs, vocab), encode(test_docs, vocab)
-    model = TextCnn(len(vocab) + 2)
+    model = {"cnn": TextCnn, "avgpool": AvgPool}[MODEL](len(vocab) + 2)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = nn.BCEWithLogitsLoss()
     seconds = []

@@ -26,8 +26,8 @@ pub mod webhook;
 pub use drift::{Correction, DriftConfig, FeatureDrift, Method, State};
 pub use error::{MonitorError, Result};
 pub use monitor::{
-    FeedbackSummary, Monitor, MonitorConfig, MonitorIndex, MonitorStatus, Performance, Truth,
-    WindowSpec, WindowStatus,
+    FeedbackSummary, Monitor, MonitorConfig, MonitorIndex, MonitorStatus, Performance, StatusInput,
+    Truth, WindowSpec, WindowStatus,
 };
 pub use profile::{
     Distribution, FeatureProfile, FeatureSource, Outputs, OwnedOutputs, ProfileConfig,

@@ -284,6 +284,9 @@ pub struct Monitor {
     observed_total: u64,
     feedback_total: u64,
     since_check: usize,
+    /// Set by `observe` instead of checking inline (see [`Monitor::with_deferred_checks`]).
+    defer_checks: bool,
+    check_due: bool,
     last_state: State,
     webhook: Option<Webhook>,
 }
@@ -351,6 +354,8 @@ impl Monitor {
             observed_total: 0,
             feedback_total: 0,
             since_check: 0,
+            defer_checks: false,
+            check_due: false,
             last_state: State::Ok,
             webhook: None,
         })
@@ -361,6 +366,22 @@ impl Monitor {
     pub fn with_webhook(mut self, webhook: Webhook) -> Self {
         self.webhook = Some(webhook);
         self
+    }
+
+    /// With a webhook, `observe` no longer re-evaluates the state itself every
+    /// `check_every_rows` rows: it marks a check as due ([`Monitor::take_check_due`]) for the
+    /// caller to run elsewhere. A server wants this: the statistics take up to a second on
+    /// full windows, and its inference thread must not wait for them.
+    #[must_use]
+    pub fn with_deferred_checks(mut self) -> Self {
+        self.defer_checks = true;
+        self
+    }
+
+    /// Whether `check_every_rows` rows have been observed since the last check (with
+    /// [`Monitor::with_deferred_checks`]); clears the mark.
+    pub fn take_check_due(&mut self) -> bool {
+        std::mem::take(&mut self.check_due)
     }
 
     /// Reports this version of the model (a server may serve several).
@@ -480,7 +501,11 @@ impl Monitor {
             && self.since_check >= self.config.check_every_rows
         {
             self.since_check = 0;
-            self.poll_at(at_ms);
+            if self.defer_checks {
+                self.check_due = true;
+            } else {
+                self.poll_at(at_ms);
+            }
         }
         Ok(ids)
     }
@@ -596,19 +621,52 @@ impl Monitor {
 
     /// The report at the given time (time windows drop rows older than their length).
     pub fn status_at(&self, at_ms: u64) -> MonitorStatus {
-        let windows: Vec<WindowStatus> = self
+        self.status_input_at(at_ms).compute()
+    }
+
+    /// The current windows' values, copied out so that [`StatusInput::compute`] can run the
+    /// statistics without this monitor (and whatever lock guards it): copying is linear in the
+    /// window rows, the tests sort and, for KS, walk a lattice.
+    pub fn status_input(&self) -> StatusInput {
+        self.status_input_at(now_ms())
+    }
+
+    /// As [`Monitor::status_input`] at the given time.
+    pub fn status_input_at(&self, at_ms: u64) -> StatusInput {
+        let nf = self.profile.features.len();
+        let windows = self
             .windows
             .iter()
-            .map(|w| self.window_status(w, at_ms))
+            .map(|w| {
+                let cutoff = w.spec.max_age_ms().map(|a| at_ms.saturating_sub(a));
+                let live = || {
+                    w.rows
+                        .iter()
+                        .filter(move |r| cutoff.is_none_or(|c| r.at_ms >= c))
+                };
+                WindowInput {
+                    spec: w.spec,
+                    rows: live().count(),
+                    columns: (0..=nf)
+                        .map(|j| live().map(|r| r.values[j]).collect())
+                        .collect(),
+                    scores: w
+                        .feedback
+                        .iter()
+                        .filter(|f| cutoff.is_none_or(|c| f.0 >= c))
+                        .map(|f| f.1)
+                        .collect(),
+                }
+            })
             .collect();
-        MonitorStatus {
+        StatusInput {
             model: self.model.clone(),
             version: self.version.clone(),
-            state: windows.iter().map(|w| w.state).max().unwrap_or_default(),
-            generated_unix_ms: at_ms,
+            profile: Arc::clone(&self.profile),
+            config: self.config.clone(),
+            at_ms,
             observed_total: self.observed_total,
             feedback_total: self.feedback_total,
-            reference_metric: self.profile.metric.clone(),
             windows,
         }
     }
@@ -621,6 +679,13 @@ impl Monitor {
 
     fn poll_at(&mut self, at_ms: u64) -> MonitorStatus {
         let status = self.status_at(at_ms);
+        self.note_state(&status);
+        status
+    }
+
+    /// Takes `status` (computed from this monitor's [`StatusInput`]) as the current state and,
+    /// when it differs from the last one noted, notifies the webhook (if any).
+    pub fn note_state(&mut self, status: &MonitorStatus) {
         if status.state != self.last_state {
             if let Some(hook) = &self.webhook {
                 hook.notify(StateChange {
@@ -628,32 +693,71 @@ impl Monitor {
                     version: self.version.clone(),
                     previous: self.last_state,
                     state: status.state,
-                    at_unix_ms: at_ms,
+                    at_unix_ms: status.generated_unix_ms,
                     summary: status.nagios_line(),
                 });
             }
             self.last_state = status.state;
         }
-        status
+    }
+}
+
+/// One window's live values, copied out of a [`Monitor`].
+struct WindowInput {
+    spec: WindowSpec,
+    rows: usize,
+    /// Per monitored feature, then the prediction: the window's values in arrival order.
+    columns: Vec<Vec<f64>>,
+    /// Feedback scores: 1/0 correct for classification, absolute error for regression.
+    scores: Vec<f64>,
+}
+
+/// What a [`MonitorStatus`] is computed from ([`Monitor::status_input`]).
+pub struct StatusInput {
+    model: String,
+    version: Option<String>,
+    profile: Arc<ReferenceProfile>,
+    config: MonitorConfig,
+    at_ms: u64,
+    observed_total: u64,
+    feedback_total: u64,
+    windows: Vec<WindowInput>,
+}
+
+impl std::fmt::Debug for StatusInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusInput")
+            .field("model", &self.model)
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StatusInput {
+    /// Runs the drift tests and the performance check of every window.
+    pub fn compute(&self) -> MonitorStatus {
+        let windows: Vec<WindowStatus> =
+            self.windows.iter().map(|w| self.window_status(w)).collect();
+        MonitorStatus {
+            model: self.model.clone(),
+            version: self.version.clone(),
+            state: windows.iter().map(|w| w.state).max().unwrap_or_default(),
+            generated_unix_ms: self.at_ms,
+            observed_total: self.observed_total,
+            feedback_total: self.feedback_total,
+            reference_metric: self.profile.metric.clone(),
+            windows,
+        }
     }
 
-    fn window_status(&self, w: &Window, at_ms: u64) -> WindowStatus {
-        let cutoff = w.spec.max_age_ms().map(|a| at_ms.saturating_sub(a));
-        let live: Vec<&Row> = w
-            .rows
-            .iter()
-            .filter(|r| cutoff.is_none_or(|c| r.at_ms >= c))
-            .collect();
+    fn window_status(&self, w: &WindowInput) -> WindowStatus {
         let config = &self.config.drift;
-        let nf = self.profile.features.len();
-        let column = |j: usize| -> Vec<f64> { live.iter().map(|r| r.values[j]).collect() };
-        let columns: Vec<Vec<f64>> = (0..=nf).map(column).collect();
         let mut prepared: Vec<Prepared<'_>> = self
             .profile
             .features
             .iter()
             .chain(std::iter::once(&self.profile.prediction))
-            .zip(&columns)
+            .zip(&w.columns)
             .map(|(f, v)| Prepared::new(f, v, config))
             .collect();
         let p_tests = prepared
@@ -671,7 +775,7 @@ impl Monitor {
         let tested = features.iter().filter(|f| f.statistic.is_some()).count();
         let drifted = features.iter().filter(|f| f.drifted).count();
         let dataset_drift = tested > 0 && drifted as f64 >= config.drift_share * tested as f64;
-        let performance = self.performance(w, cutoff);
+        let performance = self.performance(&w.scores);
         let mut state = features
             .iter()
             .map(|f| f.state)
@@ -684,7 +788,7 @@ impl Monitor {
         WindowStatus {
             name: w.spec.name(),
             spec: w.spec,
-            rows: live.len(),
+            rows: w.rows,
             state,
             dataset_drift,
             drifted_features: drifted,
@@ -696,13 +800,7 @@ impl Monitor {
         }
     }
 
-    fn performance(&self, w: &Window, cutoff: Option<u64>) -> Performance {
-        let scores: Vec<f64> = w
-            .feedback
-            .iter()
-            .filter(|f| cutoff.is_none_or(|c| f.0 >= c))
-            .map(|f| f.1)
-            .collect();
+    fn performance(&self, scores: &[f64]) -> Performance {
         let classification = matches!(self.profile.task, TaskProfile::Classification { .. });
         let metric = if classification { "accuracy" } else { "mae" };
         let reference = self

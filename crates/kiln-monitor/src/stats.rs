@@ -74,6 +74,12 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsResult> {
 
 /// As [`ks_2samp`] for samples already sorted ascending.
 pub(crate) fn ks_sorted(a: &[f64], b: &[f64]) -> KsResult {
+    ks_sorted_exact_up_to(a, b, KS_EXACT_MAX_N)
+}
+
+/// As [`ks_sorted`], with the exact distribution only when both samples have at most
+/// `exact_max_n` values (0: always the asymptotic one).
+pub(crate) fn ks_sorted_exact_up_to(a: &[f64], b: &[f64], exact_max_n: usize) -> KsResult {
     let (n1, n2) = (a.len(), b.len());
     let (mut max_s, mut min_s) = (f64::NEG_INFINITY, f64::INFINITY);
     // The ECDF difference only changes at data points; evaluating at every point of the merged
@@ -100,7 +106,7 @@ pub(crate) fn ks_sorted(a: &[f64], b: &[f64]) -> KsResult {
     let mut d = if min_s > max_s { min_s } else { max_s };
     let g = gcd(n1, n2);
     let mut p = None;
-    if n1.max(n2) <= KS_EXACT_MAX_N {
+    if n1.max(n2) <= exact_max_n {
         let lcm = (n1 / g) as f64 * n2 as f64;
         let h = (d * lcm).round_ties_even() as usize;
         d = h as f64 / lcm;

@@ -125,6 +125,9 @@ pub struct AppState {
     observer: Option<Arc<dyn BatchObserver>>,
     /// The prediction id counter shared by every model's monitor.
     prediction_ids: Arc<AtomicU64>,
+    /// Woken by a monitor whose observed rows make a state check due; the webhook poller
+    /// waits on it besides its timer.
+    pub(crate) monitor_checks: Arc<tokio::sync::Notify>,
     draining: AtomicBool,
     token_digest: Option<[u8; 32]>,
 }
@@ -159,6 +162,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             observer,
             prediction_ids: Arc::new(AtomicU64::new(1)),
+            monitor_checks: Arc::new(tokio::sync::Notify::new()),
             draining: AtomicBool::new(false),
             token_digest,
         }
@@ -237,7 +241,13 @@ impl AppState {
         let metrics = model.header.metrics.clone();
         let interval = model.header.bayes.as_ref().map(|b| b.interval);
         let monitor = match &self.config.monitor {
-            Some(settings) => ModelMonitor::start(settings, &self.prediction_ids, &id, &model)?,
+            Some(settings) => ModelMonitor::start(
+                settings,
+                &self.prediction_ids,
+                &self.monitor_checks,
+                &id,
+                &model,
+            )?,
             None => None,
         };
         let generator = crate::generate::Generator::start(

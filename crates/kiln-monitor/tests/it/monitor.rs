@@ -330,8 +330,8 @@ fn status_json_and_prometheus_text() {
     assert!(text.contains("kiln_monitor_observed_rows_total{model=\"toy\"} 200\n"));
 }
 
-#[test]
-fn webhook_receives_the_state_change() {
+/// A one-shot webhook receiver: its URL, and the body of the first POST it gets.
+fn webhook_sink() -> (String, std::thread::JoinHandle<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {
@@ -367,6 +367,12 @@ fn webhook_receives_the_state_change() {
             }
         }
     });
+    (url, server)
+}
+
+#[test]
+fn webhook_receives_the_state_change() {
+    let (url, server) = webhook_sink();
     let mut rng = ChaCha8Rng::seed_from_u64(8);
     let p = Arc::new(profile(&mut rng, 300));
     let cfg = MonitorConfig {
@@ -398,4 +404,83 @@ fn offline_report_is_self_contained_html() {
     assert_eq!(html.matches("<svg").count(), 4);
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(html.contains("x1") && html.contains("colour") && html.contains("WARNING"));
+}
+
+#[test]
+fn a_status_input_is_a_snapshot_computed_later() {
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let p = Arc::new(profile(&mut rng, 800));
+    let mut m = Monitor::new("toy", p, config(vec![WindowSpec::Count { rows: 400 }])).unwrap();
+    let (t, pred, _) = rows(&mut rng, 400, 0.0, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let input = m.status_input_at(0);
+    let then = m.status_at(0);
+    assert_eq!(then.state, State::Ok, "{}", then.nagios_line());
+    // Rows observed after the copy do not reach it: the server computes statuses from such a
+    // copy outside the lock its inference thread takes.
+    let (t, pred, _) = rows(&mut rng, 400, 1.5, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    assert_eq!(input.compute(), then);
+    let now = m.status_at(0);
+    assert!(now.windows[0].features[0].drifted, "{}", now.nagios_line());
+    assert_eq!(now.observed_total, 800);
+}
+
+#[test]
+fn deferred_checks_are_marked_for_the_caller_who_notes_the_state() {
+    let (url, server) = webhook_sink();
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let p = Arc::new(profile(&mut rng, 300));
+    let cfg = MonitorConfig {
+        check_every_rows: 100,
+        ..config(vec![WindowSpec::Count { rows: 300 }])
+    };
+    let mut m = Monitor::new("toy", p, cfg)
+        .unwrap()
+        .with_webhook(Webhook::new(url, Duration::from_secs(5)))
+        .with_deferred_checks();
+    let (t, pred, _) = rows(&mut rng, 60, 3.0, [0.1, 0.1, 0.8]);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    assert!(!m.take_check_due(), "60 of 100 rows");
+    let (t, pred, _) = rows(&mut rng, 240, 3.0, [0.1, 0.1, 0.8]);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    assert!(m.take_check_due(), "300 rows make a check due");
+    assert!(!m.take_check_due(), "taking the mark clears it");
+    let status = m.status_input_at(0).compute();
+    m.note_state(&status);
+    let change: kiln_monitor::StateChange = serde_json::from_str(&server.join().unwrap()).unwrap();
+    assert_eq!(change.previous, State::Ok);
+    assert_eq!(change.state, State::Critical);
+    assert_eq!(change.state, status.state);
+}
+
+#[test]
+fn a_ks_p_value_that_only_informs_is_the_asymptotic_one() {
+    // 2,000 reference rows: x1 is judged by Wasserstein, and KS is reported beside it.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let p = Arc::new(profile(&mut rng, 2_000));
+    let mut m = Monitor::new(
+        "toy",
+        p.clone(),
+        config(vec![WindowSpec::Count { rows: 500 }]),
+    )
+    .unwrap();
+    let (t, pred, _) = rows(&mut rng, 500, 0.1, W);
+    m.observe_at(&t, Outputs::Classes(&pred), 0).unwrap();
+    let x1 = &m.status_at(0).windows[0].features[0];
+    assert_eq!(x1.method, kiln_monitor::Method::Wasserstein);
+    let Distribution::Numeric { sample, .. } = &p.features[0].distribution else {
+        panic!("x1 is numeric")
+    };
+    let Some(kiln_data::ColumnData::Number(window)) = t.column("x1").map(|c| &c.data) else {
+        panic!("x1 is a number column")
+    };
+    let exact = kiln_monitor::stats::ks_2samp(sample, window).unwrap();
+    let reported = x1.statistics["ks_p_value"];
+    assert!((x1.statistics["ks_statistic"] - exact.statistic).abs() < 1e-12);
+    assert!(
+        (reported - exact.p_value).abs() < 0.01 && reported != exact.p_value,
+        "asymptotic {reported} vs exact {}",
+        exact.p_value
+    );
 }
