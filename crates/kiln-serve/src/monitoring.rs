@@ -14,16 +14,15 @@
 //! `/metrics`, the webhook poller), and never under that mutex: the windows' values are
 //! copied out under it (about a millisecond for 10,000 rows) and the tests run on the copy
 //! (up to a second: exact KS p-values on full windows), so a scrape never holds up a
-//! prediction. With a webhook, the worker's every-`check_every_rows` state check is handed
-//! to the poller's thread through [`ModelMonitor::checks`] for the same reason.
+//! prediction. With a webhook, the state check due every `check_every_rows` observed rows is
+//! handed to the monitor's own thread for the same reason.
 //!
 //! [`ServeConfig::monitor`]: crate::ServeConfig::monitor
 
 use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-
-use tokio::sync::Notify;
 
 use kiln::data::Table;
 use kiln::monitor::{FeedbackSummary, Monitor, MonitorConfig, MonitorStatus, Truth, Webhook};
@@ -64,8 +63,9 @@ pub(crate) struct ModelMonitor {
     /// Held while a poll computes a status and notes it, so that two polls cannot note their
     /// states out of order; the worker never takes it.
     polling: Mutex<()>,
-    /// Woken when observed rows make a state check due (webhook only).
-    checks: Arc<Notify>,
+    /// With a webhook: wakes this monitor's check thread when observed rows make a state
+    /// check due. The thread ends when this monitor is dropped (the sender goes with it).
+    checks: Option<SyncSender<()>>,
 }
 
 impl ModelMonitor {
@@ -74,7 +74,6 @@ impl ModelMonitor {
     pub(crate) fn start(
         settings: &MonitorSettings,
         ids: &Arc<AtomicU64>,
-        checks: &Arc<Notify>,
         id: &ModelId,
         model: &TrainedModel,
     ) -> Result<Option<Arc<Self>>, ServeError> {
@@ -89,16 +88,35 @@ impl ModelMonitor {
         )
         .map_err(|e| ServeError::Config(format!("monitoring: {e}")))?
         .with_version(id.version.clone())
-        .with_id_source(Arc::clone(ids))
-        .with_deferred_checks();
-        if let Some(url) = &settings.webhook {
-            monitor = monitor.with_webhook(Webhook::new(url.clone(), settings.webhook_timeout));
-        }
-        Ok(Some(Arc::new(Self {
+        .with_id_source(Arc::clone(ids));
+        let Some(url) = &settings.webhook else {
+            return Ok(Some(Arc::new(Self {
+                monitor: Mutex::new(monitor),
+                polling: Mutex::new(()),
+                checks: None,
+            })));
+        };
+        monitor = monitor
+            .with_webhook(Webhook::new(url.clone(), settings.webhook_timeout))
+            .with_deferred_checks();
+        // One pending wake-up is enough: a check reads every row observed before it.
+        let (tx, rx) = sync_channel::<()>(1);
+        let this = Arc::new(Self {
             monitor: Mutex::new(monitor),
             polling: Mutex::new(()),
-            checks: Arc::clone(checks),
-        })))
+            checks: Some(tx),
+        });
+        let weak = Arc::downgrade(&this);
+        std::thread::Builder::new()
+            .name(format!("kiln-monitor-{}", id.name))
+            .spawn(move || {
+                while rx.recv().is_ok() {
+                    let Some(monitor) = weak.upgrade() else { break };
+                    monitor.poll();
+                }
+            })
+            .map_err(ServeError::Thread)?;
+        Ok(Some(this))
     }
 
     fn lock(&self) -> MutexGuard<'_, Monitor> {
@@ -116,8 +134,11 @@ impl ModelMonitor {
         let outputs = kiln::monitor_outputs(predictions);
         let mut monitor = self.lock();
         let observed = monitor.observe(rows, outputs.as_outputs());
-        if monitor.take_check_due() {
-            self.checks.notify_one();
+        if monitor.take_check_due()
+            && let Some(checks) = &self.checks
+        {
+            // Full means a check is already waiting to run.
+            let _ = checks.try_send(());
         }
         drop(monitor);
         match observed {

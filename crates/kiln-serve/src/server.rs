@@ -37,10 +37,9 @@ pub async fn serve(
         .header_read_timeout(state.config.header_timeout)
         .keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
-    // With a webhook, states are re-evaluated when a monitor's observed rows make a check due
-    // (`check_every_rows`), and on a timer too: time windows age out without traffic, and a
-    // model that stops receiving requests must still report its state change. Either way on
-    // a blocking thread, never the model's worker.
+    // With a webhook, states are re-evaluated on a timer too (each monitor's own thread runs
+    // the checks its traffic makes due): time windows age out without traffic, and a model
+    // that stops receiving requests must still report its state change.
     let poller = state
         .config
         .monitor
@@ -53,10 +52,7 @@ pub async fn serve(
                 let mut timer = tokio::time::interval(every);
                 timer.tick().await;
                 loop {
-                    tokio::select! {
-                        _ = timer.tick() => {}
-                        () = st.monitor_checks.notified() => {}
-                    }
+                    timer.tick().await;
                     let s = Arc::clone(&st);
                     let _ = tokio::task::spawn_blocking(move || s.poll_monitors()).await;
                 }

@@ -125,9 +125,6 @@ pub struct AppState {
     observer: Option<Arc<dyn BatchObserver>>,
     /// The prediction id counter shared by every model's monitor.
     prediction_ids: Arc<AtomicU64>,
-    /// Woken by a monitor whose observed rows make a state check due; the webhook poller
-    /// waits on it besides its timer.
-    pub(crate) monitor_checks: Arc<tokio::sync::Notify>,
     draining: AtomicBool,
     token_digest: Option<[u8; 32]>,
 }
@@ -162,7 +159,6 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             observer,
             prediction_ids: Arc::new(AtomicU64::new(1)),
-            monitor_checks: Arc::new(tokio::sync::Notify::new()),
             draining: AtomicBool::new(false),
             token_digest,
         }
@@ -241,13 +237,7 @@ impl AppState {
         let metrics = model.header.metrics.clone();
         let interval = model.header.bayes.as_ref().map(|b| b.interval);
         let monitor = match &self.config.monitor {
-            Some(settings) => ModelMonitor::start(
-                settings,
-                &self.prediction_ids,
-                &self.monitor_checks,
-                &id,
-                &model,
-            )?,
+            Some(settings) => ModelMonitor::start(settings, &self.prediction_ids, &id, &model)?,
             None => None,
         };
         let generator = crate::generate::Generator::start(
