@@ -89,33 +89,35 @@ impl ModelMonitor {
         .map_err(|e| ServeError::Config(format!("monitoring: {e}")))?
         .with_version(id.version.clone())
         .with_id_source(Arc::clone(ids));
-        let Some(url) = &settings.webhook else {
-            return Ok(Some(Arc::new(Self {
-                monitor: Mutex::new(monitor),
-                polling: Mutex::new(()),
-                checks: None,
-            })));
+        // With a webhook, due checks go to this monitor's own thread; one pending wake-up is
+        // enough, as a check reads every row observed before it.
+        let (checks, wakeups) = match &settings.webhook {
+            Some(url) => {
+                monitor = monitor
+                    .with_webhook(Webhook::new(url.clone(), settings.webhook_timeout))
+                    .with_deferred_checks();
+                let (tx, rx) = sync_channel::<()>(1);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
         };
-        monitor = monitor
-            .with_webhook(Webhook::new(url.clone(), settings.webhook_timeout))
-            .with_deferred_checks();
-        // One pending wake-up is enough: a check reads every row observed before it.
-        let (tx, rx) = sync_channel::<()>(1);
         let this = Arc::new(Self {
             monitor: Mutex::new(monitor),
             polling: Mutex::new(()),
-            checks: Some(tx),
+            checks,
         });
-        let weak = Arc::downgrade(&this);
-        std::thread::Builder::new()
-            .name(format!("kiln-monitor-{}", id.name))
-            .spawn(move || {
-                while rx.recv().is_ok() {
-                    let Some(monitor) = weak.upgrade() else { break };
-                    monitor.poll();
-                }
-            })
-            .map_err(ServeError::Thread)?;
+        if let Some(rx) = wakeups {
+            let weak = Arc::downgrade(&this);
+            std::thread::Builder::new()
+                .name(format!("kiln-monitor-{}", id.name))
+                .spawn(move || {
+                    while rx.recv().is_ok() {
+                        let Some(monitor) = weak.upgrade() else { break };
+                        monitor.poll();
+                    }
+                })
+                .map_err(ServeError::Thread)?;
+        }
         Ok(Some(this))
     }
 
