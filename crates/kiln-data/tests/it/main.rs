@@ -1,6 +1,8 @@
 //! Integration tests of kiln-data: the whole path from a file to batches, and (opt-in) a real
 //! MNIST fetch.
 
+mod fetch;
+
 use std::path::Path;
 use std::sync::Arc;
 
