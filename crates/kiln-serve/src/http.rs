@@ -391,7 +391,13 @@ async fn model_metadata(
             })
         })
         .collect();
-    let outputs = v2::output_metadata(&model.output, model.interval);
+    let mut outputs = v2::output_metadata(&model.output, model.interval);
+    if model.monitored()
+        && let Value::Array(list) = &mut outputs
+    {
+        // A monitored model's answers carry one id per row, for `POST /feedback`.
+        list.push(json!({"name": crate::PREDICTION_ID, "datatype": "INT64", "shape": [-1]}));
+    }
     Ok(axum::Json(json!({
         "name": model.id.name,
         "versions": state.versions(&model.id.name),

@@ -13,7 +13,7 @@ use kiln_bayes::{
     Likelihood, NetConfig, Noise, Optimizer, Posterior, Predictive, PredictiveConfig, Prior,
     PriorMean,
 };
-use kiln_data::{Encoded, Encoder, FittedOutput, Targets};
+use kiln_data::{Encoded, Encoder, FittedOutput, Table, Targets};
 use kiln_spec::{Activation, AdviOptimizerSpec, AdviSpec, LayerSpec, Spec};
 use kiln_train::{StopReason, Task};
 
@@ -260,6 +260,7 @@ fn target_values(targets: &Targets) -> Vec<f32> {
 pub(crate) fn train(
     run: &Run<'_>,
     request: &TrainRequest,
+    (table, test_table): (&Table, Option<&Table>),
     output: Option<&Path>,
     started: Instant,
     on_event: &mut impl FnMut(RunEvent<'_>),
@@ -330,6 +331,19 @@ pub(crate) fn train(
         evaluate("test", &x, &y)?;
     }
 
+    // The monitoring reference, from the predictive means, as for deterministic networks.
+    let profile = crate::monitoring::training_profile(
+        prepared,
+        table,
+        test_table,
+        &prepared.split.validation,
+        &metrics,
+        |x| {
+            let p = fit.posterior.predict(&x.data, x.rows, &predictive)?;
+            Ok(outputs_layout(&p, &run.task))
+        },
+    )?;
+
     let tail = fit.trace.len().clamp(1, 1000);
     let final_elbo = fit.trace[fit.trace.len().saturating_sub(tail)..]
         .iter()
@@ -354,6 +368,7 @@ pub(crate) fn train(
         },
         2 * net.weight_count(),
     );
+    header.profile = profile;
     header.bayes = Some(BayesRecord {
         iterations: fit.trace.len(),
         planned_iterations: config.iterations,

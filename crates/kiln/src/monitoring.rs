@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use burn::tensor::Device;
-use kiln_data::{Encoder, FittedOutput, Table};
+use kiln_data::{Encoded, Encoder, FittedOutput, Table};
 use kiln_model::Network;
 use kiln_monitor::{OwnedOutputs, ProfileConfig, ReferenceMetric, ReferenceProfile};
 use kiln_train::{Task, predict_outputs};
@@ -19,16 +19,17 @@ use crate::predict::Predictions;
 /// test metric when there is no validation split). Held-out rows were never trained on, and
 /// more of them make the drift tests more sensitive: the moons example has 50 validation rows
 /// but 550 held-out ones.
-#[allow(clippy::too_many_arguments)]
+///
+/// `predict` gives the fitted model's raw outputs on encoded rows in the deterministic
+/// networks' layout (see [`network_outputs`]; ADVI models give their predictive means), so
+/// every way of fitting a table model gets the same profile.
 pub(crate) fn training_profile(
-    network: &Network,
     prepared: &Prepared,
-    task: &Task,
     table: &Table,
     test_table: Option<&Table>,
     validation_rows: &[usize],
     metrics: &BTreeMap<String, Metrics>,
-    device: &Device,
+    predict: impl FnOnce(&Encoded) -> Result<Vec<f32>>,
 ) -> Result<Option<ReferenceProfile>> {
     let metric = metrics.get("validation").or_else(|| metrics.get("test"));
     let (raw, x) = match test_table {
@@ -48,8 +49,17 @@ pub(crate) fn training_profile(
     if raw.is_empty() {
         return Ok(None);
     }
-    let out = predict_outputs(network, task, &x, 512, device);
+    let out = predict(&x)?;
     Ok(Some(profile_for(&prepared.encoder, &raw, &out, metric)?))
+}
+
+/// A trained network's raw outputs on `x`, as [`training_profile`] takes them.
+pub(crate) fn network_outputs(
+    network: &Network,
+    task: &Task,
+    device: &Device,
+) -> impl FnOnce(&Encoded) -> Result<Vec<f32>> {
+    move |x| Ok(predict_outputs(network, task, x, 512, device))
 }
 
 /// The reference profile of `table` given the network's raw outputs on it (probabilities, or

@@ -666,7 +666,8 @@ pub(crate) fn train_tables(
         device: default_device(),
     };
     if spec.is_bayesian() {
-        return crate::bayesian::train(&run, request, output, started, &mut on_event);
+        let tables = (table, test_table);
+        return crate::bayesian::train(&run, request, tables, output, started, &mut on_event);
     }
     let mut metrics = BTreeMap::new();
 
@@ -755,14 +756,12 @@ pub(crate) fn train_tables(
     }
     // The monitoring reference: the held-out rows and the model's predictions on them.
     let profile = crate::monitoring::training_profile(
-        &outcome.network,
         &prepared,
-        &task,
         table,
         test_table,
         &validation_rows,
         &metrics,
-        &run.device,
+        crate::monitoring::network_outputs(&outcome.network, &task, &run.device),
     )?;
 
     let params = outcome.network.num_params();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use kiln::data::Cache;
 use kiln::{TrainRequest, TrainedModel};
-use kiln_serve::{AppState, BatchConfig, ServeConfig};
+use kiln_serve::{AppState, BatchConfig, MonitorSettings, ServeConfig};
 use serde_json::{Value, json};
 
 use crate::util::{
@@ -126,6 +126,16 @@ fn assert_uncertain(rows: &[Value], classes: bool) {
     }
 }
 
+/// Answer rows without the prediction ids a monitored server adds.
+fn without_ids(mut rows: Vec<Value>) -> Vec<Value> {
+    for row in &mut rows {
+        row.as_object_mut()
+            .unwrap()
+            .remove(kiln_serve::PREDICTION_ID);
+    }
+    rows
+}
+
 fn predictions(answer: &crate::util::Answer) -> Vec<Value> {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     answer.json()["predictions"].as_array().unwrap().clone()
@@ -140,9 +150,12 @@ async fn mlflow_answers_carry_the_same_std_and_interval_as_predict() {
     let body = json!({"dataframe_split": {"columns": ["x0", "x1"], "data": MOONS_ROWS}});
     let answer = send(&state, post_json("/invocations", body.to_string())).await;
     assert_same_predictions(&predictions(&answer), &want);
-    // The same draws every time: a second request gets the same numbers.
+    // The same draws every time: a second request gets the same numbers (and new ids).
     let again = send(&state, post_json("/invocations", body.to_string())).await;
-    assert_eq!(predictions(&again), predictions(&answer));
+    assert_eq!(
+        without_ids(predictions(&again)),
+        without_ids(predictions(&answer))
+    );
     // A row alone gets the answer it got among the others.
     let body = json!({"instances": [MOONS_ROWS[3]]});
     let answer = send(&state, post_json("/invocations", body.to_string())).await;
@@ -355,18 +368,28 @@ async fn v2_metadata_lists_the_uncertainty_outputs() {
     let meta = send(&state, get("/v2/models/bnn")).await.json();
     assert_eq!(
         names(&meta),
-        ["label", "probabilities", "std", "interval", "interval_mass"]
+        [
+            "label",
+            "probabilities",
+            "std",
+            "interval",
+            "interval_mass",
+            "prediction_id"
+        ]
     );
     let interval = output(&meta, "interval");
     assert_eq!(interval["shape"], json!([-1, 2, 2]));
     assert_eq!(interval["parameters"]["interval_mass"], 0.94);
     assert_eq!(output(&meta, "std")["shape"], json!([-1, 2]));
     let meta = send(&state, get("/v2/models/line")).await.json();
-    assert_eq!(names(&meta), ["value", "std", "interval", "interval_mass"]);
+    assert_eq!(
+        names(&meta),
+        ["value", "std", "interval", "interval_mass", "prediction_id"]
+    );
     assert_eq!(output(&meta, "interval")["shape"], json!([-1, 2]));
-    // A network without a posterior lists only its prediction.
+    // A network without a posterior lists only its prediction (and, monitored, the ids).
     let meta = send(&state, get("/v2/models/moons")).await.json();
-    assert_eq!(names(&meta), ["label", "probabilities"]);
+    assert_eq!(names(&meta), ["label", "probabilities", "prediction_id"]);
 
     // What metadata lists is what an answer holds.
     for (name, path) in [("bnn", &b.moons_csv), ("line", &b.line_csv)] {
@@ -403,4 +426,43 @@ async fn infer_csv_rows(state: &Arc<AppState>, name: &str, csv: &Path) -> Value 
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     answer.json()
+}
+
+/// A Bayesian model's file carries a reference profile built from its predictive means on the
+/// held-out rows, so the server monitors it like any other table model: answers carry
+/// prediction ids and `/monitor` lists it with the rows it saw. (Before, ADVI training wrote
+/// no profile and the server skipped the model.)
+#[tokio::test]
+async fn a_bayesian_model_carries_a_reference_profile_and_is_monitored_when_served() {
+    let b = bayes();
+    let model = TrainedModel::load(&b.moons).unwrap();
+    let profile = model
+        .header
+        .profile
+        .as_ref()
+        .expect("a Bayesian model file has a reference profile");
+    assert!(profile.rows >= 100, "{} held-out rows", profile.rows);
+    let metric = profile.metric.as_ref().expect("the validation metric");
+    assert_eq!(metric.name, "accuracy");
+    assert!(metric.value > 0.8, "{}", metric.value);
+
+    let config = ServeConfig {
+        monitor: Some(MonitorSettings::default()),
+        ..ServeConfig::default()
+    };
+    let state = state_with(config, &[("bnn", &b.moons)]);
+    let body = json!({"dataframe_split": {"columns": ["x0", "x1"], "data": MOONS_ROWS}});
+    let answer = send(&state, post_json("/invocations", body.to_string())).await;
+    let rows = predictions(&answer);
+    assert!(
+        rows.iter().all(|r| r["prediction_id"].as_u64().is_some()),
+        "{rows:?}"
+    );
+    let status = send(&state, get("/monitor")).await.json();
+    assert_eq!(status["models"][0]["model"], "bnn", "{status}");
+    assert_eq!(
+        status["models"][0]["windows"][0]["rows"],
+        MOONS_ROWS.len(),
+        "{status}"
+    );
 }
