@@ -40,7 +40,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::config::{AdviConfig, Convergence, Likelihood, NetConfig, Noise, Optimizer, PriorMean};
 use crate::error::BayesError;
-use crate::math::{Real, inverse_softplus, sigmoid64, softplus64};
+use crate::math::{Normal, Real, inverse_softplus, sigmoid64, softplus64};
 use crate::net::{Net, to_feature_major};
 use crate::posterior::{LayerPosterior, Posterior};
 
@@ -508,36 +508,6 @@ impl<F: Real> Objective<F> {
 #[cfg(test)]
 pub(crate) fn rho_for(sigma: f64) -> f64 {
     inverse_softplus(sigma)
-}
-
-/// Standard normal draws by Marsaglia's polar method, keeping the spare value.
-#[derive(Debug, Default)]
-pub(crate) struct Normal {
-    spare: Option<f64>,
-}
-
-impl Normal {
-    pub(crate) fn sample(&mut self, rng: &mut ChaCha8Rng) -> f64 {
-        if let Some(s) = self.spare.take() {
-            return s;
-        }
-        loop {
-            let u: f64 = rng.random::<f64>() * 2.0 - 1.0;
-            let v: f64 = rng.random::<f64>() * 2.0 - 1.0;
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                let f = (-2.0 * s.ln() / s).sqrt();
-                self.spare = Some(v * f);
-                return u * f;
-            }
-        }
-    }
-
-    pub(crate) fn fill(&mut self, rng: &mut ChaCha8Rng, out: &mut [f64]) {
-        for v in out {
-            *v = self.sample(rng);
-        }
-    }
 }
 
 /// Optimiser state over the flat θ.

@@ -15,6 +15,10 @@
 //! small (tens to thousands of weights) and take tens of thousands of steps, so per-operation
 //! overhead would dominate. Forward and backward passes are hand-derived, run over
 //! feature-major buffers allocated once, and are checked against finite differences.
+//!
+//! **Layers**, lowest first: `error`, `math` (scalar kernels, the normal sampler) → `config` →
+//! `net` (forward and backward passes) → `posterior` → `advi` (the fit, which produces a
+//! posterior). No module imports one below it in this list.
 
 mod advi;
 pub mod config;

@@ -4,9 +4,13 @@
 //! logistic functions, so that the loops over a batch vectorise (8 lanes with AVX). The `f64`
 //! implementation uses the standard library's exact functions; tests use it to check the
 //! hand-derived gradients against finite differences, and to check the `f32` approximations.
+//! [`Normal`] draws the standard normal variates the fit and the predictive sample from.
 
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
+
+use rand::Rng as _;
+use rand_chacha::ChaCha8Rng;
 
 /// A floating-point type the network kernels run in (`f32` for speed, `f64` for checks).
 pub(crate) trait Real:
@@ -236,6 +240,36 @@ fn reduce<F: Real>(acc: [F; LANES]) -> F {
         s += v;
     }
     s
+}
+
+/// Standard normal draws by Marsaglia's polar method, keeping the spare value.
+#[derive(Debug, Default)]
+pub(crate) struct Normal {
+    spare: Option<f64>,
+}
+
+impl Normal {
+    pub(crate) fn sample(&mut self, rng: &mut ChaCha8Rng) -> f64 {
+        if let Some(s) = self.spare.take() {
+            return s;
+        }
+        loop {
+            let u: f64 = rng.random::<f64>() * 2.0 - 1.0;
+            let v: f64 = rng.random::<f64>() * 2.0 - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let f = (-2.0 * s.ln() / s).sqrt();
+                self.spare = Some(v * f);
+                return u * f;
+            }
+        }
+    }
+
+    pub(crate) fn fill(&mut self, rng: &mut ChaCha8Rng, out: &mut [f64]) {
+        for v in out {
+            *v = self.sample(rng);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::advi::Normal;
 use crate::config::{Activation, LayerConfig, Likelihood, Prior};
 use crate::error::{BayesError, invalid};
-use crate::math::Real;
+use crate::math::{Normal, Real};
 use crate::net::{Net, to_feature_major};
 
 /// q(w) of one layer: independent normals N(μ, σ²) per weight and bias.

@@ -5,8 +5,9 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::advi::{Normal, Objective, fit_in, rho_for};
+use crate::advi::{Objective, fit_in, rho_for};
 use crate::config::*;
+use crate::math::Normal;
 use crate::{BayesError, DataView, PredictiveConfig, fit};
 
 fn layer(inputs: usize, units: usize, activation: Activation, bias: bool) -> LayerConfig {

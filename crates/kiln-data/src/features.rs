@@ -13,6 +13,7 @@ use crate::error::{DataError, Result};
 use crate::read::format_number;
 use crate::table::{Column, ColumnData, Table};
 use crate::text::{FittedText, TextEncoding, fit_text};
+pub use crate::warning::Warning;
 
 /// How a number input is scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -224,21 +225,6 @@ impl Targets {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Something worth telling the user that did not stop encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
-    /// The column concerned.
-    pub column: String,
-    /// What happened, e.g. `3 rows have categories not seen in training (sent to the unknown bucket)`.
-    pub message: String,
-}
-
-impl std::fmt::Display for Warning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "column `{}`: {}", self.column, self.message)
     }
 }
 

@@ -25,6 +25,10 @@
 //!
 //! **API boundary:** this is the only crate that reads data files or runs `npm` / `pip`. It never
 //! prints; problems that do not stop the work come back as [`Warning`]s.
+//!
+//! **Layers**, lowest first; a module imports only from the lines above it (checked in CI by
+//! `module_cycles.py`): `memory`, `warning` → `error` → `table` → `read`, `split` → `text` →
+//! `features` → `batch`, `digest`; `datasets` (on `read` and `table`) → `corpus`.
 
 pub mod batch;
 pub mod corpus;
@@ -37,6 +41,7 @@ pub mod read;
 pub mod split;
 pub mod table;
 pub mod text;
+mod warning;
 
 pub use batch::{Batch, BatchConfig, Batcher};
 pub use datasets::{

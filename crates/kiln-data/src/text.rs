@@ -40,8 +40,8 @@ use kiln_spec::types::{FeatureSpec, SequenceLength};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
-use crate::features::Warning;
 use crate::table::{Column, ColumnData};
+use crate::warning::Warning;
 
 /// Vocabulary size of the word tokenizer when the spec sets no `max_tokens`.
 pub const DEFAULT_WORD_MAX_TOKENS: usize = 20_000;

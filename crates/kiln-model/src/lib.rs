@@ -13,16 +13,21 @@
 //! cannot hit a rank mismatch.
 //!
 //! Backends are not chosen here: every constructor takes a `&Device`.
+//!
+//! **Layers**, lowest first: `error`, `dropout`, `weights` → `recurrent` (embedding, LSTM/GRU)
+//! → `network` (the layer stack). No module imports one below it in this list.
 
+mod dropout;
 mod error;
 mod network;
 pub mod recurrent;
 pub mod weights;
 
+pub use dropout::DropoutLayer;
 pub use error::ModelError;
 pub use network::{
-    ActivationLayer, Activations, Conv1dLayer, Conv2dLayer, Dense, DropoutLayer, Flatten,
-    GlobalPool1d, Layer, Network, NetworkConfig,
+    ActivationLayer, Activations, Conv1dLayer, Conv2dLayer, Dense, Flatten, GlobalPool1d, Layer,
+    Network, NetworkConfig,
 };
 
 /// Re-exported so that downstream crates name the same Burn.

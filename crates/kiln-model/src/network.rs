@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::dropout::DropoutLayer;
 use crate::recurrent::{CellKind, Embedding, Recurrent, RecurrentOutput, Sequence, Series};
 
 /// Added to masked steps before a max over time, so that they never win; finite, so that a row
@@ -180,39 +181,6 @@ pub struct Conv1dLayer {
 /// Global pooling over time (max or mean); no parameters.
 #[derive(Module, Debug, Default)]
 pub struct GlobalPool1d {}
-
-/// Randomly zeroes a fraction `rate` of activations while training and scales the rest by
-/// 1 / (1 − rate). The mask is drawn from a generator seeded per step and per layer, so a run
-/// is reproducible whatever else the process does.
-#[derive(Module, Debug)]
-pub struct DropoutLayer {
-    /// Fraction dropped.
-    #[module(skip)]
-    pub rate: f64,
-}
-
-impl DropoutLayer {
-    pub(crate) fn apply<const D: usize>(&self, x: Tensor<D>, seed: u64) -> Tensor<D> {
-        if self.rate <= 0.0 {
-            return x;
-        }
-        let keep = 1.0 - self.rate;
-        let scale = (1.0 / keep) as f32;
-        let shape = x.shape();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mask: Vec<f32> = (0..shape.num_elements())
-            .map(|_| {
-                if rng.random::<f64>() < keep {
-                    scale
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let mask = Tensor::<D>::from_data(TensorData::new(mask, shape), &x.device());
-        x * mask
-    }
-}
 
 /// Flattens all axes after the batch axis.
 #[derive(Module, Debug, Default)]

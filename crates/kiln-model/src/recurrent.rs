@@ -25,7 +25,7 @@ use kiln_spec::{EmbeddingInit, RecurrentSpec};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::network::DropoutLayer;
+use crate::dropout::DropoutLayer;
 
 /// A batch of sequences, time-major: `steps[t]` is `[batch, features]`.
 #[derive(Debug, Clone)]
