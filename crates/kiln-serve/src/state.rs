@@ -68,7 +68,8 @@ pub enum AdminAccess {
 pub struct ServeConfig {
     /// Dynamic batching and queue bounds.
     pub batch: BatchConfig,
-    /// Bearer token required on every route except health checks; `None` = open.
+    /// Bearer token required on every route except health checks; it also opens the admin
+    /// routes. `None`: the other routes are open, the admin routes off (see [`AdminAccess`]).
     pub token: Option<String>,
     /// Who may use the admin routes.
     pub admin: AdminAccess,
