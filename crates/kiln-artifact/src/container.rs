@@ -24,12 +24,14 @@ pub enum ArtifactError {
         source: std::io::Error,
     },
     /// The file does not start with kiln's magic bytes.
-    #[error("{path}: not a kiln model file (it starts with {found}; expected \"KILNMDL\")")]
+    ///
+    /// Carries nothing read from the file: its bytes are not kiln's, and a message that quoted
+    /// them would hand the start of any readable file to whoever can name one (a model server's
+    /// reload route, a log line).
+    #[error("{path}: not a kiln model file")]
     Foreign {
         /// The file.
         path: PathBuf,
-        /// The first bytes, rendered.
-        found: String,
     },
     /// The file ends early.
     #[error(
@@ -209,21 +211,17 @@ impl ModelFile {
             pos: 0,
             path,
         };
-        let magic = r.take(8, "magic")?;
-        if magic != MAGIC {
-            let found: String = magic
-                .iter()
-                .map(|b| {
-                    if b.is_ascii_graphic() {
-                        (*b as char).to_string()
-                    } else {
-                        format!("\\x{b:02x}")
-                    }
-                })
-                .collect();
+        // A short file that is not the start of the magic is foreign, not truncated: its
+        // length is about someone else's file.
+        if bytes.len() < MAGIC.len() && !MAGIC.starts_with(bytes) {
             return Err(ArtifactError::Foreign {
                 path: path.to_path_buf(),
-                found: format!("\"{found}\""),
+            });
+        }
+        let magic = r.take(8, "magic")?;
+        if magic != MAGIC {
+            return Err(ArtifactError::Foreign {
+                path: path.to_path_buf(),
             });
         }
         let version = r.u32("format version")?;
@@ -315,5 +313,29 @@ impl<'a> Reader<'a> {
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
         Ok(u64::from_le_bytes(a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 14): the server's reload route answered a foreign file's first bytes.
+    #[test]
+    fn a_foreign_file_error_quotes_none_of_its_bytes() {
+        for bytes in [
+            &b"root:*:19000:0:99999:7:::"[..],
+            b"SECRET",
+            b"\x00\x01\x02",
+        ] {
+            let err = ModelFile::from_bytes(bytes, Path::new("f")).unwrap_err();
+            assert!(matches!(err, ArtifactError::Foreign { .. }), "{err:?}");
+            let text = format!("{err} {err:?}");
+            assert_eq!(err.to_string(), "f: not a kiln model file");
+            assert!(!text.contains("root") && !text.contains("SECRET"), "{text}");
+        }
+        // The start of a real model file is truncated, not foreign.
+        let err = ModelFile::from_bytes(&MAGIC[..3], Path::new("f")).unwrap_err();
+        assert!(matches!(err, ArtifactError::Truncated { .. }), "{err:?}");
     }
 }

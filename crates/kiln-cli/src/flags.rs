@@ -216,7 +216,8 @@ pub(crate) struct ServeArgs {
     /// and 1, 2, … per name).
     #[arg(required = true, value_name = "MODEL")]
     pub models: Vec<String>,
-    /// Address to bind; anything but loopback exposes the models to the network.
+    /// Address to bind; anything but loopback exposes the models to the network (and, without
+    /// --token-file, keeps the admin routes off).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port (0 picks a free one; the address is printed).
@@ -234,9 +235,18 @@ pub(crate) struct ServeArgs {
     /// Requests that may wait per model before answering 503.
     #[arg(long, default_value_t = 1024, value_name = "REQUESTS")]
     pub queue: usize,
-    /// File holding a bearer token every non-health route requires.
+    /// File holding a bearer token every non-health route requires; also turns the admin
+    /// routes (/admin/*: reload) on.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Turn the admin routes on without a token, for a loopback --host only: any local process
+    /// can then reload models.
+    #[arg(long)]
+    pub admin_loopback: bool,
+    /// Folder a reload may read model files from (repeatable); by default a reload may name
+    /// only the files the server was started with.
+    #[arg(long, value_name = "DIR")]
+    pub model_root: Vec<PathBuf>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
     pub max_body: usize,
@@ -363,6 +373,23 @@ mod tests {
             (g.prompt.as_str(), g.length, g.temperature, g.seed),
             ("ROMEO:", 50, 0.5, 3)
         );
+    }
+
+    #[test]
+    fn serve_admin_flags_default_to_closed() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["kiln", "serve", "m.kiln"];
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).unwrap().command {
+                Command::Serve(s) => s,
+                _ => panic!("not serve"),
+            }
+        };
+        let s = parse(&[]);
+        assert!(!s.admin_loopback && s.model_root.is_empty() && s.token_file.is_none());
+        let s = parse(&["--admin-loopback", "--model-root", "a", "--model-root", "b"]);
+        assert!(s.admin_loopback);
+        assert_eq!(s.model_root, [PathBuf::from("a"), PathBuf::from("b")]);
     }
 
     #[test]

@@ -28,6 +28,15 @@ pub enum ServeError {
         /// Version.
         version: String,
     },
+    /// A reload named a file outside the files the server was started with and its model
+    /// roots. Says nothing about whether the path exists.
+    #[error(
+        "`{path}` is not a model file this server may load: name a file it was started with, or one under a model root (--model-root)"
+    )]
+    PathNotAllowed {
+        /// The path as requested.
+        path: PathBuf,
+    },
     /// No such model is served.
     #[error("no model named `{0}` is served")]
     UnknownModel(String),

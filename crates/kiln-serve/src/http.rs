@@ -1,5 +1,6 @@
-//! Routes, the request middleware (request id, bearer token, metrics, logs) and handlers.
+//! Routes, the request middleware (request id, access checks, metrics, logs) and handlers.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -14,23 +15,41 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ServeError};
+use crate::guard::{self, Visitor};
 use crate::state::{AppState, ServedModel};
 use crate::{generate, mlflow, schema, v2};
 
 /// The response header carrying the request id (taken from the request when it sends one).
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Routes that answer without a token: liveness and readiness probes.
-const PUBLIC: &[&str] = &["/ping", "/health", "/v2/health/live", "/v2/health/ready"];
-
 /// The model a response was about, for metrics (set by handlers on their response).
 #[derive(Debug, Clone)]
 struct ModelLabel(String);
 
-/// The router with every route and layer; serve it with [`crate::serve`] or test it with
-/// `tower::ServiceExt::oneshot`.
+/// The router with every route and layer, for a listener whose address it does not know
+/// (tests through `tower::ServiceExt::oneshot`, or another server in front): `Host` is not
+/// checked, and the admin routes answer only with a token. [`crate::serve`] uses
+/// [`app_listening_on`].
 pub fn app(state: Arc<AppState>) -> Router {
+    router(state, None)
+}
+
+/// The router for a server listening on `addr`: on a loopback address it refuses requests whose
+/// `Host` names another server (DNS rebinding), and [`crate::AdminAccess::Loopback`] can turn
+/// the admin routes on without a token.
+pub fn app_listening_on(state: Arc<AppState>, addr: SocketAddr) -> Router {
+    router(state, Some(addr))
+}
+
+/// What the request middleware needs.
+#[derive(Clone)]
+struct Guarded {
+    state: Arc<AppState>,
+    listening: Option<SocketAddr>,
+}
+
+fn router(state: Arc<AppState>, listening: Option<SocketAddr>) -> Router {
     let v2_model = Router::new()
         .route("/", get(model_metadata))
         .route("/ready", get(model_ready))
@@ -55,7 +74,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/admin/models/{name}/reload", post(reload))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
+            Guarded {
+                state: Arc::clone(&state),
+                listening,
+            },
             around_request,
         ))
         .with_state(state)
@@ -80,9 +102,9 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
         })
 }
 
-/// Request id, token check, metrics and one log line per request.
+/// Request id, access checks ([`guard::check`]), metrics and one log line per request.
 async fn around_request(
-    State(state): State<Arc<AppState>>,
+    State(Guarded { state, listening }): State<Guarded>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -93,22 +115,19 @@ async fn around_request(
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let method = request.method().clone();
-    let public = PUBLIC.contains(&request.uri().path());
-    let mut response = if public
-        || state.authorized(
-            request
-                .headers()
-                .get(header::AUTHORIZATION)
-                .map(HeaderValue::as_bytes),
-        ) {
-        next.run(request).await
-    } else {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "missing or wrong bearer token: send `Authorization: Bearer <token>`",
-        )
-        .into_response()
+    let allowed = guard::check(
+        &state,
+        listening,
+        &Visitor {
+            method: &method,
+            path: request.uri().path(),
+            route: Some(route.as_str()).filter(|r| *r != "unmatched"),
+            headers: request.headers(),
+        },
+    );
+    let mut response = match allowed {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
     };
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
@@ -586,13 +605,7 @@ async fn reload(
     let id = tokio::task::spawn_blocking(move || st.reload(&name, body.path.as_deref()))
         .await
         .map_err(|e| ApiError::internal(format!("the reload task failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_PARAMETER_VALUE",
-                e.to_string(),
-            )
-        })?;
+        .map_err(reload_refused)?;
     Ok(axum::Json(json!({
         "name": id.name,
         "version": id.version,
@@ -605,14 +618,42 @@ async fn reload_all(State(state): State<Arc<AppState>>) -> Result<axum::Json<Val
     let ids = tokio::task::spawn_blocking(move || st.reload_all())
         .await
         .map_err(|e| ApiError::internal(format!("the reload task failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_PARAMETER_VALUE",
-                e.to_string(),
-            )
-        })?;
+        .map_err(reload_refused)?;
     Ok(axum::Json(json!({
         "reloaded": ids.iter().map(|i| json!({"name": i.name, "version": i.version})).collect::<Vec<_>>(),
     })))
+}
+
+/// The answer to a failed reload. Names the file and what kind of failure it was, never
+/// anything read from it: a file that is not a kiln model file is only that, whatever the
+/// library's message says.
+fn reload_refused(e: ServeError) -> ApiError {
+    let answer = match &e {
+        ServeError::PathNotAllowed { .. } => {
+            ApiError::new(StatusCode::FORBIDDEN, "PERMISSION_DENIED", e.to_string())
+        }
+        ServeError::UnknownModel(_) => ApiError::not_found(e.to_string()),
+        ServeError::Load { path, source } => {
+            let foreign = matches!(
+                &**source,
+                kiln::Error::Artifact(a) if matches!(**a, kiln::artifact::ArtifactError::Foreign { .. })
+            );
+            let message = if foreign {
+                format!(
+                    "cannot load model {}: not a kiln model file",
+                    path.display()
+                )
+            } else {
+                e.to_string()
+            };
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_PARAMETER_VALUE",
+                message,
+            )
+        }
+        _ => ApiError::internal(e.to_string()),
+    };
+    tracing::warn!(error = %answer.message, "reload refused; the old models keep serving");
+    answer
 }

@@ -12,7 +12,9 @@
 //! - `mlflow`, `v2`: the two wire formats.
 //! - `generate`: text generation from language models (Triton's generate extension,
 //!   streamed as Server-Sent Events) on one dedicated thread per model.
-//! - [`http`]: routes and middleware ([`app`]); [`server`]: the listener, header timeout,
+//! - [`http`]: routes and middleware ([`app`]); `guard`: who may reach which route (`Host`
+//!   on loopback, cross-site browser requests, the token, the admin routes, form bodies);
+//!   [`server`]: the listener, header timeout,
 //!   graceful shutdown and signals ([`serve`], [`signals`]).
 //! - [`metrics`]: Prometheus text format.
 //! - [`monitoring`]: one live [`kiln::monitor::Monitor`] per served model version (drift,
@@ -26,6 +28,7 @@
 pub mod engine;
 mod error;
 mod generate;
+mod guard;
 pub mod http;
 pub mod metrics;
 mod mlflow;
@@ -39,8 +42,8 @@ mod v2;
 pub use engine::{BatchConfig, BatchObserver, ModelId, PREDICTION_ID};
 pub use error::{ApiError, ServeError};
 pub use generate::MAX_TOKENS_CAP;
-pub use http::{REQUEST_ID, app};
+pub use http::{REQUEST_ID, app, app_listening_on};
 pub use monitoring::MonitorSettings;
 pub use schema::CheckedRows;
 pub use server::{serve, signals};
-pub use state::{AppState, ModelSource, ServeConfig, ServedModel};
+pub use state::{AdminAccess, AppState, ModelSource, ServeConfig, ServedModel};

@@ -16,20 +16,29 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::error::ServeError;
-use crate::http::app;
-use crate::state::AppState;
+use crate::http::app_listening_on;
+use crate::state::{AdminAccess, AppState};
 
 /// Serves `state` on `listener` until `shutdown` completes, then drains.
 ///
+/// On a non-loopback address without a token it logs a warning: every model answers whoever
+/// can reach the address, and the admin routes stay off.
+///
 /// # Errors
 ///
-/// None in practice: a failed `accept` is logged and retried.
+/// The listener's address cannot be read; otherwise none: a failed `accept` is logged and
+/// retried.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let router = app(Arc::clone(&state));
+    let addr = listener.local_addr().map_err(|source| ServeError::Io {
+        context: "cannot read the listening address".into(),
+        source,
+    })?;
+    warn_if_exposed(&state, addr);
+    let router = app_listening_on(Arc::clone(&state), addr);
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder
@@ -96,6 +105,25 @@ pub async fn serve(
         ),
     }
     Ok(())
+}
+
+/// The warnings a listener's address calls for.
+fn warn_if_exposed(state: &AppState, addr: std::net::SocketAddr) {
+    if addr.ip().is_loopback() || state.has_token() {
+        return;
+    }
+    tracing::warn!(
+        %addr,
+        "listening on an address reachable from the network without a token: every model \
+         answers anyone who can reach it; the admin routes are off"
+    );
+    if state.config.admin == AdminAccess::Loopback {
+        tracing::warn!(
+            %addr,
+            "admin routes without a token were asked for loopback only, and this address is \
+             not loopback: they are off"
+        );
+    }
 }
 
 /// Completes on SIGTERM or SIGINT; on SIGHUP reloads every model from its file and keeps

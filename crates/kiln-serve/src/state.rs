@@ -52,13 +52,30 @@ impl ModelSource {
     }
 }
 
+/// Who may use the `/admin/*` routes (reload a model, reload every model).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AdminAccess {
+    /// Whoever holds the bearer token; off when no token is set.
+    #[default]
+    Token,
+    /// Also without a token, when the server listens on a loopback address (`kiln serve
+    /// --admin-loopback`); off on any other address. Every local process can then reload.
+    Loopback,
+}
+
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// Dynamic batching and queue bounds.
     pub batch: BatchConfig,
-    /// Bearer token required on every route except health checks; `None` = open.
+    /// Bearer token required on every route except health checks; it also opens the admin
+    /// routes. `None`: the other routes are open, the admin routes off (see [`AdminAccess`]).
     pub token: Option<String>,
+    /// Who may use the admin routes.
+    pub admin: AdminAccess,
+    /// Folders a reload may read model files from, besides the files the server was started
+    /// with (resolved through symbolic links; a link that leads out is refused).
+    pub model_roots: Vec<PathBuf>,
     /// Largest request body accepted (413 above).
     pub max_body_bytes: usize,
     /// Longest a request may take to send its body and get its answer.
@@ -76,6 +93,8 @@ impl Default for ServeConfig {
         Self {
             batch: BatchConfig::default(),
             token: None,
+            admin: AdminAccess::Token,
+            model_roots: Vec::new(),
             max_body_bytes: 16 << 20,
             request_timeout: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
@@ -127,6 +146,19 @@ pub struct AppState {
     prediction_ids: Arc<AtomicU64>,
     draining: AtomicBool,
     token_digest: Option<[u8; 32]>,
+    /// The files served by [`AppState::add_model`]: what a reload may name besides the model
+    /// roots.
+    started: RwLock<Vec<StartedFile>>,
+}
+
+/// A file the server was started with, as given and as resolved.
+#[derive(Debug)]
+struct StartedFile {
+    /// Absolute, not resolved: naming the path the server was started with reloads it, as
+    /// SIGHUP does, wherever its links now lead.
+    given: PathBuf,
+    /// Resolved through links, when the file exists.
+    resolved: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -161,6 +193,7 @@ impl AppState {
             prediction_ids: Arc::new(AtomicU64::new(1)),
             draining: AtomicBool::new(false),
             token_digest,
+            started: RwLock::new(Vec::new()),
         }
     }
 
@@ -221,6 +254,15 @@ impl AppState {
         };
         let served = self.start(model, path, id.clone())?;
         versions.insert(version, Arc::new(served));
+        if let Ok(given) = std::path::absolute(path) {
+            self.started
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(StartedFile {
+                    resolved: given.canonicalize().ok(),
+                    given,
+                });
+        }
         tracing::info!(model = %id.name, version = %id.version, path = %path.display(), "serving");
         Ok(id)
     }
@@ -346,14 +388,21 @@ impl AppState {
     /// loaded from). Blocking: loads the file. Requests already queued on the old model finish
     /// on it; new requests go to the new one; none fails.
     ///
+    /// `path` must be one of the files the server was started with, or resolve (through
+    /// links) to a regular file under one of [`ServeConfig::model_roots`].
+    ///
     /// # Errors
     ///
-    /// An unknown name, or a file that cannot be loaded (the old model keeps serving).
+    /// An unknown name; [`ServeError::PathNotAllowed`] for any other path, whether or not it
+    /// exists; a file that cannot be loaded (the old model keeps serving).
     pub fn reload(&self, name: &str, path: Option<&Path>) -> Result<ModelId, ServeError> {
         let current = self
             .get(name, None)
             .ok_or_else(|| ServeError::UnknownModel(name.to_string()))?;
-        let path = path.map_or_else(|| current.path.clone(), Path::to_path_buf);
+        let path = match path {
+            Some(path) => self.allowed_path(path)?,
+            None => current.path.clone(),
+        };
         let model = load_model(&path)?;
         let served = self.start(model, &path, current.id.clone())?;
         let mut models = self.models.write().unwrap_or_else(|e| e.into_inner());
@@ -365,6 +414,50 @@ impl AppState {
         self.metrics.swapped(name);
         tracing::info!(model = %name, version = %current.id.version, path = %path.display(), "model swapped");
         Ok(current.id.clone())
+    }
+
+    /// The file a reload may read for `requested`, or [`ServeError::PathNotAllowed`]: a file
+    /// the server was started with (as given, or resolved), or a regular file that resolves to
+    /// a place under a model root. The refusal is the same whether or not the path exists.
+    fn allowed_path(&self, requested: &Path) -> Result<PathBuf, ServeError> {
+        let refused = || ServeError::PathNotAllowed {
+            path: requested.to_path_buf(),
+        };
+        let started = self.started.read().unwrap_or_else(|e| e.into_inner());
+        if let Ok(given) = std::path::absolute(requested)
+            && started.iter().any(|f| f.given == given)
+        {
+            return Ok(given);
+        }
+        let resolved = requested.canonicalize().map_err(|_| refused())?;
+        if started
+            .iter()
+            .any(|f| f.resolved.as_ref() == Some(&resolved))
+        {
+            return Ok(resolved);
+        }
+        let under_a_root = self.config.model_roots.iter().any(|root| {
+            root.canonicalize()
+                .is_ok_and(|root| resolved.starts_with(root))
+        });
+        // A regular file only: a FIFO or a device under a root would block or never end.
+        if under_a_root && std::fs::metadata(&resolved).is_ok_and(|m| m.is_file()) {
+            return Ok(resolved);
+        }
+        Err(refused())
+    }
+
+    /// Whether the admin routes answer, for a server listening on `listening` (`None`:
+    /// unknown, as for a router used without [`crate::serve`]).
+    pub fn admin_enabled(&self, listening: Option<std::net::SocketAddr>) -> bool {
+        self.token_digest.is_some()
+            || (self.config.admin == AdminAccess::Loopback
+                && listening.is_some_and(|a| a.ip().is_loopback()))
+    }
+
+    /// Whether a bearer token is configured.
+    pub fn has_token(&self) -> bool {
+        self.token_digest.is_some()
     }
 
     /// Reloads every model from its file (SIGHUP).

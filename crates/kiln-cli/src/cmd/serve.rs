@@ -1,4 +1,5 @@
-//! `kiln serve MODEL... [--host] [--port] [--max-batch] [--max-delay-us] [--token-file]`.
+//! `kiln serve MODEL... [--host] [--port] [--max-batch] [--max-delay-us] [--token-file]
+//! [--admin-loopback] [--model-root DIR]`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use kiln::monitor::{Method, MonitorConfig, WindowSpec};
-use kiln_serve::{AppState, BatchConfig, ModelSource, MonitorSettings, ServeConfig};
+use kiln_serve::{AdminAccess, AppState, BatchConfig, ModelSource, MonitorSettings, ServeConfig};
 use serde_json::json;
 
 use crate::flags::{LogFormat, ServeArgs};
@@ -41,6 +42,13 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    for root in &args.model_root {
+        anyhow::ensure!(
+            root.is_dir(),
+            "--model-root {} is not a folder",
+            root.display()
+        );
+    }
     let config = ServeConfig {
         batch: BatchConfig {
             max_batch_rows: args.max_batch,
@@ -48,6 +56,12 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
             queue_capacity: args.queue,
         },
         token,
+        admin: if args.admin_loopback {
+            AdminAccess::Loopback
+        } else {
+            AdminAccess::Token
+        },
+        model_roots: args.model_root.clone(),
         max_body_bytes: args.max_body,
         request_timeout: Duration::from_secs(args.timeout.max(1)),
         monitor: monitor_settings(args)?,
@@ -68,6 +82,12 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
                     .ok_or(())
             })
             .map_err(|()| anyhow::anyhow!("cannot resolve --host {}", args.host))?;
+        anyhow::ensure!(
+            !args.admin_loopback || addr.ip().is_loopback(),
+            "--admin-loopback turns the admin routes on for a loopback --host only, and {} is not \
+             loopback; use --token-file instead",
+            addr.ip()
+        );
         // Bind first so a busy port fails before the models load.
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -91,8 +111,9 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
                 "listening on http://{local} (ready in {:.0} ms; Ctrl-C or SIGTERM drains and stops, SIGHUP reloads the files)",
                 started.elapsed().as_secs_f64() * 1e3
             );
-            if !local.ip().is_loopback() {
-                eprintln!("warning: {local} is reachable from the network{}", if args.token_file.is_none() { " and no --token-file is set" } else { "" });
+            // Without a token, kiln_serve::serve logs the warning for a network address.
+            if !local.ip().is_loopback() && args.token_file.is_some() {
+                eprintln!("note: {local} is reachable from the network; every route but the health probes needs the token");
             }
         }
         let shutdown = kiln_serve::signals(Arc::clone(&state))?;

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use kiln_serve::{AppState, BatchConfig, ModelSource, ServeConfig};
 use serde_json::{Value, json};
 
@@ -39,11 +40,15 @@ async fn fire(state: &Arc<AppState>, rows: &[[f64; 2]]) -> Vec<Value> {
 }
 
 fn batched_state(batch: BatchConfig) -> Arc<AppState> {
+    batched_state_with(ServeConfig {
+        batch,
+        ..ServeConfig::default()
+    })
+}
+
+fn batched_state_with(config: ServeConfig) -> Arc<AppState> {
     AppState::load(
-        ServeConfig {
-            batch,
-            ..ServeConfig::default()
-        },
+        config,
         &[ModelSource {
             path: fixtures().moons.clone(),
             name: Some("moons".into()),
@@ -155,13 +160,34 @@ async fn a_full_queue_answers_503_with_retry_after_and_recovers() {
     );
 }
 
+/// The admin token of the hot-swap tests.
+const TOKEN: &str = "swap-token";
+
+/// A server with the admin token, allowed to reload any file of the fixtures' folder.
+fn admin_state() -> Arc<AppState> {
+    batched_state_with(ServeConfig {
+        token: Some(TOKEN.into()),
+        model_roots: vec![fixtures().moons.parent().unwrap().to_path_buf()],
+        ..ServeConfig::default()
+    })
+}
+
+/// `POST path` with a JSON body and the admin token.
+fn with_token(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(body.into())
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_swap_under_traffic_fails_no_request() {
     let f = fixtures();
     let want_a = reference(&f.moons, &f.moons_rows_csv);
     let want_b = reference(&f.moons_other, &f.moons_rows_csv);
     assert_ne!(want_a, want_b, "the two fixture models must differ");
-    let state = batched_state(BatchConfig::default());
+    let state = admin_state();
     let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..4)
         .map(|_| {
@@ -174,7 +200,7 @@ async fn hot_swap_under_traffic_fails_no_request() {
                 .to_string();
                 let mut n = 0usize;
                 while !stop.load(Ordering::SeqCst) {
-                    let answer = send(&state, post_json("/invocations", body.clone())).await;
+                    let answer = send(&state, with_token("/invocations", body.clone())).await;
                     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
                     let p = answer.json()["predictions"].clone();
                     // Every answer comes wholly from one model or the other.
@@ -185,15 +211,19 @@ async fn hot_swap_under_traffic_fails_no_request() {
             })
         })
         .collect();
+    // Swapped through the admin route with the token, as an operator would.
     let paths = [&f.moons_other, &f.moons, &f.moons_other];
     for path in paths {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let st = Arc::clone(&state);
-        let p = path.to_path_buf();
-        tokio::task::spawn_blocking(move || st.reload("moons", Some(&p)))
-            .await
-            .unwrap()
-            .unwrap();
+        let a = send(
+            &state,
+            with_token(
+                "/admin/models/moons/reload",
+                json!({ "path": path }).to_string(),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.store(true, Ordering::SeqCst);
@@ -204,9 +234,13 @@ async fn hot_swap_under_traffic_fails_no_request() {
     assert!(total > 8, "only {total} requests ran during the swaps");
     // The last swap is what answers now.
     let body = json!({"instances": [[0.1, 0.5]]}).to_string();
-    let now = send(&state, post_json("/invocations", body)).await.json();
+    let now = send(&state, with_token("/invocations", body)).await.json();
     assert_same_predictions(now["predictions"].as_array().unwrap(), &want_b[..1]);
-    let m = send(&state, get("/metrics")).await.text();
+    let metrics = Request::get("/metrics")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let m = send(&state, metrics).await.text();
     assert_eq!(metric(&m, "kiln_model_swaps_total{model=\"moons\"}"), 3.0);
     assert!(!m.contains("status=\"5"), "{m}");
 }
@@ -214,22 +248,24 @@ async fn hot_swap_under_traffic_fails_no_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_route_swaps_a_model_and_a_bad_file_keeps_the_old_one() {
     let f = fixtures();
-    let state = batched_state(BatchConfig::default());
+    let state = admin_state();
     let body = json!({"instances": [[0.1, 0.5]]}).to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.kiln");
+    let bad = f.moons.parent().unwrap().join("bad.kiln");
     std::fs::write(&bad, b"not a model").unwrap();
     let a = send(
         &state,
-        post_json(
+        with_token(
             "/admin/models/moons/reload",
             json!({"path": bad}).to_string(),
         ),
     )
     .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
-    assert!(a.json()["message"].as_str().unwrap().contains("bad.kiln"));
-    let now = send(&state, post_json("/invocations", body.clone()))
+    assert_eq!(
+        a.json()["message"],
+        format!("cannot load model {}: not a kiln model file", bad.display())
+    );
+    let now = send(&state, with_token("/invocations", body.clone()))
         .await
         .json();
     assert_same_predictions(
@@ -238,7 +274,7 @@ async fn the_admin_route_swaps_a_model_and_a_bad_file_keeps_the_old_one() {
     );
     let a = send(
         &state,
-        post_json(
+        with_token(
             "/admin/models/moons/reload",
             json!({"path": f.moons_other}).to_string(),
         ),
@@ -246,7 +282,7 @@ async fn the_admin_route_swaps_a_model_and_a_bad_file_keeps_the_old_one() {
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     assert_eq!(a.json()["version"], "1");
-    let now = send(&state, post_json("/invocations", body.clone()))
+    let now = send(&state, with_token("/invocations", body.clone()))
         .await
         .json();
     assert_same_predictions(
@@ -254,9 +290,9 @@ async fn the_admin_route_swaps_a_model_and_a_bad_file_keeps_the_old_one() {
         &reference(&f.moons_other, &f.moons_rows_csv)[..1],
     );
     // Reload-all re-reads each model's current file.
-    let a = send(&state, post_json("/admin/reload", "")).await;
+    let a = send(&state, with_token("/admin/reload", "")).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     assert_eq!(a.json()["reloaded"][0]["name"], "moons");
-    let a = send(&state, post_json("/admin/models/nope/reload", "")).await;
+    let a = send(&state, with_token("/admin/models/nope/reload", "")).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 }

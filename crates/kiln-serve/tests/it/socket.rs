@@ -10,15 +10,38 @@ use serde_json::json;
 
 use crate::util::{Gate, assert_same_predictions, fixtures, wait_queue};
 
-/// A minimal HTTP/1.1 client: one request per connection; returns status and body.
+/// A minimal HTTP/1.1 client: one request per connection, `Host` naming `addr`, a JSON body;
+/// returns status and body.
 pub(crate) fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let host = addr.to_string();
+    http_with(
+        addr,
+        method,
+        path,
+        &[("host", &host), ("content-type", "application/json")],
+        body,
+    )
+}
+
+/// As [`http`], with exactly the headers given (plus `content-length` and `connection`).
+pub(crate) fn http_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "{head}content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -36,19 +59,28 @@ pub(crate) fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u
     (status, body)
 }
 
-fn start(
-    config: ServeConfig,
-    gate: Option<Arc<Gate>>,
-) -> (
+/// A running server: its address, state, stop switch and thread.
+pub(crate) type Running = (
     SocketAddr,
     Arc<AppState>,
     tokio::sync::oneshot::Sender<()>,
     std::thread::JoinHandle<()>,
-) {
+);
+
+fn start(config: ServeConfig, gate: Option<Arc<Gate>>) -> Running {
+    start_serving(config, &fixtures().moons, gate)
+}
+
+/// Serves `model` as `moons` on 127.0.0.1 (a free port) with `config`.
+pub(crate) fn start_serving(
+    config: ServeConfig,
+    model: &std::path::Path,
+    gate: Option<Arc<Gate>>,
+) -> Running {
     let state = AppState::load(
         config,
         &[ModelSource {
-            path: fixtures().moons.clone(),
+            path: model.to_path_buf(),
             name: Some("moons".into()),
             version: None,
         }],
@@ -136,9 +168,7 @@ fn a_client_that_trickles_its_headers_is_cut_off() {
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    stream
-        .write_all(b"GET /ping HTTP/1.1\r\nhost: x\r\n")
-        .unwrap();
+    write!(stream, "GET /ping HTTP/1.1\r\nhost: {addr}\r\n").unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();
     // The server closes the connection (possibly after a 408) instead of waiting forever.

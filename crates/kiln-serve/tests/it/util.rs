@@ -224,10 +224,21 @@ impl Answer {
 
 /// Sends one request through the router (no socket).
 pub(crate) async fn send(state: &Arc<AppState>, request: Request<Body>) -> Answer {
-    let response = kiln_serve::app(Arc::clone(state))
-        .oneshot(request)
-        .await
-        .unwrap();
+    answer(kiln_serve::app(Arc::clone(state)), request).await
+}
+
+/// Sends one request through the router of a server listening on `addr` (no socket).
+pub(crate) async fn send_on(state: &Arc<AppState>, addr: &str, request: Request<Body>) -> Answer {
+    let addr = addr.parse().unwrap();
+    answer(
+        kiln_serve::app_listening_on(Arc::clone(state), addr),
+        request,
+    )
+    .await
+}
+
+async fn answer(router: axum::Router, request: Request<Body>) -> Answer {
+    let response = router.oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response
