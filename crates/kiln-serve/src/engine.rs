@@ -25,6 +25,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{ApiError, ServeError};
 use crate::metrics::Metrics;
+use crate::model_id::ModelId;
 use crate::monitoring::ModelMonitor;
 use crate::schema::{CheckedRows, concat};
 
@@ -54,15 +55,6 @@ impl Default for BatchConfig {
 /// The field of each answered row that carries its prediction id when the model is
 /// monitored; `POST /feedback` takes these ids back with the true labels or values.
 pub const PREDICTION_ID: &str = "prediction_id";
-
-/// Which model a batch ran on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelId {
-    /// Served name.
-    pub name: String,
-    /// Served version.
-    pub version: String,
-}
 
 /// Called on the worker thread after every successful batch, with the rows and their
 /// predictions — the hook for monitoring (drift, prediction logs). Keep it fast or hand the

@@ -12,36 +12,27 @@
 //! (`max_tokens` 400, `temperature` 1.0, `seed` 0): the same request gives the same text as
 //! `kiln generate MODEL --prompt … --length … --temperature … --seed …`.
 //!
-//! Architecture invariant (as for classification): a model never runs on the async runtime.
-//! Each served language model has one dedicated generation thread fed by a bounded queue
-//! (`try_send`: full → 503). The thread sends each character into a small bounded channel
-//! that the handler drains; when the client goes away the handler drops the channel's
-//! receiver, and the thread stops that generation at its next character. A client that
-//! stops reading without disconnecting holds the thread at most `request_timeout`.
+//! The routes only check requests and relay characters: the model runs on its own generation
+//! thread (`crate::generator`), never on the async runtime.
 
 use std::convert::Infallible;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crossbeam_channel::{Receiver, Sender, TrySendError};
 use hyper::body::Frame;
-use kiln::TrainedModel;
-use kiln::lm::{CharVocab, GenerateOptions, LanguageModel};
+use kiln::lm::{CharVocab, GenerateOptions};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use crate::engine::ModelId;
-use crate::error::{ApiError, ServeError};
-use crate::http::{ModelPath, labelled, path_model, read_body};
-use crate::metrics::Metrics;
+use crate::error::ApiError;
+use crate::extract::{ModelPath, labelled, path_model, read_body};
+use crate::generator::Chunk;
+use crate::model_id::ModelId;
 use crate::state::{AppState, ServedModel};
 
 /// The most characters one request may ask for.
@@ -49,182 +40,6 @@ pub const MAX_TOKENS_CAP: u64 = 10_000;
 
 /// Characters generated when a request does not say (`kiln generate`'s default).
 const DEFAULT_MAX_TOKENS: u64 = 400;
-
-/// Characters the generation thread may run ahead of the client.
-const CHANNEL_CAPACITY: usize = 16;
-
-/// What the generation thread sends a handler.
-#[derive(Debug)]
-enum Chunk {
-    Char(char),
-    Done,
-    Failed(ApiError),
-}
-
-/// A checked generation request waiting for the thread.
-struct Job {
-    prompt: String,
-    options: GenerateOptions,
-    out: mpsc::Sender<Chunk>,
-    enqueued: Instant,
-}
-
-/// The handle requests use to reach one language model's generation thread.
-#[derive(Debug)]
-pub(crate) struct Generator {
-    tx: Sender<Job>,
-    vocab: CharVocab,
-    generated: Arc<AtomicU64>,
-}
-
-impl Generator {
-    /// Starts the generation thread when `model` is a language model (`None` otherwise). The
-    /// thread shares the model's weights and ends when the handle is dropped and its queue
-    /// is empty.
-    pub(crate) fn start(
-        model: &TrainedModel,
-        path: &std::path::Path,
-        id: &ModelId,
-        queue_capacity: usize,
-        send_timeout: Duration,
-        metrics: Arc<Metrics>,
-    ) -> Result<Option<Self>, ServeError> {
-        if model.header.spec.language_model.is_none() {
-            return Ok(None);
-        }
-        let lm = LanguageModel::from_trained(model).map_err(|e| ServeError::Load {
-            path: path.to_path_buf(),
-            source: Box::new(e),
-        })?;
-        let vocab = lm.vocabulary().clone();
-        let (tx, rx) = crossbeam_channel::bounded(queue_capacity.max(1));
-        let generated = Arc::new(AtomicU64::new(0));
-        let worker = Worker {
-            lm,
-            id: id.clone(),
-            metrics,
-            generated: Arc::clone(&generated),
-            send_timeout,
-        };
-        std::thread::Builder::new()
-            .name(format!("kiln-generate-{}", id.name))
-            .spawn(move || worker.run(&rx))
-            .map_err(ServeError::Thread)?;
-        Ok(Some(Self {
-            tx,
-            vocab,
-            generated,
-        }))
-    }
-
-    /// Queues a checked request; the characters arrive on the returned receiver, then
-    /// [`Chunk::Done`].
-    fn submit(
-        &self,
-        prompt: String,
-        options: GenerateOptions,
-    ) -> Result<mpsc::Receiver<Chunk>, ApiError> {
-        let (out, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let job = Job {
-            prompt,
-            options,
-            out,
-            enqueued: Instant::now(),
-        };
-        match self.tx.try_send(job) {
-            Ok(()) => Ok(rx),
-            Err(TrySendError::Full(_)) => Err(ApiError::overloaded(
-                "the model's generation queue is full; retry after the time in Retry-After",
-            )),
-            Err(TrySendError::Disconnected(_)) => Err(ApiError::internal(
-                "the model's generation thread has stopped",
-            )),
-        }
-    }
-}
-
-impl ServedModel {
-    /// Whether this is a character-level language model (served by `/generate`, not by
-    /// `/invocations` or `/infer`).
-    pub fn is_language_model(&self) -> bool {
-        self.generator.is_some()
-    }
-
-    /// Characters generated by this model version since it was loaded (`0` for table models).
-    pub fn generated_chars(&self) -> u64 {
-        self.generator
-            .as_ref()
-            .map_or(0, |g| g.generated.load(Ordering::Relaxed))
-    }
-}
-
-struct Worker {
-    lm: LanguageModel,
-    id: ModelId,
-    metrics: Arc<Metrics>,
-    generated: Arc<AtomicU64>,
-    send_timeout: Duration,
-}
-
-impl Worker {
-    fn run(self, rx: &Receiver<Job>) {
-        while let Ok(job) = rx.recv() {
-            self.metrics
-                .queue_wait(&self.id.name, job.enqueued.elapsed());
-            if job.out.is_closed() {
-                continue;
-            }
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.generate(&job)));
-            let last = match outcome {
-                Ok(Ok(true)) => Chunk::Done,
-                Ok(Ok(false)) => continue,
-                Ok(Err(e)) => Chunk::Failed(e),
-                Err(_) => {
-                    tracing::error!(model = %self.id.name, "the model panicked while generating");
-                    Chunk::Failed(ApiError::internal("the model failed while generating"))
-                }
-            };
-            self.send(&job.out, last);
-        }
-        tracing::debug!(model = %self.id.name, version = %self.id.version, "generation thread stopped");
-    }
-
-    /// Streams one job's characters; `Ok(false)` when the client went away first.
-    fn generate(&self, job: &Job) -> Result<bool, ApiError> {
-        let generation = self
-            .lm
-            .generate(&job.prompt, &job.options)
-            .map_err(|e| ApiError::field("text_input", e.to_string()))?;
-        for c in generation {
-            self.generated.fetch_add(1, Ordering::Relaxed);
-            if !self.send(&job.out, Chunk::Char(c)) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    /// Sends one chunk, waiting while the client is behind (at most `send_timeout`); false
-    /// when the client is gone or too slow.
-    fn send(&self, out: &mpsc::Sender<Chunk>, chunk: Chunk) -> bool {
-        let deadline = Instant::now() + self.send_timeout;
-        let mut chunk = chunk;
-        loop {
-            match out.try_send(chunk) {
-                Ok(()) => return true,
-                Err(mpsc::error::TrySendError::Closed(_)) => return false,
-                Err(mpsc::error::TrySendError::Full(back)) => {
-                    if Instant::now() >= deadline {
-                        tracing::info!(model = %self.id.name, "a client stopped reading its generation; abandoned");
-                        return false;
-                    }
-                    chunk = back;
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            }
-        }
-    }
-}
 
 /// A generate request, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -402,7 +217,7 @@ async fn start(
         ));
     };
     let body = read_body(state, request.into_body()).await?;
-    let checked = parse_request(&body, &generator.vocab, stream)?;
+    let checked = parse_request(&body, generator.vocab(), stream)?;
     generator.submit(checked.prompt, checked.options)
 }
 

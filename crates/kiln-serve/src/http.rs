@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -16,16 +16,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ServeError};
+use crate::extract::{ModelLabel, ModelPath, labelled, path_model, read_body, unknown_model};
 use crate::guard::{self, Visitor};
 use crate::state::{AppState, ServedModel};
 use crate::{generate, mlflow, schema, v2};
 
 /// The response header carrying the request id (taken from the request when it sends one).
 pub const REQUEST_ID: &str = "x-request-id";
-
-/// The model a response was about, for metrics (set by handlers on their response).
-#[derive(Debug, Clone)]
-struct ModelLabel(String);
 
 /// The router with every route and layer, for a listener whose address it does not know
 /// (tests through `tower::ServiceExt::oneshot`, or another server in front): `Host` is not
@@ -152,43 +149,6 @@ async fn around_request(
     response
 }
 
-/// Reads the body within the size limit and the request timeout.
-pub(crate) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
-    let limit = state.config.max_body_bytes;
-    match tokio::time::timeout(
-        state.config.request_timeout,
-        axum::body::to_bytes(body, limit),
-    )
-    .await
-    {
-        Err(_) => Err(ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "REQUEST_TIMEOUT",
-            format!(
-                "the body was not received within {} s",
-                state.config.request_timeout.as_secs_f64()
-            ),
-        )),
-        Ok(Err(e)) => {
-            let too_large =
-                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
-                    e.source()
-                })
-                .any(|e| e.to_string().contains("length limit exceeded"));
-            Err(if too_large {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "REQUEST_LIMIT_EXCEEDED",
-                    format!("the body is larger than the limit of {limit} bytes"),
-                )
-            } else {
-                ApiError::bad_request(format!("cannot read the body: {e}"))
-            })
-        }
-        Ok(Ok(bytes)) => Ok(bytes),
-    }
-}
-
 /// Runs checked rows through a model's queue within the request timeout.
 async fn predict(
     state: &AppState,
@@ -202,13 +162,6 @@ async fn predict(
             state.config.request_timeout.as_secs_f64()
         ))),
     }
-}
-
-pub(crate) fn labelled(mut response: Response, model: &str) -> Response {
-    response
-        .extensions_mut()
-        .insert(ModelLabel(model.to_string()));
-    response
 }
 
 async fn ping() -> &'static str {
@@ -255,20 +208,6 @@ fn invocation_model(state: &AppState, q: &ModelQuery) -> Result<Arc<ServedModel>
         .ok_or_else(|| unknown_model(state, &name, q.version.as_deref()))
 }
 
-fn unknown_model(state: &AppState, name: &str, version: Option<&str>) -> ApiError {
-    let versions = state.versions(name);
-    if versions.is_empty() {
-        let mut names: Vec<String> = state.model_ids().into_iter().map(|i| i.name).collect();
-        names.dedup();
-        ApiError::not_found(format!("no model named `{name}`; served: {names:?}"))
-    } else {
-        ApiError::not_found(format!(
-            "model `{name}` has no version `{}`; versions: {versions:?}",
-            version.unwrap_or_default()
-        ))
-    }
-}
-
 async fn invocations(
     State(state): State<Arc<AppState>>,
     Query(q): Query<ModelQuery>,
@@ -298,18 +237,6 @@ async fn invocations(
     }
     .await;
     labelled(result.into_response(), &name)
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct ModelPath {
-    name: String,
-    version: Option<String>,
-}
-
-pub(crate) fn path_model(state: &AppState, p: &ModelPath) -> Result<Arc<ServedModel>, ApiError> {
-    state
-        .get(&p.name, p.version.as_deref())
-        .ok_or_else(|| unknown_model(state, &p.name, p.version.as_deref()))
 }
 
 async fn infer(

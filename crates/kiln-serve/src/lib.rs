@@ -10,8 +10,9 @@
 //! - `schema`: request values checked against the model file's fitted inputs, so every
 //!   malformed request is a 4xx naming the field.
 //! - `mlflow`, `v2`: the two wire formats.
-//! - `generate`: text generation from language models (Triton's generate extension,
-//!   streamed as Server-Sent Events) on one dedicated thread per model.
+//! - `generator`: one generation thread per language model (no HTTP); `generate`: its routes
+//!   (Triton's generate extension, streamed as Server-Sent Events).
+//! - `extract`: what every handler takes from a request (the model its path names, the body).
 //! - [`http`]: routes and middleware ([`app`]); `guard`: who may reach which route (`Host`
 //!   on loopback, cross-site browser requests, the token, the admin routes, form bodies);
 //!   [`server`]: the listener, header timeout,
@@ -24,14 +25,22 @@
 //! into [`kiln::data::Table`]s, calls [`kiln::TrainedModel::predict`], and turns each row's
 //! [`kiln::Predictions::row_json`] into answers, so fields added to predictions reach clients
 //! unchanged. It never prints; it logs through `tracing`.
+//!
+//! **Layers**, lowest first; a module imports only from lines above it (`module_cycles.py`
+//! checks): `error`, `metrics`, `model_id` → `schema`, `monitoring` → `mlflow`, `v2` (wire
+//! formats), `engine`, `generator` (workers; no axum) → `state` → `extract`, `guard` →
+//! `generate`, `openapi` → `http` → `server`.
 
 pub mod engine;
 mod error;
+mod extract;
 mod generate;
+mod generator;
 mod guard;
 pub mod http;
 pub mod metrics;
 mod mlflow;
+mod model_id;
 pub mod monitoring;
 mod openapi;
 mod schema;
@@ -39,10 +48,11 @@ pub mod server;
 pub mod state;
 mod v2;
 
-pub use engine::{BatchConfig, BatchObserver, ModelId, PREDICTION_ID};
+pub use engine::{BatchConfig, BatchObserver, PREDICTION_ID};
 pub use error::{ApiError, ServeError};
 pub use generate::MAX_TOKENS_CAP;
 pub use http::{REQUEST_ID, app, app_listening_on};
+pub use model_id::ModelId;
 pub use monitoring::MonitorSettings;
 pub use schema::CheckedRows;
 pub use server::{serve, signals};

@@ -28,8 +28,8 @@ use kiln::data::Table;
 use kiln::monitor::{FeedbackSummary, Monitor, MonitorConfig, MonitorStatus, Truth, Webhook};
 use kiln::{Predictions, TrainedModel};
 
-use crate::engine::ModelId;
 use crate::error::ServeError;
+use crate::model_id::ModelId;
 
 /// Monitoring settings of a server.
 #[derive(Debug, Clone, PartialEq)]
