@@ -17,7 +17,7 @@ use kiln_data::{Encoded, Encoder, FittedOutput, Table, Targets};
 use kiln_spec::{Activation, AdviOptimizerSpec, AdviSpec, LayerSpec, Spec};
 use kiln_train::{StopReason, Task};
 
-use crate::pipeline::{
+use crate::run::{
     Run, RunEvent, TrainRequest, TrainResult, metrics_for_outputs, take_rows, take_targets,
 };
 use crate::{Error, Result};
@@ -51,7 +51,7 @@ pub(crate) fn net_config(
             "a Bayesian network takes flat inputs, but the input shape is {input_shape:?}; ADVI fits dense layers only"
         )));
     };
-    let task = crate::pipeline::task_for(encoder);
+    let task = crate::run::task_for(encoder);
     let mut layers = Vec::new();
     let mut last = (true, Prior::default());
     for (i, layer) in spec.layers.iter().enumerate() {
@@ -147,7 +147,7 @@ fn informed_priors(layers: &mut [LayerConfig], path: &Path) -> Result<()> {
             .collect()
     } else {
         let bytes = file.require_section("weights", path)?;
-        let device = crate::pipeline::default_device();
+        let device = crate::run::default_device();
         let network = kiln_model::weights::from_bytes(&file.header.network, bytes, &device)?;
         let mut out = Vec::new();
         for layer in &network.layers {

@@ -16,6 +16,12 @@
 //! - [`lm`]: character-level language models ([`lm::LanguageModel::generate`] streams text).
 //!
 //! The library never prints: progress arrives as [`RunEvent`]s through a callback.
+//!
+//! **Layers**, lowest first; a module imports only from lines above it (`module_cycles.py`
+//! checks): `error` → `run` (request, events, result, prepared data, the shared helpers) →
+//! `monitoring` (the reference profile) → `bayesian` (ADVI), `lm` (language models) →
+//! `predict` (loading and predicting a model file) → `pipeline` (reading a spec, the network
+//! fit, and the dispatch to the other fit methods) → `sequential`.
 
 mod bayesian;
 mod error;
@@ -23,16 +29,17 @@ pub mod lm;
 mod monitoring;
 mod pipeline;
 mod predict;
+mod run;
 mod sequential;
 
 pub use bayesian::elbo_trace;
 pub use error::Error;
-pub use monitoring::{monitor_outputs, profile_for};
-pub use pipeline::{
-    Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare,
-    prepare_tables, train_spec,
+pub use monitoring::profile_for;
+pub use pipeline::train_spec;
+pub use predict::{DataSelection, Predictions, TrainedModel, Uncertainty, monitor_outputs};
+pub use run::{
+    Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare, prepare_tables,
 };
-pub use predict::{DataSelection, Predictions, TrainedModel, Uncertainty};
 pub use sequential::{Fit, Sequential};
 
 pub use kiln_artifact as artifact;

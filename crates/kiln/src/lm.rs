@@ -25,9 +25,9 @@ use kiln_spec::{LanguageModelSpec, Spec};
 use kiln_train::{Task, TrainData, TrainEvent, TrainOptions, evaluate_loss};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::pipeline::{Metrics, RunEvent, TrainRequest, TrainResult, default_device, now_unix};
+pub use crate::run::LanguageModelReport;
+use crate::run::{Metrics, RunEvent, TrainRequest, TrainResult, default_device, now_unix};
 use crate::{Error, Result};
 
 /// The characters a model knows. Id 0 is padding; id `k ≥ 1` is `chars[k - 1]`.
@@ -123,32 +123,6 @@ impl CharVocab {
                 list.join(", ")
             )))
         }
-    }
-}
-
-/// Held-out figures of a language model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LanguageModelReport {
-    /// Mean cross-entropy of the held-out characters in bits: the headline figure.
-    pub bits_per_char: f64,
-    /// The same in nats.
-    pub cross_entropy: f64,
-    /// Next-character accuracy on the held-out tail.
-    pub accuracy: f64,
-    /// Held-out characters scored.
-    pub chars: usize,
-    /// Bits per character of the training text's character frequencies (add-one smoothed) on
-    /// the held-out tail: what a model that ignores context scores.
-    pub unigram_bits_per_char: f64,
-}
-
-impl std::fmt::Display for LanguageModelReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "bits/char {:.4} on {} held-out characters (unigram baseline {:.4}); next-character accuracy {:.4}",
-            self.bits_per_char, self.chars, self.unigram_bits_per_char, self.accuracy
-        )
     }
 }
 
@@ -258,7 +232,7 @@ pub(crate) fn train_language_model(
     let corpus = kiln_data::corpus::load_corpus(&spec.data.source, base_dir, &request.cache)?;
     let windows = corpus_windows(&corpus, lm)?;
     drop(corpus);
-    let layers = crate::pipeline::resolve_embeddings(
+    let layers = crate::run::resolve_embeddings(
         &spec.layers,
         windows.vocab.ids(),
         &format!(

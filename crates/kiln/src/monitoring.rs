@@ -10,8 +10,7 @@ use kiln_monitor::{OwnedOutputs, ProfileConfig, ReferenceMetric, ReferenceProfil
 use kiln_train::{Task, predict_outputs};
 
 use crate::Result;
-use crate::pipeline::{Metrics, Prepared, take_rows};
-use crate::predict::Predictions;
+use crate::run::{Metrics, Prepared, take_rows};
 
 /// The reference profile of a freshly trained model: every held-out row of the main source
 /// (validation and test rows; a separate test source is used only when there is no
@@ -101,17 +100,4 @@ pub fn profile_for(
         metric,
         ProfileConfig::default(),
     )?)
-}
-
-/// The monitor's view of predictions: the predicted class index per row, or the predicted
-/// values.
-pub fn monitor_outputs(predictions: &Predictions) -> OwnedOutputs {
-    if predictions.classes.is_empty() {
-        OwnedOutputs::Values(predictions.values.clone())
-    } else {
-        OwnedOutputs::Classes(kiln_monitor::argmax_rows(
-            &predictions.probabilities,
-            predictions.classes.len(),
-        ))
-    }
 }

@@ -12,9 +12,7 @@ use kiln_train::{Task, predict_outputs};
 use serde_json::json;
 
 use crate::bayesian;
-use crate::pipeline::{
-    Metrics, default_device, metrics_for_outputs, prepare, take_rows, take_targets,
-};
+use crate::run::{Metrics, default_device, metrics_for_outputs, prepare, take_rows, take_targets};
 use crate::{Error, Result};
 
 /// Which rows to evaluate on.
@@ -557,5 +555,18 @@ impl TrainedModel {
             Engine::Network(n) => Some(n),
             Engine::Bayes { .. } => None,
         }
+    }
+}
+
+/// The monitor's view of predictions: the predicted class index per row, or the predicted
+/// values.
+pub fn monitor_outputs(predictions: &Predictions) -> kiln_monitor::OwnedOutputs {
+    if predictions.classes.is_empty() {
+        kiln_monitor::OwnedOutputs::Values(predictions.values.clone())
+    } else {
+        kiln_monitor::OwnedOutputs::Classes(kiln_monitor::argmax_rows(
+            &predictions.probabilities,
+            predictions.classes.len(),
+        ))
     }
 }

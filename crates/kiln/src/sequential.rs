@@ -38,7 +38,8 @@ use kiln_spec::{
     OutputKind, OutputSpec, RecurrentSpec, SequenceLength, Spec, SplitSpec, TrainingSpec,
 };
 
-use crate::pipeline::{TrainRequest, train_tables};
+use crate::pipeline::train_tables;
+use crate::run::TrainRequest;
 use crate::{Result, TrainedModel};
 
 /// A layer stack under construction. The output head is added by [`Sequential::fit`] from the

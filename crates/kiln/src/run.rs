@@ -1,0 +1,541 @@
+//! What a training run is made of, shared by every fit method (the network trainer in
+//! `pipeline`, ADVI in `bayesian`, the language model in `lm`): the request, the events a caller
+//! sees, the result, the prepared data and the helpers that select rows, score outputs and
+//! start the model file's header. Below every fit method: it imports none of them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use burn::tensor::Device;
+use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
+use kiln_data::{Cache, Encoded, Encoder, FittedOutput, Split, Table, Targets, Warning};
+use kiln_eval::{ClassificationReport, RegressionReport};
+use kiln_model::{Network, NetworkConfig};
+use kiln_spec::{LayerSpec, Spec};
+use kiln_train::{StopReason, Task, TrainEvent, predict_outputs};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The compute device kiln uses: the `flex` CPU backend (or CUDA with the `cuda` feature and
+/// `KILN_DEVICE=cuda`).
+pub fn default_device() -> Device {
+    #[cfg(feature = "cuda")]
+    if std::env::var("KILN_DEVICE").as_deref() == Ok("cuda") {
+        return Device::cuda(0);
+    }
+    Device::flex()
+}
+
+/// Evaluation results of one split.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Metrics {
+    /// Classification: accuracy, per-class P/R/F1, confusion matrix, log loss.
+    Classification(ClassificationReport),
+    /// Regression: MAE, RMSE, R².
+    Regression(RegressionReport),
+    /// Character-level language model: held-out bits per character.
+    LanguageModel(LanguageModelReport),
+}
+
+impl std::fmt::Display for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Classification(r) => r.fmt(f),
+            Self::Regression(r) => r.fmt(f),
+            Self::LanguageModel(r) => r.fmt(f),
+        }
+    }
+}
+
+impl Metrics {
+    /// The headline figure: accuracy or MAE.
+    pub fn headline(&self) -> (&'static str, f64) {
+        match self {
+            Self::Classification(r) => ("accuracy", r.accuracy),
+            Self::Regression(r) => ("mae", r.mae),
+            Self::LanguageModel(r) => ("bits_per_char", r.bits_per_char),
+        }
+    }
+}
+
+/// Progress of a [`train_spec`] run.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// Data read, split and encoded.
+    Prepared {
+        /// Rows in each split.
+        train_rows: usize,
+        /// Validation rows.
+        validation_rows: usize,
+        /// Test rows.
+        test_rows: usize,
+        /// Per-row input shape.
+        input_shape: &'a [usize],
+        /// Anything odd found while encoding.
+        warnings: &'a [Warning],
+        /// What fitting decided that a user should see (a text input's vocabulary and the
+        /// sequence length `length = "auto"` chose).
+        notes: &'a [String],
+    },
+    /// A cross-validation fold starts (1-based).
+    Fold {
+        /// Fold number.
+        fold: usize,
+        /// Fold count.
+        folds: usize,
+    },
+    /// A cross-validation fold finished.
+    FoldDone {
+        /// Fold number.
+        fold: usize,
+        /// Its validation metrics.
+        metrics: &'a Metrics,
+    },
+    /// A training event.
+    Train(TrainEvent<'a>),
+    /// ADVI progress (Bayesian specs), every 1,000 iterations and at the end.
+    Advi {
+        /// Iterations done.
+        iteration: usize,
+        /// Iterations planned.
+        iterations: usize,
+        /// Mean ELBO since the last report.
+        elbo: f64,
+    },
+    /// A checkpoint was written.
+    Checkpoint(&'a Path),
+    /// A split was evaluated.
+    Evaluated {
+        /// `validation`, `test`, …
+        split: &'a str,
+        /// The figures.
+        metrics: &'a Metrics,
+    },
+    /// The model file was written.
+    Saved(&'a Path),
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    /// The spec file.
+    pub spec_path: PathBuf,
+    /// Where the model file goes; the checkpoint is written beside it as `<output>.ckpt`.
+    pub output: PathBuf,
+    /// Dataset cache.
+    pub cache: Cache,
+    /// Set to stop early (Ctrl-C): the best weights so far are saved.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Continue from `<output>.ckpt`.
+    pub resume: bool,
+    /// Overrides the spec's epochs.
+    pub epochs: Option<usize>,
+    /// K-fold cross-validation before the final fit.
+    pub folds: Option<usize>,
+    /// Write a checkpoint after each epoch.
+    pub checkpoint: bool,
+}
+
+impl TrainRequest {
+    /// A request with defaults: checkpoints on, no resume, no folds.
+    pub fn new(spec_path: impl Into<PathBuf>, output: impl Into<PathBuf>, cache: Cache) -> Self {
+        Self {
+            spec_path: spec_path.into(),
+            output: output.into(),
+            cache,
+            cancel: None,
+            resume: false,
+            epochs: None,
+            folds: None,
+            checkpoint: true,
+        }
+    }
+
+    /// The checkpoint path.
+    pub fn checkpoint_path(&self) -> PathBuf {
+        let mut p = self.output.clone().into_os_string();
+        p.push(".ckpt");
+        PathBuf::from(p)
+    }
+}
+
+/// What [`train_spec`] produced.
+#[derive(Debug)]
+pub struct TrainResult {
+    /// The model file as written.
+    pub file: ModelFile,
+    /// Metrics by split (`validation`, `test`, `cv_mean`, `fold_N`).
+    pub metrics: BTreeMap<String, Metrics>,
+    /// Why training ended.
+    pub stop: StopReason,
+}
+
+/// Data read, split and encoded for one spec.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Fitted on the training rows only.
+    pub encoder: Encoder,
+    /// Every row of the main source, encoded.
+    pub inputs: Arc<Encoded>,
+    /// Their targets.
+    pub targets: Arc<Targets>,
+    /// Row indices of each split within the main source.
+    pub split: Split,
+    /// Separate test source, encoded, when the spec names one.
+    pub test: Option<(Arc<Encoded>, Arc<Targets>)>,
+    /// Warnings from encoding.
+    pub warnings: Vec<Warning>,
+    /// Class index per row (classification), used for stratified folds.
+    pub strata: Option<Vec<usize>>,
+    /// Digest of the training rows and split seed.
+    pub digest: String,
+}
+
+impl Prepared {
+    /// Inputs and targets of the test rows.
+    pub fn test_data(&self) -> (Arc<Encoded>, Arc<Targets>) {
+        match &self.test {
+            Some((x, y)) => (x.clone(), y.clone()),
+            None => (
+                Arc::new(take_rows(&self.inputs, &self.split.test)),
+                Arc::new(take_targets(&self.targets, &self.split.test)),
+            ),
+        }
+    }
+
+    /// Number of test rows.
+    pub fn test_rows(&self) -> usize {
+        self.test
+            .as_ref()
+            .map_or(self.split.test.len(), |(x, _)| x.rows)
+    }
+}
+
+pub(crate) fn take_rows(x: &Encoded, rows: &[usize]) -> Encoded {
+    let d = x.row_len();
+    let mut data = Vec::with_capacity(rows.len() * d);
+    for &r in rows {
+        data.extend_from_slice(x.row(r));
+    }
+    Encoded {
+        data,
+        rows: rows.len(),
+        row_shape: x.row_shape.clone(),
+    }
+}
+
+pub(crate) fn take_targets(y: &Targets, rows: &[usize]) -> Targets {
+    match y {
+        Targets::Classes(c) => Targets::Classes(rows.iter().map(|&r| c[r]).collect()),
+        Targets::Values(v) => Targets::Values(rows.iter().map(|&r| v[r]).collect()),
+    }
+}
+
+pub(crate) fn load_tables(
+    spec: &Spec,
+    base_dir: &Path,
+    cache: &Cache,
+) -> Result<(Table, Option<Table>)> {
+    let data = &spec.data;
+    let main = kiln_data::load_source(
+        &data.source,
+        base_dir,
+        data.format.as_deref(),
+        cache,
+        data.generate.as_ref(),
+    )?;
+    let test = match &data.test {
+        Some(test) => Some(kiln_data::load_source(
+            test,
+            base_dir,
+            data.format.as_deref(),
+            cache,
+            data.generate.as_ref(),
+        )?),
+        None => None,
+    };
+    Ok((main, test))
+}
+
+pub(crate) fn split_for(spec: &Spec, table: &Table) -> Result<(Split, Option<Vec<usize>>)> {
+    let s = &spec.data.split;
+    let strata = if s.stratify {
+        kiln_data::strata_for(table, &spec.output)?
+    } else {
+        None
+    };
+    let test_fraction = if spec.data.test.is_some() {
+        0.0
+    } else {
+        s.test
+    };
+    let split = kiln_data::split_indices(
+        table.len(),
+        strata.as_deref(),
+        s.validation,
+        test_fraction,
+        s.seed,
+    )?;
+    Ok((split, strata))
+}
+
+/// Reads, splits and encodes the data of `spec`. With `encoder` given (a trained model's),
+/// it is used as is; otherwise one is fitted on the training rows.
+///
+/// # Errors
+///
+/// Data that cannot be read, encoded, or split.
+pub fn prepare(
+    spec: &Spec,
+    base_dir: &Path,
+    cache: &Cache,
+    encoder: Option<&Encoder>,
+) -> Result<Prepared> {
+    let (table, test_table) = load_tables(spec, base_dir, cache)?;
+    prepare_tables(spec, &table, test_table.as_ref(), encoder)
+}
+
+/// As [`prepare`], for tables already in memory.
+///
+/// # Errors
+///
+/// Data that cannot be encoded or split.
+pub fn prepare_tables(
+    spec: &Spec,
+    table: &Table,
+    test_table: Option<&Table>,
+    encoder: Option<&Encoder>,
+) -> Result<Prepared> {
+    let (split, strata) = split_for(spec, table)?;
+    let encoder = match encoder {
+        Some(e) => e.clone(),
+        None => Encoder::fit_rows(table, &split.train, &spec.inputs, &spec.output)?,
+    };
+    let (inputs, mut warnings) = encoder.encode_inputs(table)?;
+    let targets = encoder.encode_targets(table)?;
+    let test = match test_table {
+        Some(t) => {
+            let (x, w) = encoder.encode_inputs(t)?;
+            warnings.extend(w);
+            Some((Arc::new(x), Arc::new(encoder.encode_targets(t)?)))
+        }
+        None => None,
+    };
+    let digest = kiln_data::data_digest(&inputs, &targets, &split.train, spec.data.split.seed);
+    Ok(Prepared {
+        encoder,
+        inputs: Arc::new(inputs),
+        targets: Arc::new(targets),
+        split,
+        test,
+        warnings,
+        strata,
+        digest,
+    })
+}
+
+pub(crate) fn task_for(encoder: &Encoder) -> Task {
+    match &encoder.output {
+        FittedOutput::Category { classes, .. } => Task::Classification {
+            classes: classes.len(),
+        },
+        FittedOutput::Binary { .. } => Task::Binary,
+        FittedOutput::Number { std, .. } => Task::Regression { scale: *std },
+    }
+}
+
+/// Metrics of `network` on the given rows, in the output's own units.
+///
+/// # Errors
+///
+/// [`Error::Eval`] on degenerate inputs (e.g. no rows).
+pub(crate) fn evaluate_rows(
+    network: &Network,
+    encoder: &Encoder,
+    task: &Task,
+    inputs: &Encoded,
+    targets: &Targets,
+    device: &Device,
+) -> Result<Metrics> {
+    let out = predict_outputs(network, task, inputs, 512, device);
+    metrics_for_outputs(encoder, out, targets)
+}
+
+/// Metrics of model outputs (`rows × classes` probabilities, or encoded values) against
+/// `targets`, in the output's own units.
+///
+/// # Errors
+///
+/// [`Error::Eval`] on degenerate inputs (e.g. no rows).
+pub(crate) fn metrics_for_outputs(
+    encoder: &Encoder,
+    out: Vec<f32>,
+    targets: &Targets,
+) -> Result<Metrics> {
+    match (&encoder.output, targets) {
+        (FittedOutput::Category { classes, .. }, Targets::Classes(y)) => {
+            let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
+            Ok(Metrics::Classification(kiln_eval::classification_report(
+                &y,
+                &normalise_rows(out, classes.len()),
+                classes,
+            )?))
+        }
+        (FittedOutput::Binary { classes, .. }, Targets::Classes(y)) => {
+            let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
+            Ok(Metrics::Classification(kiln_eval::classification_report(
+                &y,
+                &out,
+                classes.as_slice(),
+            )?))
+        }
+        (FittedOutput::Number { .. }, Targets::Values(y)) => {
+            let truth: Vec<f64> = y.iter().map(|&v| encoder.decode_value(v)).collect();
+            let pred: Vec<f64> = out.iter().map(|&v| encoder.decode_value(v)).collect();
+            Ok(Metrics::Regression(kiln_eval::regression_report(
+                &truth, &pred,
+            )?))
+        }
+        _ => Err(Error::Invalid(
+            "targets do not match the model's output kind".to_string(),
+        )),
+    }
+}
+
+/// Softmax outputs in f32 can sum to 1 ± 1e-6; renormalise so the report's checks see exact
+/// probability rows.
+fn normalise_rows(mut p: Vec<f32>, k: usize) -> Vec<f32> {
+    for row in p.chunks_mut(k) {
+        let s: f32 = row.iter().sum();
+        if s > 0.0 {
+            row.iter_mut().for_each(|v| *v /= s);
+        }
+    }
+    p
+}
+
+pub(crate) fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+pub(crate) struct Run<'a> {
+    pub(crate) spec: &'a Spec,
+    pub(crate) spec_toml: &'a str,
+    pub(crate) base_dir: &'a Path,
+    pub(crate) prepared: &'a Prepared,
+    pub(crate) network_config: NetworkConfig,
+    pub(crate) task: Task,
+    pub(crate) device: Device,
+}
+
+impl Run<'_> {
+    pub(crate) fn header(
+        &self,
+        kind: FileKind,
+        training: TrainingRecord,
+        params: usize,
+    ) -> ModelHeader {
+        ModelHeader {
+            kiln_version: env!("CARGO_PKG_VERSION").to_string(),
+            kind,
+            created_unix: now_unix(),
+            name: self.spec.name.clone(),
+            spec_toml: self.spec_toml.to_string(),
+            spec: self.spec.clone(),
+            encoder: self.prepared.encoder.clone(),
+            network: self.network_config.clone(),
+            task: self.task,
+            params,
+            training,
+            data: DataRecord {
+                source: self.spec.data.source.clone(),
+                base_dir: self.base_dir.display().to_string(),
+                digest: self.prepared.digest.clone(),
+                split_seed: self.spec.data.split.seed,
+                train_rows: self.prepared.split.train.len(),
+                validation_rows: self.prepared.split.validation.len(),
+                test_rows: self.prepared.test_rows(),
+            },
+            metrics: BTreeMap::new(),
+            train_state: None,
+            profile: None,
+            bayes: None,
+        }
+    }
+}
+
+/// The spec's layers with every embedding's vocabulary size left out set to `ids`, the number
+/// of token ids the data holds (`source` says where they come from, for the error). An explicit
+/// size smaller than that is refused: the data would index past the table.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] naming the layer when its `vocab` is too small.
+pub(crate) fn resolve_embeddings(
+    layers: &[LayerSpec],
+    ids: usize,
+    source: &str,
+) -> Result<Vec<LayerSpec>> {
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, layer)| match layer {
+            LayerSpec::Embedding {
+                vocab,
+                dim,
+                mask_zero,
+                init,
+            } => {
+                let size = match vocab {
+                    Some(v) if *v < ids => {
+                        return Err(Error::Invalid(format!(
+                            "layers[{i}].vocab = {v} is smaller than {source}; leave vocab out to take it from the data"
+                        )));
+                    }
+                    Some(v) => *v,
+                    None => ids,
+                };
+                Ok(LayerSpec::Embedding {
+                    vocab: Some(size),
+                    dim: *dim,
+                    mask_zero: *mask_zero,
+                    init: *init,
+                })
+            }
+            other => Ok(other.clone()),
+        })
+        .collect()
+}
+
+/// Held-out figures of a language model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageModelReport {
+    /// Mean cross-entropy of the held-out characters in bits: the headline figure.
+    pub bits_per_char: f64,
+    /// The same in nats.
+    pub cross_entropy: f64,
+    /// Next-character accuracy on the held-out tail.
+    pub accuracy: f64,
+    /// Held-out characters scored.
+    pub chars: usize,
+    /// Bits per character of the training text's character frequencies (add-one smoothed) on
+    /// the held-out tail: what a model that ignores context scores.
+    pub unigram_bits_per_char: f64,
+}
+
+impl std::fmt::Display for LanguageModelReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "bits/char {:.4} on {} held-out characters (unigram baseline {:.4}); next-character accuracy {:.4}",
+            self.bits_per_char, self.chars, self.unigram_bits_per_char, self.accuracy
+        )
+    }
+}
