@@ -33,7 +33,7 @@
 //!   against −127.1), and every one reached ≥ 95.2 % test accuracy.
 //!
 //! (Measured on the PyMC benchmark's data: `PYMC_RUNS=0 KILN_RUNS=20 bench/bnn_vs_pymc.sh`,
-//! with `KILN_INIT_SIGMA=0.6931` for PyMC's σ₀; figures in `bench/README.md`.)
+//! with `KILN_INIT_SIGMA=0.6931` for PyMC's σ₀; figures in `bench/RESULTS.md`.)
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

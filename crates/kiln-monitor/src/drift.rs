@@ -13,7 +13,7 @@
 //!
 //! The chi-square is the two-sample test of homogeneity (`chi2_contingency`), not Evidently's
 //! goodness-of-fit against the reference shares, which ignores the reference's own sampling
-//! noise and raised too many false alarms (see `bench/README.md`).
+//! noise and raised too many false alarms (see `bench/RESULTS.md`).
 //! `k` is the number of p-value tests in the window (Bonferroni); α defaults to 0.01, stricter
 //! than Evidently's per-test 0.05, because a monitor tests every window: with α = 0.05 about one
 //! window in twenty would raise a false alarm. "Dataset drift" is declared when at least half
@@ -418,7 +418,7 @@ fn fill_statistics(
         let c: Vec<f64> = keep.iter().map(|&i| current[i]).collect();
         // The deciding chi-square is the two-sample homogeneity test: Evidently's
         // goodness-of-fit form treats the reference shares as exact and raised 2.8 % false
-        // alarms per window at α = 0.01 with a 1000-row reference (bench/README.md). The
+        // alarms per window at α = 0.01 with a 1000-row reference (bench/RESULTS.md). The
         // goodness-of-fit p-value is reported too.
         if let Some(gof) = stats::chisquare_counts(&r, &c) {
             put("chisquare_gof_p_value", Some(gof.p_value));

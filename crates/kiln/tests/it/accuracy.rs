@@ -1,4 +1,4 @@
-//! Accuracy on the reference tasks (README table). Reduced versions run in CI; `KILN_FULL=1`
+//! Accuracy on the reference tasks (bench/RESULTS.md, "Accuracy on the reference tasks"). Reduced versions run in CI; `KILN_FULL=1`
 //! runs the full ones.
 
 use super::*;

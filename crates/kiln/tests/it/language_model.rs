@@ -178,7 +178,7 @@ fn language_model_data_errors_are_clear() {
     );
 }
 
-/// `kiln init --example shakespeare-char` as shipped (the README's figure); opt-in.
+/// `kiln init --example shakespeare-char` as shipped (the figure in bench/RESULTS.md); opt-in.
 #[test]
 #[allow(clippy::print_stderr)]
 fn shakespeare_char_full() {

@@ -1,7 +1,7 @@
 //! End-to-end tests of the library: spec → data → training → model file → evaluate/predict.
 #![allow(clippy::print_stderr)] // tests report the figures they measured
 //!
-//! Accuracy checks run on real data. The full-size runs named in the README are opt-in with
+//! Accuracy checks run on real data. The full-size runs named in GUIDE.md and bench/RESULTS.md are opt-in with
 //! `KILN_FULL=1`; CI runs reduced versions that still assert real accuracy.
 
 mod accuracy;
