@@ -149,11 +149,9 @@ fn refuse_cross_site(headers: &HeaderMap) -> Result<(), ApiError> {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let origin = origin.to_str().unwrap_or("null");
         let own = host.is_some_and(|h| {
-            ["http://", "https://"].iter().any(|scheme| {
-                origin.len() == scheme.len() + h.len()
-                    && origin[..scheme.len()].eq_ignore_ascii_case(scheme)
-                    && origin[scheme.len()..].eq_ignore_ascii_case(h)
-            })
+            ["http", "https"]
+                .iter()
+                .any(|scheme| origin.eq_ignore_ascii_case(&format!("{scheme}://{h}")))
         });
         if !own {
             return Err(refused());

@@ -463,7 +463,7 @@ impl AppState {
     /// Whether the admin routes answer, for a server listening on `listening` (`None`:
     /// unknown, as for a router used without [`crate::serve`]).
     pub fn admin_enabled(&self, listening: Option<std::net::SocketAddr>) -> bool {
-        self.token_digest.is_some()
+        self.has_token()
             || (self.config.admin == AdminAccess::Loopback
                 && listening.is_some_and(|a| a.ip().is_loopback()))
     }
