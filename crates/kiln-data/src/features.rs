@@ -1,4 +1,5 @@
-//! Fitted feature transforms: spec features → fitted encoders → `f32` network inputs.
+//! Fitted feature transforms: checked inputs (`kiln_spec::settings::Input`) → fitted encoders →
+//! `f32` network inputs.
 //!
 //! [`Encoder::fit`] learns everything a transform needs (means, vocabularies, class lists, fill
 //! values) from the training rows only. The fitted [`Encoder`] is serialisable and is stored in
@@ -6,7 +7,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kiln_spec::types::{FeatureKind, FeatureSpec, OutputKind, OutputSpec};
+use kiln_spec::options::{self, DiscreteMissing, ImageTransform, NumberMissing, OutputTransform};
+use kiln_spec::settings::{ImageInput, Input, NumberInput, Output};
+use kiln_spec::types::OutputKind;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
@@ -237,36 +240,10 @@ pub struct Encoder {
     pub output: FittedOutput,
 }
 
-/// A feature's missing-value policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Missing {
-    Error,
-    Mean,
-    Median,
-    Mode,
-    Constant,
-}
-
 fn feature_err(feature: &str, message: impl Into<String>) -> DataError {
     DataError::Feature {
         feature: feature.to_string(),
         message: message.into(),
-    }
-}
-
-fn missing_policy(spec: &FeatureSpec) -> Result<Missing> {
-    match spec.missing.as_deref() {
-        None | Some("error") => Ok(Missing::Error),
-        Some("mean") => Ok(Missing::Mean),
-        Some("median") => Ok(Missing::Median),
-        Some("mode") => Ok(Missing::Mode),
-        Some("constant") => Ok(Missing::Constant),
-        Some(other) => Err(feature_err(
-            &spec.name,
-            format!(
-                "unknown missing-value policy `{other}`; expected error, mean, median, mode or constant"
-            ),
-        )),
     }
 }
 
@@ -323,19 +300,23 @@ fn most_frequent<'a>(values: impl IntoIterator<Item = &'a String>) -> Option<Str
         .map(|(v, _)| v.clone())
 }
 
-fn json_fill_text(spec: &FeatureSpec) -> Result<String> {
-    match &spec.fill {
+/// The text of a category or binary input's `fill` value.
+fn json_fill_text(name: &str, fill: Option<&serde_json::Value>) -> Result<String> {
+    match fill {
         Some(serde_json::Value::String(s)) => Ok(s.clone()),
         Some(serde_json::Value::Number(n)) => Ok(format_number(n.as_f64().unwrap_or(f64::NAN))),
         Some(serde_json::Value::Bool(b)) => Ok(b.to_string()),
         _ => Err(feature_err(
-            &spec.name,
-            "`missing = \"constant\"` needs a `fill` value",
+            name,
+            format!(
+                "`missing = \"{}\"` needs a `fill` value",
+                DiscreteMissing::Constant
+            ),
         )),
     }
 }
 
-fn fit_number(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<FittedInput> {
+fn fit_number(spec: &NumberInput, column: &Column, rows: &[usize]) -> Result<FittedInput> {
     let ColumnData::Number(values) = &column.data else {
         return Err(wrong_type(column, "number"));
     };
@@ -344,9 +325,8 @@ fn fit_number(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<Fit
         .map(|&r| values[r])
         .filter(|v| !v.is_nan())
         .collect();
-    let policy = missing_policy(spec)?;
-    let fill = match policy {
-        Missing::Error => {
+    let fill = match spec.missing {
+        NumberMissing::Error => {
             if let Some(row) = first_missing(column, rows) {
                 return Err(DataError::Missing {
                     column: column.name.clone(),
@@ -355,9 +335,9 @@ fn fit_number(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<Fit
             }
             None
         }
-        Missing::Mean => Some(mean(&present)),
-        Missing::Median => Some(median(&present)),
-        Missing::Mode => {
+        NumberMissing::Mean => Some(mean(&present)),
+        NumberMissing::Median => Some(median(&present)),
+        NumberMissing::Mode => {
             let mut counts: HashMap<u64, usize> = HashMap::new();
             for v in &present {
                 *counts.entry(v.to_bits()).or_default() += 1;
@@ -369,7 +349,7 @@ fn fit_number(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<Fit
                 .filter(|v| counts[&v.to_bits()] == best)
                 .min_by(f64::total_cmp)
         }
-        Missing::Constant => match &spec.fill {
+        NumberMissing::Constant => match &spec.fill {
             Some(serde_json::Value::Number(n)) => n.as_f64(),
             Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
             _ => None,
@@ -378,11 +358,14 @@ fn fit_number(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<Fit
         .ok_or_else(|| {
             feature_err(
                 &spec.name,
-                "`missing = \"constant\"` needs a numeric `fill` value",
+                format!(
+                    "`missing = \"{}\"` needs a numeric `fill` value",
+                    NumberMissing::Constant
+                ),
             )
         })?,
     };
-    if present.is_empty() && policy != Missing::Constant {
+    if present.is_empty() && spec.missing != NumberMissing::Constant {
         return Err(feature_err(&spec.name, "no values in the training rows"));
     }
     let filled: Vec<f64> = rows
@@ -392,25 +375,19 @@ fn fit_number(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<Fit
             if v.is_nan() { fill.unwrap_or(v) } else { v }
         })
         .collect();
-    let transform = match spec.transform.as_deref() {
-        None | Some("standardize" | "standardise" | "zscore") => {
+    let transform = match spec.transform {
+        options::NumberTransform::Standardize => {
             let m = mean(&filled);
             NumberTransform::Standardize {
                 mean: m,
                 std: nonzero(std(&filled, m)),
             }
         }
-        Some("minmax" | "min_max") => NumberTransform::MinMax {
+        options::NumberTransform::MinMax => NumberTransform::MinMax {
             min: filled.iter().copied().fold(f64::INFINITY, f64::min),
             max: filled.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         },
-        Some("none") => NumberTransform::None,
-        Some(other) => {
-            return Err(feature_err(
-                &spec.name,
-                format!("unknown transform `{other}`; expected standardize, minmax or none"),
-            ));
-        }
+        options::NumberTransform::None => NumberTransform::None,
     };
     Ok(FittedInput::Number {
         name: spec.name.clone(),
@@ -451,7 +428,9 @@ fn median(v: &[f64]) -> f64 {
 
 /// Distinct training values of a text or number column, plus the fill for its policy.
 fn fit_levels(
-    spec: &FeatureSpec,
+    name: &str,
+    missing: DiscreteMissing,
+    fill: Option<&serde_json::Value>,
     column: &Column,
     rows: &[usize],
 ) -> Result<(Vec<String>, Option<String>)> {
@@ -462,8 +441,8 @@ fn fit_levels(
         .iter()
         .filter_map(|&r| cell_text(&column.data, r))
         .collect();
-    let fill = match missing_policy(spec)? {
-        Missing::Error => {
+    let fill = match missing {
+        DiscreteMissing::Error => {
             if let Some(row) = first_missing(column, rows) {
                 return Err(DataError::Missing {
                     column: column.name.clone(),
@@ -472,14 +451,8 @@ fn fit_levels(
             }
             None
         }
-        Missing::Mode => most_frequent(&present),
-        Missing::Constant => Some(json_fill_text(spec)?),
-        Missing::Mean | Missing::Median => {
-            return Err(feature_err(
-                &spec.name,
-                "mean and median are not defined for categories; use `missing = \"mode\"` or \"constant\"",
-            ));
-        }
+        DiscreteMissing::Mode => most_frequent(&present),
+        DiscreteMissing::Constant => Some(json_fill_text(name, fill)?),
     };
     Ok((sorted_distinct(present), fill))
 }
@@ -530,19 +503,13 @@ fn binary_pair(feature: &str, mut levels: Vec<String>) -> Result<[String; 2]> {
     }
 }
 
-fn fit_image(spec: &FeatureSpec, column: &Column) -> Result<FittedInput> {
+fn fit_image(spec: &ImageInput, column: &Column) -> Result<FittedInput> {
     let ColumnData::Image(img) = &column.data else {
         return Err(wrong_type(column, "image"));
     };
-    let scale = match spec.transform.as_deref() {
-        None | Some("scale") => 1.0 / 255.0,
-        Some("none") => 1.0,
-        Some(other) => {
-            return Err(feature_err(
-                &spec.name,
-                format!("unknown image transform `{other}`; expected scale or none"),
-            ));
-        }
+    let scale = match spec.transform {
+        ImageTransform::Scale => 1.0 / 255.0,
+        ImageTransform::None => 1.0,
     };
     Ok(FittedInput::Image {
         name: spec.name.clone(),
@@ -553,7 +520,7 @@ fn fit_image(spec: &FeatureSpec, column: &Column) -> Result<FittedInput> {
     })
 }
 
-fn fit_output(spec: &OutputSpec, column: &Column, rows: &[usize]) -> Result<FittedOutput> {
+fn fit_output(spec: &Output, column: &Column, rows: &[usize]) -> Result<FittedOutput> {
     let missing = |row| DataError::Missing {
         column: column.name.clone(),
         row,
@@ -566,18 +533,12 @@ fn fit_output(spec: &OutputSpec, column: &Column, rows: &[usize]) -> Result<Fitt
             if let Some(row) = first_missing(column, rows) {
                 return Err(missing(row));
             }
-            let (mean, std) = match spec.transform.as_deref() {
-                None | Some("none") => (0.0, 1.0),
-                Some("standardize" | "standardise") => {
+            let (mean, std) = match spec.transform {
+                OutputTransform::None => (0.0, 1.0),
+                OutputTransform::Standardize => {
                     let v: Vec<f64> = rows.iter().map(|&r| values[r]).collect();
                     let m = self::mean(&v);
                     (m, nonzero(self::std(&v, m)))
-                }
-                Some(other) => {
-                    return Err(feature_err(
-                        &spec.name,
-                        format!("unknown output transform `{other}`; expected none or standardize"),
-                    ));
                 }
             };
             Ok(FittedOutput::Number {
@@ -624,7 +585,7 @@ fn fit_output(spec: &OutputSpec, column: &Column, rows: &[usize]) -> Result<Fitt
 ///
 /// # Errors
 /// [`DataError::UnknownColumn`], [`DataError::WrongType`] or [`DataError::Missing`].
-pub fn strata_for(table: &Table, output: &OutputSpec) -> Result<Option<Vec<usize>>> {
+pub fn strata_for(table: &Table, output: &Output) -> Result<Option<Vec<usize>>> {
     if output.kind == OutputKind::Number {
         return Ok(None);
     }
@@ -644,9 +605,9 @@ impl Encoder {
     /// # Errors
     /// [`DataError::UnknownColumn`] for a column not in `train`, [`DataError::WrongType`] for a
     /// column of the wrong kind, [`DataError::Missing`] for a missing value under the `error`
-    /// policy, [`DataError::Feature`] for an invalid setting or for an image input mixed with
-    /// other inputs.
-    pub fn fit(train: &Table, inputs: &[FeatureSpec], output: &OutputSpec) -> Result<Self> {
+    /// policy, [`DataError::Feature`] for a `fill` value of the wrong type or for an image input
+    /// mixed with other inputs.
+    pub fn fit(train: &Table, inputs: &[Input], output: &Output) -> Result<Self> {
         let rows: Vec<usize> = (0..train.len()).collect();
         Self::fit_rows(train, &rows, inputs, output)
     }
@@ -659,27 +620,29 @@ impl Encoder {
     pub fn fit_rows(
         table: &Table,
         rows: &[usize],
-        inputs: &[FeatureSpec],
-        output: &OutputSpec,
+        inputs: &[Input],
+        output: &Output,
     ) -> Result<Self> {
         if inputs.is_empty() {
             return Err(feature_err(&output.name, "the model has no input features"));
         }
         let mut fitted = Vec::with_capacity(inputs.len());
-        for spec in inputs {
-            let column = table.require(&spec.name)?;
-            fitted.push(match spec.kind {
-                FeatureKind::Number => fit_number(spec, column, rows)?,
-                FeatureKind::Category => {
-                    let (vocabulary, fill) = fit_levels(spec, column, rows)?;
+        for input in inputs {
+            let column = table.require(input.name())?;
+            fitted.push(match input {
+                Input::Number(spec) => fit_number(spec, column, rows)?,
+                Input::Category(spec) => {
+                    let (vocabulary, fill) =
+                        fit_levels(&spec.name, spec.missing, spec.fill.as_ref(), column, rows)?;
                     FittedInput::Category {
                         name: spec.name.clone(),
                         vocabulary,
                         fill,
                     }
                 }
-                FeatureKind::Binary => {
-                    let (levels, fill) = fit_levels(spec, column, rows)?;
+                Input::Binary(spec) => {
+                    let (levels, fill) =
+                        fit_levels(&spec.name, spec.missing, spec.fill.as_ref(), column, rows)?;
                     let [negative, positive] = binary_pair(&spec.name, levels)?;
                     FittedInput::Binary {
                         name: spec.name.clone(),
@@ -688,7 +651,7 @@ impl Encoder {
                         fill,
                     }
                 }
-                FeatureKind::Image => {
+                Input::Image(spec) => {
                     if inputs.len() > 1 {
                         return Err(feature_err(
                             &spec.name,
@@ -697,11 +660,14 @@ impl Encoder {
                     }
                     fit_image(spec, column)?
                 }
-                FeatureKind::Text => {
-                    if spec.encoding.as_deref() == Some("sequence") && inputs.len() > 1 {
+                Input::Text(spec) => {
+                    if spec.encoding == options::TextEncoding::Sequence && inputs.len() > 1 {
                         return Err(feature_err(
                             &spec.name,
-                            "a text input with encoding = \"sequence\" must be the only input of a model",
+                            format!(
+                                "a text input with encoding = \"{}\" must be the only input of a model",
+                                options::TextEncoding::Sequence
+                            ),
                         ));
                     }
                     FittedInput::Text {
@@ -754,9 +720,10 @@ impl Encoder {
         let advice = match widest {
             FittedInput::Text { text, .. } => match text.encoding {
                 TextEncoding::MultiHot => format!(
-                    "input `{}` is a multi-hot vector over a {}-token vocabulary: lower max_tokens (or raise min_frequency), or use encoding = \"sequence\"",
+                    "input `{}` is a multi-hot vector over a {}-token vocabulary: lower max_tokens (or raise min_frequency), or use encoding = \"{}\"",
                     widest.name(),
-                    text.vocabulary.len()
+                    text.vocabulary.len(),
+                    options::TextEncoding::Sequence
                 ),
                 TextEncoding::Sequence { length, .. } => format!(
                     "input `{}` is a sequence of {length} tokens: lower length",
@@ -1082,17 +1049,14 @@ fn encode_images_chw(pixels: &[u8], hw: usize, c: usize, scale: f32, out: &mut [
 mod tests {
     use super::*;
     use crate::table::ImageData;
+    use kiln_spec::types::FeatureKind;
 
-    fn feature(name: &str, kind: FeatureKind) -> FeatureSpec {
-        FeatureSpec::new(name, kind)
+    fn feature(name: &str, kind: FeatureKind) -> Input {
+        Input::new(name, kind)
     }
 
-    fn output(name: &str, kind: OutputKind) -> OutputSpec {
-        OutputSpec {
-            name: name.to_string(),
-            kind,
-            transform: None,
-        }
+    fn output(name: &str, kind: OutputKind) -> Output {
+        Output::new(name, kind)
     }
 
     fn text(v: &[&str]) -> Vec<Option<String>> {
@@ -1113,8 +1077,8 @@ mod tests {
     #[test]
     fn standardize_and_minmax_by_hand() {
         let t = table();
-        let mut f = feature("x", FeatureKind::Number);
-        let enc = Encoder::fit(&t, &[f.clone()], &output("y", OutputKind::Number)).unwrap();
+        let f = feature("x", FeatureKind::Number);
+        let enc = Encoder::fit(&t, &[f], &output("y", OutputKind::Number)).unwrap();
         // mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5.
         let std = 3.5f64.sqrt();
         assert_eq!(
@@ -1131,7 +1095,10 @@ mod tests {
         for (got, x) in e.data.iter().zip([1.0, 2.0, 3.0, 6.0]) {
             assert!((f64::from(*got) - (x - 3.0) / std).abs() < 1e-6);
         }
-        f.transform = Some("minmax".into());
+        let f = Input::Number(NumberInput {
+            transform: options::NumberTransform::MinMax,
+            ..NumberInput::new("x")
+        });
         let enc = Encoder::fit(&t, &[f], &output("y", OutputKind::Number)).unwrap();
         let (e, _) = enc.encode_inputs(&t).unwrap();
         assert_eq!(e.data, vec![0.0, 0.2, 0.4, 1.0]);
@@ -1141,7 +1108,7 @@ mod tests {
     fn regression_targets_standardize_and_decode() {
         let t = table();
         let mut o = output("y", OutputKind::Number);
-        o.transform = Some("standardize".into());
+        o.transform = OutputTransform::Standardize;
         let enc = Encoder::fit(&t, &[feature("x", FeatureKind::Number)], &o).unwrap();
         let Targets::Values(v) = enc.encode_targets(&t).unwrap() else {
             panic!()
@@ -1191,9 +1158,11 @@ mod tests {
                 .starts_with("missing value in column `x` at row 1; set `missing = ")
         );
 
-        let mut f = feature("x", FeatureKind::Number);
-        f.missing = Some("mean".into());
-        f.transform = Some("none".into());
+        let f = Input::Number(NumberInput {
+            missing: NumberMissing::Mean,
+            transform: options::NumberTransform::None,
+            ..NumberInput::new("x")
+        });
         let enc = Encoder::fit(&t, &[f], &output("y", OutputKind::Number)).unwrap();
         assert_eq!(enc.encode_inputs(&t).unwrap().0.data, vec![1.0, 2.0, 3.0]);
     }
@@ -1298,8 +1267,10 @@ mod tests {
             Column::number("label", vec![0.0, 1.0]),
         ])
         .unwrap();
-        let mut f = feature("image", FeatureKind::Image);
-        f.transform = Some("none".into());
+        let f = Input::Image(ImageInput {
+            transform: ImageTransform::None,
+            ..ImageInput::new("image")
+        });
         let enc = Encoder::fit(&t, &[f], &output("label", OutputKind::Binary)).unwrap();
         assert_eq!(enc.input_shape(), vec![3, 1, 2]);
         let (e, _) = enc.encode_inputs(&t).unwrap();

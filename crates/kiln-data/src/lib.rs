@@ -9,8 +9,8 @@
 //!   ([`load`], [`load_source`], [`fetch`], [`list`]).
 //! - [`split`]: seeded, stratified train / validation / test splits and k-fold ([`split_indices`],
 //!   [`k_fold`]).
-//! - [`features`]: fitted, serialisable transforms ([`Encoder`]) from spec features to
-//!   [`Encoded`] inputs and [`Targets`].
+//! - [`features`]: fitted, serialisable transforms ([`Encoder`]) from a spec's checked inputs
+//!   (`kiln_spec::settings`) to [`Encoded`] inputs and [`Targets`].
 //! - [`text`]: text features — word and character tokenizers, the fitted [`Vocabulary`],
 //!   multi-hot and sequence encodings ([`FittedText`]).
 //! - [`memory`]: the memory budget that refuses too-wide encodings before allocating.

@@ -36,15 +36,14 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use kiln_spec::types::{FeatureSpec, SequenceLength};
+use kiln_spec::options::{self, CharUnit, TextMissing};
+use kiln_spec::settings::TextInput;
+use kiln_spec::types::SequenceLength;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
 use crate::table::{Column, ColumnData};
 use crate::warning::Warning;
-
-/// Vocabulary size of the word tokenizer when the spec sets no `max_tokens`.
-pub const DEFAULT_WORD_MAX_TOKENS: usize = 20_000;
 
 /// Percentile of the training rows' token counts that `length = "auto"` picks.
 pub const AUTO_LENGTH_PERCENTILE: f64 = 95.0;
@@ -242,53 +241,25 @@ fn feature_err(feature: &str, message: impl Into<String>) -> DataError {
 }
 
 impl Tokenizer {
-    /// The tokenizer a text feature's spec asks for.
-    ///
-    /// # Errors
-    /// [`DataError::Feature`] for an unknown tokenizer, unit or utf8 policy.
-    pub fn from_spec(spec: &FeatureSpec) -> Result<Self> {
-        let word = match spec.tokenizer.as_deref() {
-            None | Some("word") => true,
-            Some("char") => false,
-            Some(other) => {
-                return Err(feature_err(
-                    &spec.name,
-                    format!("unknown tokenizer `{other}`; expected word or char"),
-                ));
-            }
+    /// The tokenizer a text input's settings ask for.
+    pub fn new(spec: &TextInput) -> Self {
+        let unit = match (spec.tokenizer, spec.unit) {
+            (options::Tokenizer::Word, _) => TokenUnit::Word {
+                strip_punctuation: spec.strip_punctuation,
+            },
+            (options::Tokenizer::Char, CharUnit::Unicode) => TokenUnit::Unicode,
+            (options::Tokenizer::Char, CharUnit::Byte) => TokenUnit::Byte,
         };
-        let unit = if word {
-            TokenUnit::Word {
-                strip_punctuation: spec.strip_punctuation.unwrap_or(true),
-            }
-        } else {
-            match spec.unit.as_deref() {
-                None | Some("unicode") => TokenUnit::Unicode,
-                Some("byte") => TokenUnit::Byte,
-                Some(other) => {
-                    return Err(feature_err(
-                        &spec.name,
-                        format!("unknown unit `{other}`; expected unicode or byte"),
-                    ));
-                }
-            }
+        let utf8 = match spec.utf8 {
+            options::Utf8Policy::Replace => Utf8Policy::Replace,
+            options::Utf8Policy::Reject => Utf8Policy::Reject,
         };
-        let utf8 = match spec.utf8.as_deref() {
-            None | Some("replace") => Utf8Policy::Replace,
-            Some("reject") => Utf8Policy::Reject,
-            Some(other) => {
-                return Err(feature_err(
-                    &spec.name,
-                    format!("unknown utf8 policy `{other}`; expected replace or reject"),
-                ));
-            }
-        };
-        Ok(Self {
+        Self {
             unit,
-            lowercase: spec.lowercase.unwrap_or(word),
-            strip_html: spec.strip_html.unwrap_or(word),
+            lowercase: spec.lowercase,
+            strip_html: spec.strip_html,
             utf8,
-        })
+        }
     }
 
     /// Calls `emit` with every token of `cell`, in order, and returns the token count.
@@ -339,8 +310,10 @@ impl Tokenizer {
                         return Err(feature_err(
                             column,
                             format!(
-                                "row {row}: invalid UTF-8 at byte {}; set utf8 = \"replace\" to read it with replacement characters, or tokenizer = \"char\" with unit = \"byte\" to read raw bytes",
-                                e.valid_up_to()
+                                "row {row}: invalid UTF-8 at byte {}; set utf8 = \"{}\" to read it with replacement characters, or {}",
+                                e.valid_up_to(),
+                                options::Utf8Policy::Replace,
+                                read_raw_bytes()
                             ),
                         ));
                     }
@@ -436,6 +409,15 @@ impl Tokenizer {
         }
         s
     }
+}
+
+/// The settings that read raw bytes as they are, as advice in messages.
+fn read_raw_bytes() -> String {
+    format!(
+        "tokenizer = \"{}\" with unit = \"{}\" to read raw bytes",
+        options::Tokenizer::Char,
+        CharUnit::Byte
+    )
 }
 
 /// Whether the bytes after a `<` start a tag: a letter, `/` or `!`.
@@ -539,45 +521,31 @@ fn percentile(sorted: &[usize], p: f64) -> usize {
 ///
 /// # Errors
 /// [`DataError::WrongType`] for a column that is not text, [`DataError::Missing`] for a missing
-/// value without a fill, [`DataError::Feature`] for an invalid setting, invalid UTF-8 under
+/// value without a fill, [`DataError::Feature`] for a `fill` that is not text, invalid UTF-8 under
 /// `utf8 = "reject"`, or training rows without a single token.
-pub fn fit_text(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<FittedText> {
-    let tokenizer = Tokenizer::from_spec(spec)?;
-    let fill = match spec.missing.as_deref() {
-        None | Some("error") => None,
-        Some("constant") => match &spec.fill {
+pub fn fit_text(spec: &TextInput, column: &Column, rows: &[usize]) -> Result<FittedText> {
+    let tokenizer = Tokenizer::new(spec);
+    let fill = match spec.missing {
+        TextMissing::Error => None,
+        TextMissing::Constant => match &spec.fill {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             _ => {
                 return Err(feature_err(
                     &spec.name,
-                    "`missing = \"constant\"` needs a string `fill` value for a text input",
+                    format!(
+                        "`missing = \"{}\"` needs a string `fill` value for a text input",
+                        TextMissing::Constant
+                    ),
                 ));
             }
         },
-        Some(other) => {
-            return Err(feature_err(
-                &spec.name,
-                format!(
-                    "unknown missing-value policy `{other}` for text; expected error or constant"
-                ),
-            ));
-        }
     };
-    let sequence = match spec.encoding.as_deref() {
-        None | Some("multi_hot") => None,
-        Some("sequence") => Some(spec.length.unwrap_or(SequenceLength::Auto)),
-        Some(other) => {
-            return Err(feature_err(
-                &spec.name,
-                format!("unknown text encoding `{other}`; expected multi_hot or sequence"),
-            ));
-        }
+    let sequence = match spec.encoding {
+        options::TextEncoding::MultiHot => None,
+        options::TextEncoding::Sequence => Some(spec.length),
     };
-    let max_tokens = match tokenizer.unit {
-        TokenUnit::Word { .. } => Some(spec.max_tokens.unwrap_or(DEFAULT_WORD_MAX_TOKENS)),
-        TokenUnit::Unicode | TokenUnit::Byte => spec.max_tokens,
-    };
-    let min_frequency = spec.min_frequency.unwrap_or(1).max(1) as u64;
+    let max_tokens = spec.max_tokens;
+    let min_frequency = spec.min_frequency.max(1) as u64;
 
     let mut counts: HashMap<String, u64> = HashMap::new();
     let mut lengths = Vec::with_capacity(rows.len());
@@ -654,10 +622,7 @@ pub fn fit_text(spec: &FeatureSpec, column: &Column, rows: &[usize]) -> Result<F
             auto: true,
         },
     };
-    let oov_token = spec
-        .oov_token
-        .clone()
-        .unwrap_or_else(|| "[UNK]".to_string());
+    let oov_token = spec.oov_token.clone();
     Ok(FittedText {
         tokenizer,
         vocabulary: Vocabulary::new(tokens, oov_token),
@@ -760,8 +725,11 @@ impl FittedText {
         }
         if let Some(w) = invalid.warning(name, |n, e| {
             format!(
-                "{n} invalid UTF-8 (e.g. row {} at byte {}), read with U+FFFD replacement characters; set utf8 = \"reject\" to refuse them, or tokenizer = \"char\" with unit = \"byte\" to read raw bytes",
-                e.0, e.1
+                "{n} invalid UTF-8 (e.g. row {} at byte {}), read with U+FFFD replacement characters; set utf8 = \"{}\" to refuse them, or {}",
+                e.0,
+                e.1,
+                options::Utf8Policy::Reject,
+                read_raw_bytes()
             )
         }) {
             warnings.push(w);
@@ -834,17 +802,13 @@ impl RowExamples {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_spec::types::FeatureKind;
 
-    fn spec() -> FeatureSpec {
-        FeatureSpec::new("review", FeatureKind::Text)
+    fn spec() -> TextInput {
+        TextInput::new("review", options::Tokenizer::Word)
     }
 
     fn words(s: &str) -> Vec<String> {
-        Tokenizer::from_spec(&spec())
-            .unwrap()
-            .tokens(TextCell::Str(s))
-            .unwrap()
+        Tokenizer::new(&spec()).tokens(TextCell::Str(s)).unwrap()
     }
 
     fn column(texts: &[&str]) -> Column {
@@ -875,10 +839,10 @@ mod tests {
         assert_eq!(words("Ça VA, Ærø"), ["ça", "va", "ærø"]);
         assert!(words("  ... !!! <br/>").is_empty());
         let mut s = spec();
-        s.strip_punctuation = Some(false);
-        s.lowercase = Some(false);
-        s.strip_html = Some(false);
-        let t = Tokenizer::from_spec(&s).unwrap();
+        s.strip_punctuation = false;
+        s.lowercase = false;
+        s.strip_html = false;
+        let t = Tokenizer::new(&s);
         assert_eq!(
             t.tokens(TextCell::Str("Hi, you!<br>")).unwrap(),
             ["Hi", ",", "you", "!", "<", "br", ">"]
@@ -887,17 +851,16 @@ mod tests {
 
     #[test]
     fn char_tokenizers_by_hand() {
-        let mut s = spec();
-        s.tokenizer = Some("char".into());
-        let t = Tokenizer::from_spec(&s).unwrap();
+        let mut s = TextInput::new("review", options::Tokenizer::Char);
+        let t = Tokenizer::new(&s);
         assert!(!t.lowercase && !t.strip_html);
         assert_eq!(
             t.tokens(TextCell::Str("Ça v")).unwrap(),
             ["Ç", "a", " ", "v"]
         );
-        s.unit = Some("byte".into());
-        s.lowercase = Some(true);
-        let t = Tokenizer::from_spec(&s).unwrap();
+        s.unit = CharUnit::Byte;
+        s.lowercase = true;
+        let t = Tokenizer::new(&s);
         // "Aé" is 41 C3 A9; bytes are stored as the Latin-1 character of the same number.
         assert_eq!(t.tokens(TextCell::Str("Aé")).unwrap(), ["a", "Ã", "©"]);
         assert_eq!(
@@ -908,7 +871,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_or_rejected() {
-        let t = Tokenizer::from_spec(&spec()).unwrap();
+        let t = Tokenizer::new(&spec());
         let bytes = b"caf\xe9 ok";
         let mut got = Vec::new();
         let info = t
@@ -920,8 +883,8 @@ mod tests {
         assert_eq!(info.invalid_utf8_at, Some(3));
         assert_eq!(info.tokens, 2);
         let mut s = spec();
-        s.utf8 = Some("reject".into());
-        let t = Tokenizer::from_spec(&s).unwrap();
+        s.utf8 = options::Utf8Policy::Reject;
+        let t = Tokenizer::new(&s);
         let err = t
             .tokenize(TextCell::Bytes(bytes), "email", 7, |_| {})
             .unwrap_err();
@@ -951,8 +914,8 @@ mod tests {
         let fitted = fit_text(&s, &col, &all(2)).unwrap();
         assert_eq!(fitted.vocabulary.tokens, ["c", "b"]);
         assert!((fitted.stats.coverage - 6.0 / 8.0).abs() < 1e-12);
-        s.max_tokens = None;
-        s.min_frequency = Some(2);
+        s.max_tokens = spec().max_tokens;
+        s.min_frequency = 2;
         assert_eq!(
             fit_text(&s, &col, &all(2)).unwrap().vocabulary.tokens,
             ["c", "b"]
@@ -962,7 +925,7 @@ mod tests {
             fit_text(&spec(), &col, &[1]).unwrap().vocabulary.tokens,
             ["c", "d"]
         );
-        s.min_frequency = Some(5);
+        s.min_frequency = 5;
         let err = fit_text(&s, &col, &all(2)).unwrap_err();
         assert!(err.to_string().contains("lower min_frequency"), "{err}");
     }
@@ -988,8 +951,8 @@ mod tests {
             "1 row has no tokens (e.g. row 2); they encode as all zeros"
         );
 
-        s.encoding = Some("sequence".into());
-        s.length = Some(SequenceLength::Fixed(3));
+        s.encoding = options::TextEncoding::Sequence;
+        s.length = SequenceLength::Fixed(3);
         let fitted = fit_text(&s, &train, &all(2)).unwrap();
         assert_eq!(fitted.vocabulary.id_count(), 4);
         let new = column(&["c b a d c", "b", "zz yy"]);
@@ -1019,7 +982,7 @@ mod tests {
         let texts: Vec<String> = (1..=20).map(|n| vec!["w"; n].join(" ")).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let mut s = spec();
-        s.encoding = Some("sequence".into());
+        s.encoding = options::TextEncoding::Sequence;
         let fitted = fit_text(&s, &column(&refs), &all(20)).unwrap();
         assert_eq!(
             fitted.encoding,
@@ -1051,7 +1014,7 @@ mod tests {
         let err = fit_text(&spec(), &missing, &all(2)).unwrap_err();
         assert!(matches!(err, DataError::Missing { row: 1, .. }), "{err}");
         let mut s = spec();
-        s.missing = Some("constant".into());
+        s.missing = TextMissing::Constant;
         s.fill = Some(serde_json::Value::String("nothing".into()));
         let fitted = fit_text(&s, &missing, &all(2)).unwrap();
         assert_eq!(fitted.vocabulary.tokens, ["nothing", "ok"]);
@@ -1085,7 +1048,7 @@ mod tests {
             warnings[0].message
         );
         let mut s = spec();
-        s.utf8 = Some("reject".into());
+        s.utf8 = options::Utf8Policy::Reject;
         let err = fit_text(&s, &bytes, &all(2)).unwrap_err();
         assert!(
             err.to_string().contains("row 1: invalid UTF-8 at byte 4"),

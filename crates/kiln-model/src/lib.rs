@@ -1,6 +1,7 @@
 //! # kiln-model
 //!
-//! Networks built from a spec's layer stack. A [`Network`] is a Burn [`Module`] holding a
+//! Networks built from a spec's checked layer stack (`kiln_spec::Layers`, every setting settled).
+//! A [`Network`] is a Burn [`Module`] holding a
 //! `Vec<Layer>`; each [`Layer`] wraps one Burn module (dense, conv2d, pooling, dropout,
 //! batch-norm) or a parameter-free step (flatten, activation). The output head, sized for the
 //! output feature, is appended by [`Network::from_spec`]: a spec lists the body only.

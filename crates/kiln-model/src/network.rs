@@ -7,7 +7,9 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d,
 };
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
-use kiln_spec::{Activation, EmbeddingInit, LayerSpec, infer_shapes};
+use kiln_spec::Activation;
+use kiln_spec::options::Padding;
+use kiln_spec::settings::{self, Layers};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -23,8 +25,9 @@ const MASKED_OUT: f32 = -1e30;
 /// Everything needed to rebuild a [`Network`]'s structure; weights travel separately.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkConfig {
-    /// The spec's layer stack (body only).
-    pub layers: Vec<LayerSpec>,
+    /// The spec's layer stack (body only), checked. It is stored as written, so a model file
+    /// says what its spec said.
+    pub layers: Layers,
     /// Shape of one input row: `[features]` or `[channels, height, width]`.
     pub input_shape: Vec<usize>,
     /// Width of the output head (classes, 1 for binary or regression).
@@ -43,7 +46,9 @@ impl NetworkConfig {
     ///
     /// [`ModelError::Spec`] when the layer stack does not fit the input shape.
     pub fn init(&self, device: &Device, seed: u64) -> Result<Network, ModelError> {
-        let shapes = infer_shapes(&self.layers, &self.input_shape, self.head_units)?;
+        let shapes = self
+            .layers
+            .infer_shapes(&self.input_shape, self.head_units)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut layers = Vec::with_capacity(self.layers.len() + 1);
         let mut shape = self.input_shape.clone();
@@ -194,34 +199,30 @@ pub struct ActivationLayer {
     pub function: Activation,
 }
 
-fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut ChaCha8Rng) -> Layer {
+fn build_layer(
+    spec: &settings::Layer,
+    input: &[usize],
+    device: &Device,
+    rng: &mut ChaCha8Rng,
+) -> Layer {
+    use settings::Layer as L;
     match spec {
-        LayerSpec::Dense {
-            units,
-            activation,
-            bias,
-            ..
-        } => Layer::Dense(Dense::new(
+        L::Dense(d) => Layer::Dense(Dense::new(
             input.iter().product(),
-            *units,
-            *bias,
-            activation.unwrap_or(Activation::Linear),
+            d.units,
+            d.bias,
+            d.activation,
             device,
             rng,
         )),
-        LayerSpec::Conv2d {
-            filters,
-            kernel,
-            stride,
-            padding,
-            activation,
-        } => {
-            let padding = match padding.as_deref() {
-                Some("same") => PaddingConfig2d::Same,
-                _ => PaddingConfig2d::Valid,
+        L::Conv2d(c) => {
+            let padding = match c.padding {
+                Padding::Same => PaddingConfig2d::Same,
+                Padding::Valid => PaddingConfig2d::Valid,
             };
-            let mut conv = Conv2dConfig::new([input[0], *filters], [*kernel, *kernel])
-                .with_stride([*stride, *stride])
+            let (filters, kernel) = (c.filters, c.kernel);
+            let mut conv = Conv2dConfig::new([input[0], filters], [kernel, kernel])
+                .with_stride([c.stride, c.stride])
                 .with_padding(padding)
                 .with_initializer(Initializer::Zeros)
                 .init(device);
@@ -233,28 +234,22 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
                 rng,
             );
             conv.weight = Param::from_tensor(Tensor::from_data(
-                TensorData::new(w, [*filters, input[0], *kernel, *kernel]),
+                TensorData::new(w, [filters, input[0], kernel, kernel]),
                 device,
             ));
             Layer::Conv2d(Conv2dLayer {
                 conv,
-                activation: activation.unwrap_or(Activation::Linear),
+                activation: c.activation,
             })
         }
-        LayerSpec::Conv1d {
-            filters,
-            kernel,
-            stride,
-            padding,
-            activation,
-        } => {
+        L::Conv1d(c) => {
             let features = input[input.len() - 1];
-            let mut conv = Conv1dConfig::new(features, *filters, *kernel)
-                .with_stride(*stride)
-                .with_padding(if padding.as_deref() == Some("same") {
-                    PaddingConfig1d::Same
-                } else {
-                    PaddingConfig1d::Valid
+            let (filters, kernel) = (c.filters, c.kernel);
+            let mut conv = Conv1dConfig::new(features, filters, kernel)
+                .with_stride(c.stride)
+                .with_padding(match c.padding {
+                    Padding::Same => PaddingConfig1d::Same,
+                    Padding::Valid => PaddingConfig1d::Valid,
                 })
                 .with_initializer(Initializer::Zeros)
                 .init(device);
@@ -266,69 +261,61 @@ fn build_layer(spec: &LayerSpec, input: &[usize], device: &Device, rng: &mut Cha
                 rng,
             );
             conv.weight = Param::from_tensor(Tensor::from_data(
-                TensorData::new(w, [*filters, features, *kernel]),
+                TensorData::new(w, [filters, features, kernel]),
                 device,
             ));
             Layer::Conv1d(Conv1dLayer {
                 conv,
-                activation: activation.unwrap_or(Activation::Linear),
+                activation: c.activation,
             })
         }
-        LayerSpec::MaxPool1d { size, stride } => Layer::MaxPool1d(
-            MaxPool1dConfig::new(*size)
-                .with_stride(stride.unwrap_or(*size))
+        L::MaxPool1d(p) => {
+            Layer::MaxPool1d(MaxPool1dConfig::new(p.size).with_stride(p.stride).init())
+        }
+        L::GlobalMaxPool1d => Layer::GlobalMaxPool1d(GlobalPool1d {}),
+        L::GlobalAvgPool1d => Layer::GlobalAvgPool1d(GlobalPool1d {}),
+        L::MaxPool2d(p) => Layer::MaxPool2d(
+            MaxPool2dConfig::new([p.size, p.size])
+                .with_strides([p.stride; 2])
                 .init(),
         ),
-        LayerSpec::GlobalMaxPool1d {} => Layer::GlobalMaxPool1d(GlobalPool1d {}),
-        LayerSpec::GlobalAvgPool1d {} => Layer::GlobalAvgPool1d(GlobalPool1d {}),
-        LayerSpec::MaxPool2d { size, stride } => Layer::MaxPool2d(
-            MaxPool2dConfig::new([*size, *size])
-                .with_strides([stride.unwrap_or(*size); 2])
+        L::AvgPool2d(p) => Layer::AvgPool2d(
+            AvgPool2dConfig::new([p.size, p.size])
+                .with_strides([p.stride; 2])
                 .init(),
         ),
-        LayerSpec::AvgPool2d { size, stride } => Layer::AvgPool2d(
-            AvgPool2dConfig::new([*size, *size])
-                .with_strides([stride.unwrap_or(*size); 2])
-                .init(),
-        ),
-        LayerSpec::Flatten {} => Layer::Flatten(Flatten {}),
-        LayerSpec::Dropout { rate } => Layer::Dropout(DropoutLayer { rate: *rate }),
-        LayerSpec::BatchNorm { momentum, epsilon } => {
+        L::Flatten => Layer::Flatten(Flatten {}),
+        L::Dropout(d) => Layer::Dropout(DropoutLayer { rate: d.rate }),
+        L::BatchNorm(bn) => {
             // Keras' momentum is the weight of the old running value; Burn's is the weight of
             // the new batch statistic.
-            let momentum = 1.0 - momentum.unwrap_or(0.99);
             Layer::BatchNorm(
                 BatchNormConfig::new(input[0])
-                    .with_momentum(momentum)
-                    .with_epsilon(epsilon.unwrap_or(1e-3))
+                    .with_momentum(1.0 - bn.momentum)
+                    .with_epsilon(bn.epsilon)
                     .init(device),
             )
         }
-        LayerSpec::Activation { function } => Layer::Activation(ActivationLayer {
+        L::Activation(function) => Layer::Activation(ActivationLayer {
             function: *function,
         }),
-        LayerSpec::Embedding {
-            vocab,
-            dim,
-            mask_zero,
-            init,
-        } => Layer::Embedding(Embedding::new(
+        L::Embedding(e) => Layer::Embedding(Embedding::new(
             // `infer_shapes` has checked that the vocabulary size is set.
-            vocab.unwrap_or(1),
-            *dim,
-            *mask_zero,
-            init.unwrap_or(EmbeddingInit::Normal),
+            e.vocab.unwrap_or(1),
+            e.dim,
+            e.mask_zero,
+            e.init,
             device,
             rng,
         )),
-        LayerSpec::Lstm(r) => Layer::Recurrent(Recurrent::new(
+        L::Lstm(r) => Layer::Recurrent(Recurrent::new(
             CellKind::Lstm,
             r,
             input[input.len() - 1],
             device,
             rng,
         )),
-        LayerSpec::Gru(r) => Layer::Recurrent(Recurrent::new(
+        L::Gru(r) => Layer::Recurrent(Recurrent::new(
             CellKind::Gru,
             r,
             input[input.len() - 1],
@@ -599,14 +586,14 @@ impl Network {
     ///
     /// [`ModelError::Spec`] when the layers do not fit the input.
     pub fn from_spec(
-        layers: &[LayerSpec],
+        layers: &Layers,
         input_shape: &[usize],
         head_units: usize,
         device: &Device,
         seed: u64,
     ) -> Result<Self, ModelError> {
         NetworkConfig {
-            layers: layers.to_vec(),
+            layers: layers.clone(),
             input_shape: input_shape.to_vec(),
             head_units,
         }

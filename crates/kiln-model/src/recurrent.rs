@@ -21,7 +21,8 @@
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation::sigmoid, activation::tanh};
-use kiln_spec::{EmbeddingInit, RecurrentSpec};
+use kiln_spec::EmbeddingInit;
+use kiln_spec::settings::Recurrent as RecurrentSettings;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -259,7 +260,7 @@ pub struct Recurrent {
     pub kind: CellKind,
     /// Units, layers, directions, dropout, whether every step is returned.
     #[module(skip)]
-    pub spec: RecurrentSpec,
+    pub spec: RecurrentSettings,
 }
 
 /// What a [`Recurrent`] layer returns.
@@ -278,7 +279,7 @@ impl Recurrent {
     /// A new stack with PyTorch's initialisation drawn from `rng`.
     pub fn new(
         kind: CellKind,
-        spec: &RecurrentSpec,
+        spec: &RecurrentSettings,
         inputs: usize,
         device: &Device,
         rng: &mut ChaCha8Rng,

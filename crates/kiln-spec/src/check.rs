@@ -1,9 +1,16 @@
-//! Semantic checks that serde cannot express: ranges, allowed strings, unique names, settings
+//! Semantic checks that serde cannot express: ranges, allowed names, unique names, settings
 //! that only make sense together.
 //!
 //! Checks report a [`Problem`] naming the offending key by its dotted path; `parse` turns that
-//! into a located error, `Spec::validate` into one without a location.
+//! into a located error, [`Spec::check`](crate::Spec::check) into one without a location and,
+//! when there is none, settles the spec (`settings.rs`).
 
+use crate::error::{SpecError, expectation};
+use crate::options::{
+    CategoryEncoding, CharUnit, Choice, DiscreteMissing, ImageMissing, ImageTransform,
+    NumberMissing, NumberTransform, OutputTransform, Padding, PlainTransform, TextEncoding,
+    TextMissing, Tokenizer, Utf8Policy,
+};
 use crate::types::{
     Activation, AdviOptimizerSpec, FeatureKind, FeatureSpec, LanguageModelSpec, LayerSpec,
     LrScheduleSpec, OptimizerSpec, OutputKind, SequenceLength, Spec, TrainingMethod, TrainingSpec,
@@ -18,21 +25,33 @@ pub(crate) struct Problem {
     pub(crate) allowed: Vec<String>,
 }
 
-/// Allowed values of the string-valued settings.
+impl Problem {
+    /// The problem as an error without a location in the text; `file` may be empty.
+    pub(crate) fn unlocated(self, file: &str) -> SpecError {
+        SpecError::Check {
+            file: file.to_string(),
+            message: format!(
+                "{}{}",
+                self.message,
+                expectation(&self.expected, &self.allowed)
+            ),
+            field: self.field,
+        }
+    }
+
+    /// A name that a setting does not accept, at `field`.
+    pub(crate) fn unknown_name(field: String, what: &str, value: &str, allowed: &[&str]) -> Self {
+        Self {
+            message: format!("unknown {what} `{value}` for {field}"),
+            field,
+            expected: String::new(),
+            allowed: allowed.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// Allowed values of the string-valued settings that are not yet [`Choice`] enums.
 mod allowed {
-    pub(super) const NUMBER_TRANSFORMS: &[&str] = &["standardize", "minmax", "none"];
-    pub(super) const IMAGE_TRANSFORMS: &[&str] = &["scale", "none"];
-    pub(super) const PLAIN_TRANSFORMS: &[&str] = &["none"];
-    pub(super) const ENCODINGS: &[&str] = &["onehot"];
-    pub(super) const TEXT_ENCODINGS: &[&str] = &["multi_hot", "sequence"];
-    pub(super) const TEXT_MISSING: &[&str] = &["error", "constant"];
-    pub(super) const TOKENIZERS: &[&str] = &["word", "char"];
-    pub(super) const UNITS: &[&str] = &["unicode", "byte"];
-    pub(super) const UTF8: &[&str] = &["replace", "reject"];
-    pub(super) const NUMBER_MISSING: &[&str] = &["error", "mean", "median", "mode", "constant"];
-    pub(super) const DISCRETE_MISSING: &[&str] = &["error", "mode", "constant"];
-    pub(super) const IMAGE_MISSING: &[&str] = &["error"];
-    pub(super) const OUTPUT_TRANSFORMS: &[&str] = &["none", "standardize"];
     pub(super) const MONITORS: &[&str] = &[
         "val_loss",
         "val_accuracy",
@@ -41,7 +60,6 @@ mod allowed {
         "accuracy",
         "mae",
     ];
-    pub(super) const PADDINGS: &[&str] = &["valid", "same"];
     pub(super) const FORMATS: &[&str] = &["csv", "parquet", "jsonl", "idx"];
 }
 
@@ -64,10 +82,14 @@ impl Checker {
     }
 
     fn one_of(&mut self, field: String, value: &str, what: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            let message = format!("unknown {what} `{value}` for {field}");
-            self.fail(field, message, "", allowed);
+        if !allowed.contains(&value) && self.problem.is_none() {
+            self.problem = Some(Problem::unknown_name(field, what, value, allowed));
         }
+    }
+
+    /// `value` must name a value of `T`.
+    fn choice<T: Choice>(&mut self, field: String, value: &str, what: &str) {
+        self.one_of(field, value, what, &T::names());
     }
 
     fn positive(&mut self, field: String, value: usize) {
@@ -107,6 +129,7 @@ impl Checker {
     }
 }
 
+/// Runs every check on `spec`; the first problem in document order.
 pub(crate) fn check_spec(spec: &Spec) -> Result<(), Problem> {
     let mut c = Checker { problem: None };
     check_data(&mut c, spec);
@@ -119,6 +142,15 @@ pub(crate) fn check_spec(spec: &Spec) -> Result<(), Problem> {
     }
     check_training(&mut c, &spec.training);
     check_bayesian(&mut c, spec);
+    c.problem.map_or(Ok(()), Err)
+}
+
+/// Checks a layer stack on its own, as [`check_spec`] checks a spec's `[[layers]]`.
+pub(crate) fn check_layers(layers: &[LayerSpec]) -> Result<(), Problem> {
+    let mut c = Checker { problem: None };
+    for (i, layer) in layers.iter().enumerate() {
+        check_layer(&mut c, &format!("layers[{i}]"), layer);
+    }
     c.problem.map_or(Ok(()), Err)
 }
 
@@ -358,29 +390,24 @@ fn check_features(c: &mut Checker, spec: &Spec) {
                 &[],
             );
         }
-        let (transforms, missing) = match input.kind {
-            FeatureKind::Number => (allowed::NUMBER_TRANSFORMS, allowed::NUMBER_MISSING),
-            FeatureKind::Image => (allowed::IMAGE_TRANSFORMS, allowed::IMAGE_MISSING),
-            FeatureKind::Category | FeatureKind::Binary => {
-                (allowed::PLAIN_TRANSFORMS, allowed::DISCRETE_MISSING)
-            }
-            FeatureKind::Text => (allowed::PLAIN_TRANSFORMS, allowed::TEXT_MISSING),
-        };
         check_text(c, spec, i, input);
         let kind = input.kind.as_str();
         if let Some(t) = &input.transform {
-            c.one_of(
-                at("transform"),
-                t,
-                &format!("transform for a {kind} input"),
-                transforms,
-            );
+            let field = at("transform");
+            let what = format!("transform for a {kind} input");
+            match input.kind {
+                FeatureKind::Number => c.choice::<NumberTransform>(field, t, &what),
+                FeatureKind::Image => c.choice::<ImageTransform>(field, t, &what),
+                FeatureKind::Category | FeatureKind::Binary | FeatureKind::Text => {
+                    c.choice::<PlainTransform>(field, t, &what);
+                }
+            }
         }
         if let Some(e) = &input.encoding {
             if input.kind == FeatureKind::Category {
-                c.one_of(at("encoding"), e, "encoding", allowed::ENCODINGS);
+                c.choice::<CategoryEncoding>(at("encoding"), e, "encoding");
             } else if input.kind == FeatureKind::Text {
-                c.one_of(at("encoding"), e, "text encoding", allowed::TEXT_ENCODINGS);
+                c.choice::<TextEncoding>(at("encoding"), e, "text encoding");
             } else {
                 c.fail(
                     at("encoding"),
@@ -394,18 +421,26 @@ fn check_features(c: &mut Checker, spec: &Spec) {
             }
         }
         if let Some(m) = &input.missing {
-            c.one_of(
-                at("missing"),
-                m,
-                &format!("missing-value policy for a {kind} input"),
-                missing,
-            );
+            let field = at("missing");
+            let what = format!("missing-value policy for a {kind} input");
+            match input.kind {
+                FeatureKind::Number => c.choice::<NumberMissing>(field, m, &what),
+                FeatureKind::Image => c.choice::<ImageMissing>(field, m, &what),
+                FeatureKind::Category | FeatureKind::Binary => {
+                    c.choice::<DiscreteMissing>(field, m, &what);
+                }
+                FeatureKind::Text => c.choice::<TextMissing>(field, m, &what),
+            }
         }
-        let constant = input.missing.as_deref() == Some("constant");
+        let constant = is_constant(input);
         if constant && input.fill.is_none() {
             c.fail(
                 at("missing"),
-                format!("{} = \"constant\" needs a fill value", at("missing")),
+                format!(
+                    "{} = \"{}\" needs a fill value",
+                    at("missing"),
+                    NumberMissing::Constant
+                ),
                 &format!("a `fill` key in input[{i}]"),
                 &[],
             );
@@ -413,8 +448,12 @@ fn check_features(c: &mut Checker, spec: &Spec) {
         if !constant && input.fill.is_some() {
             c.fail(
                 at("fill"),
-                format!("{} is only used with missing = \"constant\"", at("fill")),
-                "missing = \"constant\" or no fill key",
+                format!(
+                    "{} is only used with missing = \"{}\"",
+                    at("fill"),
+                    NumberMissing::Constant
+                ),
+                &format!("missing = \"{}\" or no fill key", NumberMissing::Constant),
                 &[],
             );
         }
@@ -438,13 +477,8 @@ fn check_features(c: &mut Checker, spec: &Spec) {
     }
     if let Some(t) = &output.transform {
         if output.kind == OutputKind::Number {
-            c.one_of(
-                "output.transform".into(),
-                t,
-                "output transform",
-                allowed::OUTPUT_TRANSFORMS,
-            );
-        } else if t != "none" {
+            c.choice::<OutputTransform>("output.transform".into(), t, "output transform");
+        } else if PlainTransform::from_name(t).is_none() {
             c.fail(
                 "output.transform".into(),
                 format!(
@@ -452,7 +486,7 @@ fn check_features(c: &mut Checker, spec: &Spec) {
                     output.kind.as_str()
                 ),
                 "",
-                &["none"],
+                &PlainTransform::names(),
             );
         }
     }
@@ -492,40 +526,52 @@ fn check_text(c: &mut Checker, spec: &Spec, i: usize, input: &FeatureSpec) {
         }
         return;
     }
-    let tokenizer = input.tokenizer.as_deref().unwrap_or("word");
+    // `None` for a name the tokenizer and unit checks below report.
+    let tokenizer = named::<Tokenizer>(input.tokenizer.as_deref());
+    let (word, char) = (Some(Tokenizer::Word), Some(Tokenizer::Char));
     if let Some(t) = &input.tokenizer {
-        c.one_of(at("tokenizer"), t, "tokenizer", allowed::TOKENIZERS);
+        c.choice::<Tokenizer>(at("tokenizer"), t, "tokenizer");
     }
-    if tokenizer == "word" && input.unit.is_some() {
+    if tokenizer == word && input.unit.is_some() {
         c.fail(
             at("unit"),
-            format!("{} is only used by the char tokenizer", at("unit")),
-            "tokenizer = \"char\" or no unit key",
+            format!(
+                "{} is only used by the {} tokenizer",
+                at("unit"),
+                Tokenizer::Char
+            ),
+            &format!("tokenizer = \"{}\" or no unit key", Tokenizer::Char),
             &[],
         );
     }
-    if tokenizer == "char" && input.strip_punctuation.is_some() {
+    if tokenizer == char && input.strip_punctuation.is_some() {
         c.fail(
             at("strip_punctuation"),
             format!(
-                "{} is only used by the word tokenizer (the char tokenizer keeps every character)",
-                at("strip_punctuation")
+                "{} is only used by the {} tokenizer (the {} tokenizer keeps every character)",
+                at("strip_punctuation"),
+                Tokenizer::Word,
+                Tokenizer::Char
             ),
-            "tokenizer = \"word\" or no strip_punctuation key",
+            &format!(
+                "tokenizer = \"{}\" or no strip_punctuation key",
+                Tokenizer::Word
+            ),
             &[],
         );
     }
     if let Some(u) = &input.unit {
-        c.one_of(at("unit"), u, "unit", allowed::UNITS);
+        c.choice::<CharUnit>(at("unit"), u, "unit");
     }
     if let Some(u) = &input.utf8 {
-        c.one_of(at("utf8"), u, "utf8 policy", allowed::UTF8);
-        if tokenizer == "char" && input.unit.as_deref() == Some("byte") {
+        c.choice::<Utf8Policy>(at("utf8"), u, "utf8 policy");
+        if tokenizer == char && named::<CharUnit>(input.unit.as_deref()) == Some(CharUnit::Byte) {
             c.fail(
                 at("utf8"),
                 format!(
-                    "{} has no effect with unit = \"byte\", which reads bytes whatever they are",
-                    at("utf8")
+                    "{} has no effect with unit = \"{}\", which reads bytes whatever they are",
+                    at("utf8"),
+                    CharUnit::Byte
                 ),
                 "no utf8 key",
                 &[],
@@ -546,12 +592,16 @@ fn check_text(c: &mut Checker, spec: &Spec, i: usize, input: &FeatureSpec) {
             &[],
         );
     }
-    let sequence = input.encoding.as_deref() == Some("sequence");
+    let sequence = named::<TextEncoding>(input.encoding.as_deref()) == Some(TextEncoding::Sequence);
     if !sequence && input.length.is_some() {
         c.fail(
             at("length"),
-            format!("{} is only used with encoding = \"sequence\"", at("length")),
-            "encoding = \"sequence\" or no length key",
+            format!(
+                "{} is only used with encoding = \"{}\"",
+                at("length"),
+                TextEncoding::Sequence
+            ),
+            &format!("encoding = \"{}\" or no length key", TextEncoding::Sequence),
             &[],
         );
     }
@@ -567,7 +617,7 @@ fn check_text(c: &mut Checker, spec: &Spec, i: usize, input: &FeatureSpec) {
                     input.name,
                     spec.inputs.len()
                 ),
-                "one [[input]], or encoding = \"multi_hot\"",
+                &format!("one [[input]], or encoding = \"{}\"", TextEncoding::MultiHot),
                 &[],
             );
         }
@@ -577,9 +627,11 @@ fn check_text(c: &mut Checker, spec: &Spec, i: usize, input: &FeatureSpec) {
             first => c.fail(
                 first.map_or_else(|| "layers".to_string(), |_| "layers[0].type".to_string()),
                 format!(
-                    "input `{}` has encoding = \"sequence\" (token ids), so the first layer must be an `embedding`, found {}; use encoding = \"multi_hot\" for dense layers",
+                    "input `{}` has encoding = \"{}\" (token ids), so the first layer must be an `embedding`, found {}; use encoding = \"{}\" for dense layers",
                     input.name,
-                    first.map_or_else(|| "no layers".to_string(), |l| format!("`{}`", l.type_name()))
+                    TextEncoding::Sequence,
+                    first.map_or_else(|| "no layers".to_string(), |l| format!("`{}`", l.type_name())),
+                    TextEncoding::MultiHot
                 ),
                 "type = \"embedding\"",
                 &[],
@@ -610,7 +662,7 @@ fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
             c.positive(key("kernel"), *kernel);
             c.positive(key("stride"), *stride);
             if let Some(p) = padding {
-                c.one_of(key("padding"), p, "padding", allowed::PADDINGS);
+                c.choice::<Padding>(key("padding"), p, "padding");
             }
         }
         LayerSpec::MaxPool2d { size, stride }
@@ -702,5 +754,24 @@ fn check_training(c: &mut Checker, training: &TrainingSpec) {
                 c.non_negative(format!("{at}.min_lr"), *min_lr);
             }
         }
+    }
+}
+
+/// The value `name` stands for, the default when the key is left out, `None` for a name `T`
+/// does not accept (which the checks report where the key is checked).
+fn named<T: Choice>(name: Option<&str>) -> Option<T> {
+    name.map_or(Some(T::default()), T::from_name)
+}
+
+/// Whether `input`'s missing-value policy is `constant` for its kind.
+fn is_constant(input: &FeatureSpec) -> bool {
+    let missing = input.missing.as_deref();
+    match input.kind {
+        FeatureKind::Number => named::<NumberMissing>(missing) == Some(NumberMissing::Constant),
+        FeatureKind::Category | FeatureKind::Binary => {
+            named::<DiscreteMissing>(missing) == Some(DiscreteMissing::Constant)
+        }
+        FeatureKind::Text => named::<TextMissing>(missing) == Some(TextMissing::Constant),
+        FeatureKind::Image => false,
     }
 }

@@ -4,7 +4,9 @@
 //! images. Parameter counts follow Keras' `model.summary()`, so a kiln model and its Keras
 //! original can be compared line by line.
 
-use crate::parse::SpecError;
+use crate::error::SpecError;
+use crate::options::{Choice, Padding};
+use crate::settings::{Conv, Layer, Layers, UnknownName};
 use crate::types::LayerSpec;
 
 /// One line of the model summary: a layer, its output shape and its parameter count.
@@ -64,6 +66,34 @@ pub fn infer_shapes(
     input: &[usize],
     head_units: usize,
 ) -> Result<Vec<LayerShape>, SpecError> {
+    let settled = layers.iter().map(Layer::settle).collect();
+    infer(layers, settled, input, head_units)
+}
+
+impl Layers {
+    /// [`infer_shapes`] for a checked layer stack.
+    ///
+    /// # Errors
+    ///
+    /// As [`infer_shapes`].
+    pub fn infer_shapes(
+        &self,
+        input: &[usize],
+        head_units: usize,
+    ) -> Result<Vec<LayerShape>, SpecError> {
+        let settled = self.settled().iter().cloned().map(Ok).collect();
+        infer(self.written(), settled, input, head_units)
+    }
+}
+
+/// Shape inference over `settled` layers; `written` gives their descriptions. A layer that did
+/// not settle (a name its setting does not accept) is reported where it stands.
+fn infer(
+    written: &[LayerSpec],
+    settled: Vec<Result<Layer, UnknownName>>,
+    input: &[usize],
+    head_units: usize,
+) -> Result<Vec<LayerShape>, SpecError> {
     if !(1..=3).contains(&input.len()) || input.contains(&0) {
         return Err(SpecError::Shape {
             layer: 0,
@@ -82,126 +112,112 @@ pub fn infer_shapes(
     } else {
         "the input".to_string()
     };
-    let mut out = Vec::with_capacity(layers.len() + 1);
-    for (index, layer) in layers.iter().enumerate() {
-        let desc = describe(layer);
+    let mut out = Vec::with_capacity(written.len() + 1);
+    for (index, (spec, layer)) in written.iter().zip(settled).enumerate() {
+        let desc = describe(spec);
         let fail = |message: String| SpecError::Shape {
             layer: index,
             layer_desc: desc.clone(),
             message,
         };
-        let (output, params, trainable) = match layer {
-            LayerSpec::Dense {
-                units,
-                activation: _,
-                bias,
-                ..
-            } => {
+        let layer = layer.map_err(|u| {
+            fail(format!(
+                "unknown {} `{}`; expected one of: {}",
+                u.key,
+                u.value,
+                u.allowed.join(", ")
+            ))
+        })?;
+        let (output, params, trainable) = match &layer {
+            Layer::Dense(d) => {
                 let [features] = shape[..] else {
                     return Err(fail(format!(
                         "dense after {source} {shape:?} needs a flatten layer first"
                     )));
                 };
-                positive(*units, "units").map_err(&fail)?;
-                let params = features * units + if *bias { *units } else { 0 };
-                (vec![*units], params, params)
+                positive(d.units, "units").map_err(&fail)?;
+                let params = features * d.units + if d.bias { d.units } else { 0 };
+                (vec![d.units], params, params)
             }
-            LayerSpec::Conv2d {
-                filters,
-                kernel,
-                stride,
-                padding,
-                activation: _,
-            } => {
+            Layer::Conv2d(conv) => {
                 let [channels, h, w] = rank3(&shape, "conv2d", &source).map_err(&fail)?;
-                positive(*filters, "filters").map_err(&fail)?;
-                positive(*kernel, "kernel").map_err(&fail)?;
-                positive(*stride, "stride").map_err(&fail)?;
-                let (oh, ow) = match padding.as_deref().unwrap_or("valid") {
-                    "valid" => (
-                        valid(h, *kernel, *stride, "kernel").map_err(&fail)?,
-                        valid(w, *kernel, *stride, "kernel").map_err(&fail)?,
+                let Conv {
+                    filters,
+                    kernel,
+                    stride,
+                    ..
+                } = *conv;
+                positive(filters, "filters").map_err(&fail)?;
+                positive(kernel, "kernel").map_err(&fail)?;
+                positive(stride, "stride").map_err(&fail)?;
+                let (oh, ow) = match conv.padding {
+                    Padding::Valid => (
+                        valid(h, kernel, stride, "kernel").map_err(&fail)?,
+                        valid(w, kernel, stride, "kernel").map_err(&fail)?,
                     ),
-                    "same" => (h.div_ceil(*stride), w.div_ceil(*stride)),
-                    other => {
-                        return Err(fail(format!(
-                            "unknown padding `{other}`; expected one of: valid, same"
-                        )));
-                    }
+                    Padding::Same => (h.div_ceil(stride), w.div_ceil(stride)),
                 };
                 let params = kernel * kernel * channels * filters + filters;
-                (vec![*filters, oh, ow], params, params)
+                (vec![filters, oh, ow], params, params)
             }
-            LayerSpec::MaxPool2d { size, stride } | LayerSpec::AvgPool2d { size, stride } => {
+            Layer::MaxPool2d(pool) | Layer::AvgPool2d(pool) => {
                 let [channels, h, w] = rank3(&shape, layer.type_name(), &source).map_err(&fail)?;
-                positive(*size, "size").map_err(&fail)?;
-                let stride = stride.unwrap_or(*size);
-                positive(stride, "stride").map_err(&fail)?;
-                let oh = valid(h, *size, stride, "window").map_err(&fail)?;
-                let ow = valid(w, *size, stride, "window").map_err(&fail)?;
+                positive(pool.size, "size").map_err(&fail)?;
+                positive(pool.stride, "stride").map_err(&fail)?;
+                let oh = valid(h, pool.size, pool.stride, "window").map_err(&fail)?;
+                let ow = valid(w, pool.size, pool.stride, "window").map_err(&fail)?;
                 (vec![channels, oh, ow], 0, 0)
             }
-            LayerSpec::Conv1d {
-                filters,
-                kernel,
-                stride,
-                padding,
-                activation: _,
-            } => {
+            Layer::Conv1d(conv) => {
                 let [time, features] = rank2(&shape, "conv1d", &source).map_err(&fail)?;
-                positive(*filters, "filters").map_err(&fail)?;
-                positive(*kernel, "kernel").map_err(&fail)?;
-                positive(*stride, "stride").map_err(&fail)?;
-                let steps = match padding.as_deref().unwrap_or("valid") {
-                    "valid" => valid_steps(time, *kernel, *stride, "kernel").map_err(&fail)?,
-                    "same" => time.div_ceil(*stride),
-                    other => {
-                        return Err(fail(format!(
-                            "unknown padding `{other}`; expected one of: valid, same"
-                        )));
-                    }
+                let Conv {
+                    filters,
+                    kernel,
+                    stride,
+                    ..
+                } = *conv;
+                positive(filters, "filters").map_err(&fail)?;
+                positive(kernel, "kernel").map_err(&fail)?;
+                positive(stride, "stride").map_err(&fail)?;
+                let steps = match conv.padding {
+                    Padding::Valid => valid_steps(time, kernel, stride, "kernel").map_err(&fail)?,
+                    Padding::Same => time.div_ceil(stride),
                 };
                 let params = kernel * features * filters + filters;
-                (vec![steps, *filters], params, params)
+                (vec![steps, filters], params, params)
             }
-            LayerSpec::MaxPool1d { size, stride } => {
+            Layer::MaxPool1d(pool) => {
                 let [time, features] = rank2(&shape, "max_pool1d", &source).map_err(&fail)?;
-                positive(*size, "size").map_err(&fail)?;
-                let stride = stride.unwrap_or(*size);
-                positive(stride, "stride").map_err(&fail)?;
-                let steps = valid_steps(time, *size, stride, "window").map_err(&fail)?;
+                positive(pool.size, "size").map_err(&fail)?;
+                positive(pool.stride, "stride").map_err(&fail)?;
+                let steps = valid_steps(time, pool.size, pool.stride, "window").map_err(&fail)?;
                 (vec![steps, features], 0, 0)
             }
-            LayerSpec::GlobalMaxPool1d {} | LayerSpec::GlobalAvgPool1d {} => {
+            Layer::GlobalMaxPool1d | Layer::GlobalAvgPool1d => {
                 let [_, features] = rank2(&shape, layer.type_name(), &source).map_err(&fail)?;
                 (vec![features], 0, 0)
             }
-            LayerSpec::Flatten {} => (vec![shape.iter().product()], 0, 0),
-            LayerSpec::Dropout { .. } | LayerSpec::Activation { .. } => (shape.clone(), 0, 0),
-            LayerSpec::Embedding {
-                vocab,
-                dim,
-                mask_zero: _,
-                init: _,
-            } => {
+            Layer::Flatten => (vec![shape.iter().product()], 0, 0),
+            Layer::Dropout(_) | Layer::Activation(_) => (shape.clone(), 0, 0),
+            Layer::Embedding(e) => {
                 let [time] = shape[..] else {
                     return Err(fail(format!(
                         "embedding needs a [time] sequence of token ids but {source} is {shape:?}; \
                          put the embedding first"
                     )));
                 };
-                let Some(vocab) = vocab else {
+                let Some(vocab) = e.vocab else {
                     return Err(fail(
                         "the vocabulary size is not known; set `vocab` or use a text input that \
                          provides a vocabulary"
                             .into(),
                     ));
                 };
-                positive(*vocab, "vocab").map_err(&fail)?;
-                positive(*dim, "dim").map_err(&fail)?;
-                (vec![time, *dim], vocab * dim, vocab * dim)
+                positive(vocab, "vocab").map_err(&fail)?;
+                positive(e.dim, "dim").map_err(&fail)?;
+                (vec![time, e.dim], vocab * e.dim, vocab * e.dim)
             }
-            LayerSpec::Lstm(r) | LayerSpec::Gru(r) => {
+            Layer::Lstm(r) | Layer::Gru(r) => {
                 let [time, features] = shape[..] else {
                     return Err(fail(format!(
                         "{} needs a [time, features] sequence but {source} is {shape:?}; \
@@ -212,7 +228,7 @@ pub fn infer_shapes(
                 };
                 positive(r.units, "units").map_err(&fail)?;
                 positive(r.layers, "layers").map_err(&fail)?;
-                let gates = if matches!(layer, LayerSpec::Lstm(_)) {
+                let gates = if matches!(layer, Layer::Lstm(_)) {
                     4
                 } else {
                     3
@@ -232,7 +248,7 @@ pub fn infer_shapes(
                 };
                 (output, params, params)
             }
-            LayerSpec::BatchNorm { .. } => {
+            Layer::BatchNorm(_) => {
                 if shape.len() == 2 {
                     return Err(fail(format!(
                         "batch_norm does not apply to the sequence {source} {shape:?}; \
@@ -244,21 +260,7 @@ pub fn infer_shapes(
                 (shape.clone(), 4 * features, 2 * features)
             }
         };
-        if matches!(
-            layer,
-            LayerSpec::Dense { .. }
-                | LayerSpec::Conv2d { .. }
-                | LayerSpec::MaxPool2d { .. }
-                | LayerSpec::AvgPool2d { .. }
-                | LayerSpec::Conv1d { .. }
-                | LayerSpec::MaxPool1d { .. }
-                | LayerSpec::GlobalMaxPool1d {}
-                | LayerSpec::GlobalAvgPool1d {}
-                | LayerSpec::Flatten {}
-                | LayerSpec::Embedding { .. }
-                | LayerSpec::Lstm(_)
-                | LayerSpec::Gru(_)
-        ) {
+        if reshapes(&layer) {
             source = format!("{} output", layer.type_name());
         }
         shape.clone_from(&output);
@@ -273,7 +275,7 @@ pub fn infer_shapes(
 
     let desc = format!("head dense {head_units}");
     let fail = |message: String| SpecError::Shape {
-        layer: layers.len(),
+        layer: written.len(),
         layer_desc: desc.clone(),
         message,
     };
@@ -287,13 +289,33 @@ pub fn infer_shapes(
     }
     let params = features * head_units + head_units;
     out.push(LayerShape {
-        index: layers.len(),
+        index: written.len(),
         desc,
         output: vec![head_units],
         params,
         trainable: params,
     });
     Ok(out)
+}
+
+/// Whether messages about the layers after `layer` name it as the source of their input:
+/// layers that only rescale their input (dropout, activations, normalisation) are not named.
+fn reshapes(layer: &Layer) -> bool {
+    match layer {
+        Layer::Dropout(_) | Layer::Activation(_) | Layer::BatchNorm(_) => false,
+        Layer::Dense(_)
+        | Layer::Conv2d(_)
+        | Layer::MaxPool2d(_)
+        | Layer::AvgPool2d(_)
+        | Layer::Conv1d(_)
+        | Layer::MaxPool1d(_)
+        | Layer::GlobalMaxPool1d
+        | Layer::GlobalAvgPool1d
+        | Layer::Flatten
+        | Layer::Embedding(_)
+        | Layer::Lstm(_)
+        | Layer::Gru(_) => true,
+    }
 }
 
 /// A layer in a few words, as `inspect` prints it: `dense 128 relu`, `conv2d 32 3×3 relu`,
@@ -388,7 +410,7 @@ fn with_stride_and_padding(mut s: String, stride: usize, padding: &Option<String
     if stride != 1 {
         s.push_str(&format!(" stride {stride}"));
     }
-    if let Some(p) = padding.as_deref().filter(|p| *p != "valid") {
+    if let Some(p) = padding.as_deref().filter(|p| *p != Padding::Valid.name()) {
         s.push(' ');
         s.push_str(p);
     }

@@ -696,17 +696,18 @@ fn default_convergence_tolerance() -> f64 {
 }
 
 /// The starting values of an embedding table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmbeddingInit {
-    /// N(0, 1), PyTorch's `nn.Embedding`.
+    /// N(0, 1), PyTorch's `nn.Embedding` (the default).
+    #[default]
     Normal,
     /// U(−0.05, 0.05), Keras' `Embedding`.
     Uniform,
 }
 
-/// Activation functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Activation functions. A layer that names none applies `linear` (the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
     /// max(0, x)
@@ -722,6 +723,7 @@ pub enum Activation {
     /// Exponential linear unit.
     Elu,
     /// Identity.
+    #[default]
     Linear,
     /// Softmax over the feature axis (only meaningful before a custom loss; the head applies
     /// its own).

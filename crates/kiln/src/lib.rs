@@ -84,11 +84,7 @@ pub mod datasets {
     pub fn imdb() -> crate::Result<(Table, Table)> {
         let cache = Cache::from_env()?;
         let all = kiln_data::load("imdb", Part::All, &cache, None)?;
-        let label = kiln_spec::OutputSpec {
-            name: "label".to_string(),
-            kind: kiln_spec::OutputKind::Category,
-            transform: None,
-        };
+        let label = kiln_spec::settings::Output::new("label", kiln_spec::OutputKind::Category);
         let strata = kiln_data::strata_for(&all, &label)?;
         let split = kiln_data::split_indices(all.len(), strata.as_deref(), 0.0, 0.5, 42)?;
         Ok((all.take(&split.train), all.take(&split.test)))

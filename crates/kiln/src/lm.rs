@@ -256,7 +256,7 @@ pub(crate) fn train_language_model(
         classes: head_units,
     };
     let config = NetworkConfig {
-        layers,
+        layers: kiln_spec::Layers::check(layers)?,
         input_shape,
         head_units,
     };

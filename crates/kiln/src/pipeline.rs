@@ -150,13 +150,13 @@ pub(crate) fn train_tables(
         None => spec.layers.clone(),
     };
     let network_config = NetworkConfig {
-        layers,
+        layers: kiln_spec::Layers::check(layers)?,
         input_shape: prepared.encoder.input_shape(),
         head_units: task.head_units(),
     };
     // Shapes are checked before any training starts.
     kiln_spec::infer_shapes(
-        &network_config.layers,
+        network_config.layers.written(),
         &network_config.input_shape,
         task.head_units(),
     )?;
@@ -322,6 +322,7 @@ fn cross_validate(
         .map(|s| pool.iter().map(|&r| s[r]).collect());
     let folds = kiln_data::k_fold(pool.len(), strata.as_deref(), k, run.spec.data.split.seed)?;
     let mut results = Vec::with_capacity(k);
+    let settings = run.spec.check()?;
     for (i, (train_idx, val_idx)) in folds.into_iter().enumerate() {
         on_event(RunEvent::Fold {
             fold: i + 1,
@@ -331,7 +332,7 @@ fn cross_validate(
         let validation: Vec<usize> = val_idx.iter().map(|&j| pool[j]).collect();
         // Transforms are refitted on each fold's training rows, so no statistic leaks from
         // the fold's validation rows.
-        let encoder = Encoder::fit_rows(table, &train, &run.spec.inputs, &run.spec.output)?;
+        let encoder = Encoder::fit_rows(table, &train, settings.inputs(), settings.output())?;
         let (inputs, _) = encoder.encode_inputs(table)?;
         let targets = encoder.encode_targets(table)?;
         let task = task_for(&encoder);

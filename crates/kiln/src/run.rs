@@ -265,7 +265,7 @@ pub(crate) fn load_tables(
 pub(crate) fn split_for(spec: &Spec, table: &Table) -> Result<(Split, Option<Vec<usize>>)> {
     let s = &spec.data.split;
     let strata = if s.stratify {
-        kiln_data::strata_for(table, &spec.output)?
+        kiln_data::strata_for(table, spec.check()?.output())?
     } else {
         None
     };
@@ -314,7 +314,10 @@ pub fn prepare_tables(
     let (split, strata) = split_for(spec, table)?;
     let encoder = match encoder {
         Some(e) => e.clone(),
-        None => Encoder::fit_rows(table, &split.train, &spec.inputs, &spec.output)?,
+        None => {
+            let settings = spec.check()?;
+            Encoder::fit_rows(table, &split.train, settings.inputs(), settings.output())?
+        }
     };
     let (inputs, mut warnings) = encoder.encode_inputs(table)?;
     let targets = encoder.encode_targets(table)?;

@@ -20,8 +20,11 @@ pub(crate) fn run(args: &InspectArgs, json: bool) -> anyhow::Result<ExitCode> {
     let file_bytes = super::train::file_size(&args.model).unwrap_or_default();
     let weights_bytes = file.section("weights").map_or(0, <[u8]>::len);
     let network = &header.network;
-    let layers =
-        kiln::spec::infer_shapes(&network.layers, &network.input_shape, network.head_units)?;
+    let layers = kiln::spec::infer_shapes(
+        network.layers.written(),
+        &network.input_shape,
+        network.head_units,
+    )?;
     let total: usize = layers.iter().map(|l| l.params).sum();
 
     if json {

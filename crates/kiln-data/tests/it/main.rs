@@ -10,10 +10,38 @@ use kiln_data::{
     BatchConfig, Batcher, Cache, ColumnData, Encoder, Part, Targets, data_digest, load,
     load_source, split_indices, strata_for,
 };
-use kiln_spec::types::{FeatureKind, FeatureSpec, OutputKind, OutputSpec};
+use kiln_spec::settings::{Input, Output};
+use kiln_spec::types::{FeatureKind, FeatureSpec, OutputKind};
 
-fn feature(name: &str, kind: FeatureKind) -> FeatureSpec {
-    FeatureSpec::new(name, kind)
+fn feature(name: &str, kind: FeatureKind) -> Input {
+    Input::new(name, kind)
+}
+
+/// A text feature as written, settled the way a spec's check settles it.
+fn settle_text(feature: FeatureSpec) -> kiln_spec::settings::TextInput {
+    let spec = kiln_spec::Spec {
+        name: "t".into(),
+        data: kiln_spec::DataSpec {
+            source: "t.csv".into(),
+            test: None,
+            format: None,
+            generate: None,
+            split: kiln_spec::SplitSpec::default(),
+        },
+        inputs: vec![feature],
+        output: kiln_spec::OutputSpec {
+            name: "label".into(),
+            kind: OutputKind::Category,
+            transform: None,
+        },
+        layers: Vec::new(),
+        training: kiln_spec::TrainingSpec::default(),
+        language_model: None,
+    };
+    match &spec.check().unwrap().inputs()[0] {
+        Input::Text(text) => text.clone(),
+        other => panic!("not text: {other:?}"),
+    }
 }
 
 #[test]
@@ -31,11 +59,7 @@ fn csv_to_batches() {
     std::fs::write(dir.path().join("d.csv"), csv).unwrap();
     let cache = Cache::new(dir.path().join("cache"));
     let table = load_source("d.csv", dir.path(), None, &cache, None).unwrap();
-    let output = OutputSpec {
-        name: "label".into(),
-        kind: OutputKind::Binary,
-        transform: None,
-    };
+    let output = Output::new("label", OutputKind::Binary);
     let strata = strata_for(&table, &output).unwrap().unwrap();
     let split = split_indices(table.len(), Some(&strata), 0.1, 0.2, 42).unwrap();
     let encoder = Encoder::fit_rows(
@@ -103,11 +127,7 @@ fn fetch_and_load_mnist() {
     let encoder = Encoder::fit(
         &train,
         &[feature("image", FeatureKind::Image)],
-        &OutputSpec {
-            name: "label".into(),
-            kind: OutputKind::Category,
-            transform: None,
-        },
+        &Output::new("label", OutputKind::Category),
     )
     .unwrap();
     assert_eq!(encoder.input_shape(), vec![1, 28, 28]);
@@ -164,7 +184,7 @@ fn tokenizers_match_the_python_reference() {
     for case in cases {
         let text = case["text"].as_str().unwrap();
         let flag = |key: &str| case.get(key).and_then(serde_json::Value::as_bool);
-        let mut spec = feature("text", FeatureKind::Text);
+        let mut spec = FeatureSpec::new("text", FeatureKind::Text);
         match case["unit"].as_str().unwrap() {
             "word" => spec.strip_punctuation = flag("strip_punctuation"),
             unit => {
@@ -174,7 +194,7 @@ fn tokenizers_match_the_python_reference() {
         }
         spec.lowercase = flag("lowercase");
         spec.strip_html = flag("strip_html");
-        let tokenizer = Tokenizer::from_spec(&spec).unwrap();
+        let tokenizer = Tokenizer::new(&settle_text(spec));
         let expected: Vec<&str> = case["tokens"]
             .as_array()
             .unwrap()

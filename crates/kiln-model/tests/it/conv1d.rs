@@ -6,7 +6,7 @@ use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use kiln_model::recurrent::Series;
 use kiln_model::{Activations, Layer, NetworkConfig};
-use kiln_spec::{Activation, LayerSpec};
+use kiln_spec::{Activation, LayerSpec, Layers};
 use serde_json::Value;
 
 use crate::fixture::{assert_close, floats, usize_of, values};
@@ -61,7 +61,7 @@ fn matches_pytorch() {
         }
         layers.push(global(case["global"].as_str().unwrap()));
         let mut network = NetworkConfig {
-            layers,
+            layers: Layers::check(layers).unwrap(),
             input_shape: vec![time, features],
             head_units: 1,
         }
@@ -217,7 +217,7 @@ fn a_padded_row_gives_what_it_gives_unpadded() {
     let device = Device::flex();
     let run = |layers: &[LayerSpec], ids: Vec<f32>, rows: usize, time: usize| -> Vec<f32> {
         let network = NetworkConfig {
-            layers: layers.to_vec(),
+            layers: Layers::check(layers.to_vec()).unwrap(),
             input_shape: vec![time],
             head_units: 3,
         }

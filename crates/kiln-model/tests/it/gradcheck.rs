@@ -13,7 +13,7 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use kiln_model::{Network, NetworkConfig};
-use kiln_spec::LayerSpec;
+use kiln_spec::{LayerSpec, Layers};
 
 /// Rows in every checked batch; more than one so that batch norm has a variance to normalise by.
 pub(crate) const BATCH: usize = 4;
@@ -215,7 +215,7 @@ fn compare_gradients_with(
 ) -> GradientReport {
     let device = Device::flex().autodiff();
     let config = NetworkConfig {
-        layers: layers.to_vec(),
+        layers: Layers::check(layers.to_vec()).unwrap(),
         input_shape: input_shape.to_vec(),
         head_units,
     };

@@ -4,7 +4,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use kiln_model::{Activations, NetworkConfig};
-use kiln_spec::{Activation, LayerSpec};
+use kiln_spec::{Activation, LayerSpec, Layers};
 
 use crate::gradcheck::{
     BATCH, FiniteDifferenceLoss, SplitMix64, check_gradients, compare_gradients, kink_free_values,
@@ -334,7 +334,7 @@ fn output_is_batch_by_head_units_for_every_stack() {
     let device = Device::flex();
     for (layers, input_shape, head_units) in all_stacks() {
         let network = NetworkConfig {
-            layers: layers.clone(),
+            layers: Layers::check(layers.clone()).unwrap(),
             input_shape: input_shape.clone(),
             head_units,
         }
@@ -357,7 +357,7 @@ fn dropout_is_identity_outside_training() {
     let features = 64;
     let values = kink_free_values(BATCH * features, &mut SplitMix64(3));
     let config = NetworkConfig {
-        layers: vec![LayerSpec::Dropout { rate: 0.5 }],
+        layers: Layers::check(vec![LayerSpec::Dropout { rate: 0.5 }]).unwrap(),
         input_shape: vec![features],
         head_units: 1,
     };

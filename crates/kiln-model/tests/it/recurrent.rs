@@ -4,7 +4,8 @@
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use kiln_model::recurrent::{CellKind, Recurrent, RecurrentOutput, Sequence};
-use kiln_spec::{LayerSpec, RecurrentSpec};
+use kiln_spec::settings::Recurrent as RecurrentSettings;
+use kiln_spec::{LayerSpec, Layers, RecurrentSpec};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
@@ -31,7 +32,7 @@ fn build(case: &Value, return_sequences: bool, device: &Device) -> Recurrent {
         _ => CellKind::Gru,
     };
     let units = usize_of(case, "units");
-    let spec = RecurrentSpec {
+    let spec = RecurrentSettings {
         units,
         return_sequences,
         bidirectional: case["bidirectional"].as_bool().expect("a bool"),
@@ -284,7 +285,7 @@ fn masking_takes_the_state_at_the_last_real_token() {
     for kind in ["lstm", "gru"] {
         for bidirectional in [false, true] {
             let config = kiln_model::NetworkConfig {
-                layers: vec![
+                layers: Layers::check(vec![
                     LayerSpec::Embedding {
                         vocab: Some(7),
                         dim: 4,
@@ -292,7 +293,8 @@ fn masking_takes_the_state_at_the_last_real_token() {
                         init: None,
                     },
                     recurrent(kind, 5, false, bidirectional, 2),
-                ],
+                ])
+                .unwrap(),
                 input_shape: vec![6],
                 head_units: 3,
             };
@@ -324,7 +326,7 @@ fn masking_takes_the_state_at_the_last_real_token() {
             );
             // Without the mask the padding would change the result.
             let unmasked = kiln_model::NetworkConfig {
-                layers: vec![
+                layers: Layers::check(vec![
                     LayerSpec::Embedding {
                         vocab: Some(7),
                         dim: 4,
@@ -332,7 +334,8 @@ fn masking_takes_the_state_at_the_last_real_token() {
                         init: None,
                     },
                     recurrent(kind, 5, false, bidirectional, 2),
-                ],
+                ])
+                .unwrap(),
                 ..config.clone()
             };
             let unmasked = kiln_model::weights::from_bytes(

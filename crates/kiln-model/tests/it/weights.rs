@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use kiln_model::{Network, NetworkConfig, weights};
-use kiln_spec::{Activation, LayerSpec};
+use kiln_spec::{Activation, LayerSpec, Layers};
 
 use crate::gradcheck::{SplitMix64, kink_free_values};
 
@@ -11,7 +11,7 @@ const ROWS: usize = 5;
 
 fn config() -> NetworkConfig {
     NetworkConfig {
-        layers: vec![
+        layers: Layers::check(vec![
             LayerSpec::Conv2d {
                 filters: 3,
                 kernel: 3,
@@ -39,7 +39,8 @@ fn config() -> NetworkConfig {
                 epsilon: None,
             },
             LayerSpec::Dropout { rate: 0.3 },
-        ],
+        ])
+        .unwrap(),
         input_shape: vec![2, 4, 4],
         head_units: 3,
     }
@@ -111,7 +112,8 @@ fn from_bytes_rejects_another_structure() {
     assert!(weights::from_bytes(&other, &bytes, &Device::flex()).is_err());
     // Without the last batch norm (and the dropout, which has no tensors).
     other = config();
-    other.layers.truncate(other.layers.len() - 2);
+    let kept = other.layers.written()[..other.layers.len() - 2].to_vec();
+    other.layers = Layers::check(kept).unwrap();
     assert!(weights::from_bytes(&other, &bytes, &Device::flex()).is_err());
     assert!(weights::from_bytes(&config(), b"not burnpack", &Device::flex()).is_err());
 }
