@@ -1,4 +1,4 @@
-//! Sequence layers: token embedding, LSTM and GRU (stacked, bidirectional, masked).
+//! Recurrent layers: LSTM and GRU (stacked, bidirectional, masked).
 //!
 //! The equations and parameter layout are PyTorch's `nn.LSTM` / `nn.GRU`, so weights exported
 //! from PyTorch load one to one (transposed: kiln keeps `[inputs, gates·units]` kernels, Burn's
@@ -10,7 +10,7 @@
 //! - GRU, gates `r, z, n`: `r = σ(x W_ir + b_ir + h W_hr + b_hr)`, `z = σ(…)`,
 //!   `n = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
 //!
-//! A sequence travels between layers as one `[batch, features]` tensor per time step
+//! A sequence travels between recurrent layers as one `[batch, features]` tensor per time step
 //! ([`Sequence`]). Slicing a `[batch, time, features]` tensor per step would make the backward
 //! pass allocate a full-size zero tensor for every step (quadratic in the sequence length);
 //! a list of steps keeps both passes linear.
@@ -20,166 +20,13 @@
 //! at its last real token, and the backward direction starts from zeros at the last real token.
 
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Int, Tensor, TensorData, activation::sigmoid, activation::tanh};
-use kiln_spec::EmbeddingInit;
+use burn::tensor::{Device, Tensor, TensorData, activation::sigmoid, activation::tanh};
 use kiln_spec::settings::Recurrent as RecurrentSettings;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::activations::{Activations, Sequence};
 use crate::dropout::DropoutLayer;
-
-/// A batch of sequences, time-major: `steps[t]` is `[batch, features]`.
-#[derive(Debug, Clone)]
-pub struct Sequence {
-    /// One tensor per time step.
-    pub steps: Vec<Tensor<2>>,
-    /// Per step, `[batch, 1]` with 1 for a real token and 0 for padding; `None` when nothing
-    /// is masked.
-    pub mask: Option<Vec<Tensor<2>>>,
-}
-
-impl Sequence {
-    /// Splits a `[batch, time, features]` tensor into steps (no mask).
-    pub fn from_tensor(x: Tensor<3>) -> Self {
-        let [b, t, d] = x.dims();
-        let steps = (0..t)
-            .map(|i| x.clone().narrow(1, i, 1).reshape([b, d]))
-            .collect();
-        Self { steps, mask: None }
-    }
-
-    /// Stacks the steps into `[batch, time, features]`.
-    pub fn to_tensor(&self) -> Tensor<3> {
-        Tensor::stack(self.steps.clone(), 1)
-    }
-}
-
-/// A batch of sequences as one tensor, for the layers that work on the whole time axis at once
-/// (`conv1d`, pooling over time, `flatten`).
-#[derive(Debug, Clone)]
-pub struct Series {
-    /// `[batch, time, features]`.
-    pub x: Tensor<3>,
-    /// `[batch, time]`, 1 for a real step and 0 for padding; `None` when nothing is masked.
-    pub mask: Option<Tensor<2>>,
-}
-
-impl Series {
-    /// Stacks a time-major [`Sequence`]'s steps (and mask).
-    pub fn from_sequence(sequence: Sequence) -> Self {
-        Self {
-            x: Tensor::stack(sequence.steps, 1),
-            mask: sequence.mask.map(|m| Tensor::cat(m, 1)),
-        }
-    }
-
-    /// Splits into a time-major [`Sequence`] for recurrent layers.
-    pub fn into_sequence(self) -> Sequence {
-        let mut sequence = Sequence::from_tensor(self.x);
-        sequence.mask = self.mask.map(|m| {
-            let time = m.dims()[1];
-            (0..time).map(|t| m.clone().narrow(1, t, 1)).collect()
-        });
-        sequence
-    }
-}
-
-/// Token ids → vectors, PyTorch's `nn.Embedding` (initialised N(0, 1)).
-#[derive(Module, Debug)]
-pub struct Embedding {
-    /// `[vocab, dim]`.
-    pub weight: Param<Tensor<2>>,
-    /// Whether id 0 marks padding.
-    #[module(skip)]
-    pub mask_zero: bool,
-}
-
-impl Embedding {
-    /// A new embedding with vectors drawn from `rng`: N(0, 1) (PyTorch) or U(−0.05, 0.05)
-    /// (Keras).
-    pub fn new(
-        vocab: usize,
-        dim: usize,
-        mask_zero: bool,
-        init: EmbeddingInit,
-        device: &Device,
-        rng: &mut ChaCha8Rng,
-    ) -> Self {
-        let values: Vec<f32> = match init {
-            EmbeddingInit::Normal => (0..vocab * dim).map(|_| normal(rng)).collect(),
-            EmbeddingInit::Uniform => (0..vocab * dim)
-                .map(|_| rng.random::<f32>().mul_add(0.1, -0.05))
-                .collect(),
-        };
-        Self {
-            weight: Param::from_tensor(Tensor::from_data(
-                TensorData::new(values, [vocab, dim]),
-                device,
-            )),
-            mask_zero,
-        }
-    }
-
-    /// The ids of a `[batch, time]` batch on the host, clamped to the vocabulary (ids outside
-    /// it become its last entry; the data pipeline never produces them).
-    fn host_ids(&self, ids: Tensor<2>) -> Vec<i64> {
-        let vocab = self.weight.dims()[0] as i64;
-        let host: Vec<f32> = ids
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .unwrap_or_default();
-        host.iter()
-            .map(|&v| (v.max(0.0) as i64).min(vocab - 1))
-            .collect()
-    }
-
-    /// Looks up `ids` (`[batch, time]`, integral values stored as floats) as one
-    /// `[batch, time, dim]` tensor: a single gather, so the backward pass scatters into the
-    /// table once per batch rather than once per step. With `mask_zero`, padded steps are
-    /// marked in the mask.
-    pub fn forward_series(&self, ids: Tensor<2>) -> Series {
-        let [b, t] = ids.dims();
-        let device = ids.device();
-        let host = self.host_ids(ids);
-        let dim = self.weight.dims()[1];
-        let masked = self.mask_zero && host.contains(&0);
-        let mask = masked.then(|| {
-            let m: Vec<f32> = host.iter().map(|&i| f32::from(i != 0)).collect();
-            Tensor::<2>::from_data(TensorData::new(m, [b, t]), &device)
-        });
-        let index = Tensor::<1, Int>::from_data(TensorData::new(host, [b * t]), &device);
-        let x = self.weight.val().select(0, index).reshape([b, t, dim]);
-        Series { x, mask }
-    }
-
-    /// Looks up `ids` (`[batch, time]`, integral values stored as floats) step by step, for
-    /// recurrent layers. Ids outside the vocabulary are clamped to its last entry.
-    pub fn forward(&self, ids: Tensor<2>) -> Sequence {
-        let [b, t] = ids.dims();
-        let device = ids.device();
-        let host = self.host_ids(ids);
-        let id =
-            |row: usize, step: usize| -> i64 { host.get(row * t + step).copied().unwrap_or(0) };
-        let masked = self.mask_zero && host.contains(&0);
-        let weight = self.weight.val();
-        let mut steps = Vec::with_capacity(t);
-        let mut mask = Vec::with_capacity(if masked { t } else { 0 });
-        for step in 0..t {
-            let column: Vec<i64> = (0..b).map(|row| id(row, step)).collect();
-            if masked {
-                let m: Vec<f32> = column.iter().map(|&i| f32::from(i != 0)).collect();
-                mask.push(Tensor::from_data(TensorData::new(m, [b, 1]), &device));
-            }
-            let index = Tensor::<1, Int>::from_data(TensorData::new(column, [b]), &device);
-            steps.push(weight.clone().select(0, index));
-        }
-        Sequence {
-            steps,
-            mask: masked.then_some(mask),
-        }
-    }
-}
 
 /// One direction of one layer: PyTorch's `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`,
 /// `bias_hh_l{k}` (kernels transposed).
@@ -440,9 +287,11 @@ impl Recurrent {
     }
 }
 
-/// A standard normal draw (Box–Muller).
-fn normal(rng: &mut ChaCha8Rng) -> f32 {
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random();
-    ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+impl From<RecurrentOutput> for Activations {
+    fn from(output: RecurrentOutput) -> Self {
+        match output {
+            RecurrentOutput::Sequence(s) => Self::Sequence(s),
+            RecurrentOutput::Final(h) => Self::Vector(h),
+        }
+    }
 }

@@ -4,7 +4,7 @@
 
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
-use kiln_model::recurrent::Series;
+use kiln_model::Series;
 use kiln_model::{Activations, Layer, NetworkConfig};
 use kiln_spec::{Activation, LayerSpec, Layers};
 use serde_json::Value;

@@ -3,7 +3,8 @@
 
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
-use kiln_model::recurrent::{CellKind, Recurrent, RecurrentOutput, Sequence};
+use kiln_model::Sequence;
+use kiln_model::recurrent::{CellKind, Recurrent, RecurrentOutput};
 use kiln_spec::settings::Recurrent as RecurrentSettings;
 use kiln_spec::{LayerSpec, Layers, RecurrentSpec};
 use rand::SeedableRng;
