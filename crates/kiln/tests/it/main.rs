@@ -7,6 +7,7 @@
 mod accuracy;
 mod bayes;
 mod errors;
+mod golden;
 mod language_model;
 mod model_file;
 mod monitoring;
