@@ -196,6 +196,7 @@ fn stop_reason(stop: kiln::train::StopReason) -> &'static str {
         kiln::train::StopReason::Completed => "completed",
         kiln::train::StopReason::EarlyStopped => "early stopping",
         kiln::train::StopReason::Interrupted => "interrupted",
+        kiln::train::StopReason::Stopped => "stopped by an observer",
     }
 }
 
