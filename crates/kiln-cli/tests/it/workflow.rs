@@ -448,3 +448,37 @@ fn a_model_file_from_an_earlier_kiln_inspects_and_predicts_as_it_did() {
         "`kiln predict` writes other bytes for the old file"
     );
 }
+
+/// `kiln train --set PATH=VALUE` changes the spec without editing it; the model file records
+/// the changed spec, and a bad override is a clear error with exit code 1, not a panic.
+#[test]
+fn train_set_overrides_spec_settings() {
+    let dir = Dir::new();
+    dir.kiln(&["init", "--example", "moons-mlp", "-o", "moons.toml"])
+        .success();
+    dir.kiln(&[
+        "train",
+        "moons.toml",
+        "-o",
+        "m.kiln",
+        "--quiet",
+        "--set",
+        "training.epochs=2",
+        "--set",
+        "layers[0].units=4",
+    ])
+    .success();
+    let inspect = dir.kiln(&["inspect", "m.kiln"]);
+    inspect.success();
+    assert!(inspect.stdout.contains("2 epochs"), "{}", inspect.stdout);
+    assert!(
+        inspect.stdout.contains("dense 4 tanh"),
+        "{}",
+        inspect.stdout
+    );
+    assert!(inspect.stdout.contains("epochs = 2"), "{}", inspect.stdout);
+    dir.kiln(&["train", "moons.toml", "--set", "layers[7].units=4"])
+        .fails_with(&["override `layers[7].units`", "layers has 2 entries"]);
+    dir.kiln(&["train", "moons.toml", "--set", "epochs"])
+        .fails_with(&["expected PATH=VALUE"]);
+}
