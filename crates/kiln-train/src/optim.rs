@@ -234,6 +234,30 @@ mod tests {
     }
 
     #[test]
+    fn optimizer_state_bytes_round_trip_and_refuse_short_input() {
+        let state = OptimizerState {
+            step: 7,
+            slot1: vec![vec![1.0, -2.5], vec![], vec![3.0e-8]],
+            slot2: vec![vec![0.25]],
+        };
+        let bytes = state.to_bytes();
+        // Two slot counts, four lengths, four values.
+        assert_eq!(bytes.len(), 2 * 8 + 4 * 8 + 4 * 4);
+        assert_eq!(OptimizerState::from_bytes(&bytes, 7), Some(state));
+        for cut in [0, 8, 20, bytes.len() - 1] {
+            assert_eq!(
+                OptimizerState::from_bytes(&bytes[..cut], 7),
+                None,
+                "cut at {cut}"
+            );
+        }
+        // A length that would overflow is refused, not allocated.
+        let mut huge = 1u64.to_le_bytes().to_vec();
+        huge.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(OptimizerState::from_bytes(&huge, 0), None);
+    }
+
+    #[test]
     fn adam_first_step_moves_by_lr_times_sign() {
         // At t = 1, m̂ = g and v̂ = g², so the step is lr·g/|g| = lr·sign(g) (up to ε).
         let mut w = vec![1.0, -2.0];
