@@ -243,10 +243,7 @@ pub(crate) fn finish(
     );
     header.profile = profile;
     header.bayes = bayes;
-    header.metrics = metrics
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
-        .collect();
+    header.metrics = metrics.clone();
     let file = ModelFile {
         header,
         sections: model.sections()?,
