@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use kiln::TrainedModel;
 use kiln::data::{FittedInput, FittedOutput};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{BatchConfig, BatchObserver, Engine};
@@ -119,8 +118,8 @@ pub struct ServedModel {
     pub output: FittedOutput,
     /// Trainable parameters.
     pub params: usize,
-    /// The test metrics stored in the file.
-    pub metrics: BTreeMap<String, Value>,
+    /// The metrics stored in the file, by split.
+    pub metrics: BTreeMap<String, kiln::Metrics>,
     /// The credible-interval mass of a Bayesian model's answers (`None`: not Bayesian).
     pub interval: Option<f64>,
     pub(crate) engine: Engine,

@@ -14,21 +14,24 @@
 //! - [`parse`]: TOML text → [`Spec`], with located errors ([`SpecError`]).
 //! - [`shapes`]: shape inference through the layer stack.
 //! - [`examples`]: the commented example specs behind `kiln init --example NAME`.
+//! - [`overrides`]: changing a spec's text by dotted path (`kiln train --set`, tuning trials).
 //!
 //! **Layers**, lowest first; a module imports only from the lines above it (checked in CI by
 //! `module_cycles.py`): `types`, `options`, `error` → `check` (the rules) → `settings` →
-//! `shapes`, `parse` → `examples`.
+//! `shapes`, `parse` → `examples`, `overrides`.
 
 mod check;
 mod error;
 pub mod examples;
 pub mod options;
+pub mod overrides;
 pub mod parse;
 pub mod settings;
 pub mod shapes;
 pub mod types;
 
 pub use options::Choice;
+pub use overrides::{Override, OverrideError, apply_overrides};
 pub use parse::{SpecError, parse_spec, parse_spec_file};
 pub use settings::{Layers, Settings};
 pub use shapes::{LayerShape, infer_shapes};
