@@ -480,27 +480,6 @@ impl Layer {
             LayerSpec::Gru(r) => Self::Gru(Recurrent::settle(r)),
         })
     }
-
-    /// The layer's `type` as written in a spec (`dense`, `conv2d`, …).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::Dense(_) => "dense",
-            Self::Conv2d(_) => "conv2d",
-            Self::MaxPool2d(_) => "max_pool2d",
-            Self::AvgPool2d(_) => "avg_pool2d",
-            Self::Conv1d(_) => "conv1d",
-            Self::MaxPool1d(_) => "max_pool1d",
-            Self::GlobalMaxPool1d => "global_max_pool1d",
-            Self::GlobalAvgPool1d => "global_avg_pool1d",
-            Self::Flatten => "flatten",
-            Self::Dropout(_) => "dropout",
-            Self::BatchNorm(_) => "batch_norm",
-            Self::Activation(_) => "activation",
-            Self::Embedding(_) => "embedding",
-            Self::Lstm(_) => "lstm",
-            Self::Gru(_) => "gru",
-        }
-    }
 }
 
 impl Input {

@@ -161,7 +161,7 @@ fn infer(
                 (vec![filters, oh, ow], params, params)
             }
             Layer::MaxPool2d(pool) | Layer::AvgPool2d(pool) => {
-                let [channels, h, w] = rank3(&shape, layer.type_name(), &source).map_err(&fail)?;
+                let [channels, h, w] = rank3(&shape, spec.type_name(), &source).map_err(&fail)?;
                 positive(pool.size, "size").map_err(&fail)?;
                 positive(pool.stride, "stride").map_err(&fail)?;
                 let oh = valid(h, pool.size, pool.stride, "window").map_err(&fail)?;
@@ -194,7 +194,7 @@ fn infer(
                 (vec![steps, features], 0, 0)
             }
             Layer::GlobalMaxPool1d | Layer::GlobalAvgPool1d => {
-                let [_, features] = rank2(&shape, layer.type_name(), &source).map_err(&fail)?;
+                let [_, features] = rank2(&shape, spec.type_name(), &source).map_err(&fail)?;
                 (vec![features], 0, 0)
             }
             Layer::Flatten => (vec![shape.iter().product()], 0, 0),
@@ -223,7 +223,7 @@ fn infer(
                         "{} needs a [time, features] sequence but {source} is {shape:?}; \
                          put an embedding (or a recurrent layer with return_sequences = true) \
                          before it",
-                        layer.type_name()
+                        spec.type_name()
                     )));
                 };
                 positive(r.units, "units").map_err(&fail)?;
@@ -261,7 +261,7 @@ fn infer(
             }
         };
         if reshapes(&layer) {
-            source = format!("{} output", layer.type_name());
+            source = format!("{} output", spec.type_name());
         }
         shape.clone_from(&output);
         out.push(LayerShape {
