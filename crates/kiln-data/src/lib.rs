@@ -10,9 +10,10 @@
 //! - [`split`]: seeded, stratified train / validation / test splits and k-fold ([`split_indices`],
 //!   [`k_fold`]).
 //! - [`features`]: fitted, serialisable transforms ([`Encoder`]) from a spec's checked inputs
-//!   (`kiln_spec::settings`) to [`Encoded`] inputs and [`Targets`].
-//! - [`text`]: text features — word and character tokenizers, the fitted [`Vocabulary`],
-//!   multi-hot and sequence encodings ([`FittedText`]).
+//!   (`kiln_spec::settings`) to [`Encoded`] inputs and [`Targets`], one file per kind of input,
+//!   laid out in rows as the [`InputLayout`] says.
+//! - [`text`] (in `features/`): text features — word and character tokenizers, the fitted
+//!   [`Vocabulary`], multi-hot and sequence encodings ([`FittedText`]).
 //! - [`memory`]: the memory budget that refuses too-wide encodings before allocating.
 //! - [`batch`]: shuffled mini-batches prepared on a background thread ([`Batcher`]).
 //! - [`digest`]: a fingerprint of the training data ([`data_digest`]).
@@ -27,8 +28,8 @@
 //! prints; problems that do not stop the work come back as [`Warning`]s.
 //!
 //! **Layers**, lowest first; a module imports only from the lines above it (checked in CI by
-//! `module_cycles.py`): `memory`, `warning` → `error` → `table` → `read`, `split` → `text` →
-//! `features` → `batch`, `digest`; `datasets` (on `read` and `table`) → `corpus`.
+//! `module_cycles.py`): `memory`, `warning` → `error` → `table` → `read`, `split` →
+//! `features` (with `text`) → `batch`, `digest`; `datasets` (on `read` and `table`) → `corpus`.
 
 pub mod batch;
 pub mod corpus;
@@ -40,7 +41,6 @@ pub mod memory;
 pub mod read;
 pub mod split;
 pub mod table;
-pub mod text;
 mod warning;
 
 pub use batch::{Batch, BatchConfig, Batcher};
@@ -49,8 +49,10 @@ pub use datasets::{
 };
 pub use digest::data_digest;
 pub use error::{DataError, Result};
+pub use features::text;
 pub use features::{
-    Encoded, Encoder, FittedInput, FittedOutput, NumberTransform, Targets, Warning, strata_for,
+    Encoded, Encoder, FittedInput, FittedOutput, InputLayout, NumberTransform, Targets, Warning,
+    strata_for,
 };
 pub use read::{Format, read_idx_images, read_idx_labels, read_table};
 pub use split::{Split, k_fold, split_indices};

@@ -1,4 +1,4 @@
-"""Independent reference for kiln's text tokenizers (crates/kiln-data/src/text.rs).
+"""Independent reference for kiln's text tokenizers (crates/kiln-data/src/features/text.rs).
 
 Re-implements the documented rules in plain Python (no kiln code) and writes the tokens of a set
 of tricky texts to text_tokens.json, which `tests/it/main.rs` compares with kiln's tokens.

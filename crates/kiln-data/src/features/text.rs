@@ -42,6 +42,7 @@ use kiln_spec::types::SequenceLength;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
+use crate::features::cells::feature_err;
 use crate::table::{Column, ColumnData};
 use crate::warning::Warning;
 
@@ -231,13 +232,6 @@ pub struct RowInfo {
     pub tokens: usize,
     /// Offset of the first invalid UTF-8 byte, when the row was decoded with replacements.
     pub invalid_utf8_at: Option<usize>,
-}
-
-fn feature_err(feature: &str, message: impl Into<String>) -> DataError {
-    DataError::Feature {
-        feature: feature.to_string(),
-        message: message.into(),
-    }
 }
 
 impl Tokenizer {
