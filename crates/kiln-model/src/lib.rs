@@ -1,7 +1,7 @@
 //! # kiln-model
 //!
 //! Networks built from a spec's checked layer stack (`kiln_spec::Layers`, every setting
-//! settled). A [`Network`] is a Burn [`Module`] holding a `Vec<Layer>`; each [`Layer`] wraps one
+//! settled). A [`Network`] is a Burn [`Module`](burn::module::Module) holding a `Vec<Layer>`; each [`Layer`] wraps one
 //! Burn module (dense, conv2d, pooling, dropout, batch-norm, embedding, LSTM/GRU) or a
 //! parameter-free step (flatten, activation). The output head, sized for the output feature, is
 //! appended by [`Network::from_spec`]: a spec lists the body only.

@@ -75,7 +75,7 @@ impl NetworkConfig {
 }
 
 /// One step of a [`Network`]: one variant per layer family, each holding that family's module
-/// (built in [`build_layer`], run in [`Layer::forward`]).
+/// (built in `build_layer`, run in [`Layer::forward`]).
 #[derive(Module, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum Layer {

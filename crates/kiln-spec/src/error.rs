@@ -59,7 +59,7 @@ pub enum SpecError {
         message: String,
     },
     /// A semantic check failed where no location in the text is known (e.g. a spec built in
-    /// code and checked with [`Spec::validate`], or a conflict between two defaults).
+    /// code and checked with [`Spec::validate`](crate::Spec::validate), or a conflict between two defaults).
     #[error("{}{message}", file_prefix(file))]
     Check {
         /// File name used in messages; empty when the spec did not come from a file.

@@ -71,7 +71,9 @@ impl Spec {
     }
 }
 
-/// A spec that passed every check, with every setting settled.
+/// A spec that passed every check, its inputs, output and layers settled. Only
+/// [`Spec::check`] makes one. (Training settings have no named values and are read as written,
+/// by `kiln-train`.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     inputs: Vec<Input>,
@@ -370,7 +372,8 @@ impl Recurrent {
     }
 }
 
-/// A name that a setting does not accept, found while settling a layer that was not checked.
+/// A name that a setting does not accept, found while settling an input or a layer (which the
+/// checks have not passed, or which they let through by a bug).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UnknownName {
     /// The key, e.g. `padding`.
@@ -394,6 +397,7 @@ impl UnknownName {
     }
 }
 
+/// The value `value` names for `key`, its default when the key was left out.
 fn settle_choice<T: crate::options::Choice>(
     key: &'static str,
     value: Option<&str>,
