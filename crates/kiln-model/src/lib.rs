@@ -1,10 +1,10 @@
 //! # kiln-model
 //!
 //! Networks built from a spec's checked layer stack (`kiln_spec::Layers`, every setting
-//! settled). A [`Network`] is a Burn [`Module`](burn::module::Module) holding a `Vec<Layer>`; each [`Layer`] wraps one
-//! Burn module (dense, conv2d, pooling, dropout, batch-norm, embedding, LSTM/GRU) or a
-//! parameter-free step (flatten, activation). The output head, sized for the output feature, is
-//! appended by [`Network::from_spec`]: a spec lists the body only.
+//! settled). A [`Network`] is a Burn [`Module`](burn::module::Module) holding a `Vec<Layer>`;
+//! each [`Layer`] wraps one Burn module (dense, conv2d, pooling, dropout, batch-norm, embedding,
+//! LSTM/GRU) or a parameter-free step (flatten, activation). The output head, sized for the
+//! output feature, is appended by [`Network::from_spec`]: a spec lists the body only.
 //!
 //! Tensors flowing between layers are rank 2 (`[batch, features]`), rank 4
 //! (`[batch, channels, height, width]`), or sequences: a list of `[batch, features]` steps for
