@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use kiln_data::Encoder;
+use kiln_eval::Metrics;
 use kiln_model::NetworkConfig;
 use kiln_monitor::ReferenceProfile;
 use kiln_spec::Spec;
@@ -44,9 +45,9 @@ pub struct ModelHeader {
     pub training: TrainingRecord,
     /// Which data trained the model.
     pub data: DataRecord,
-    /// Evaluation results by split name (`validation`, `test`, `fold_1`, …), as JSON.
+    /// Evaluation results by split name (`validation`, `test`, `fold_1`, `heldout`, …).
     #[serde(default)]
-    pub metrics: BTreeMap<String, serde_json::Value>,
+    pub metrics: BTreeMap<String, Metrics>,
     /// Checkpoints only: where training stands (weights and optimiser moments are sections).
     #[serde(default)]
     pub train_state: Option<TrainState>,

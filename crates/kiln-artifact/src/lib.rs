@@ -24,6 +24,7 @@
 
 mod container;
 mod header;
+pub mod sections;
 
 pub use container::{ArtifactError, FORMAT_VERSION, MAGIC, ModelFile};
 pub use header::{BayesRecord, DataRecord, FileKind, ModelHeader, TrainingRecord};

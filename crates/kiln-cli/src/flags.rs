@@ -165,6 +165,10 @@ pub(crate) struct TrainArgs {
     /// Override the spec's epoch count.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub epochs: Option<u32>,
+    /// Change a spec setting by its dotted path, e.g. `--set training.optimizer.learning_rate=0.01`
+    /// or `--set layers[0].units=64` (repeatable; the model file stores the changed spec).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<kiln::Override>,
     /// Print nothing but the final summary line (warnings still go to stderr).
     #[arg(long, short = 'q', conflicts_with = "json")]
     pub quiet: bool,

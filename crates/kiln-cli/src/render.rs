@@ -278,6 +278,10 @@ impl TrainView {
                         StopReason::Interrupted => eprintln!(
                             "Interrupted: keeping the best weights so far (epoch {best_epoch})"
                         ),
+                        StopReason::Stopped => eprintln!(
+                            "Stopped after epoch {} by an observer: keeping the weights of epoch {best_epoch}",
+                            self.last_epoch
+                        ),
                     }
                 }
             }

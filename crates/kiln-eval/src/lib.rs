@@ -10,6 +10,8 @@
 //! - [`running`]: cheap metrics for the training loop, batch by batch ([`RunningAccuracy`],
 //!   [`RunningMeanAbsoluteError`]), beside the one-shot [`accuracy`] and
 //!   [`mean_absolute_error`].
+//! - [`metrics`]: [`Metrics`], one split's figures of any model kind (classification,
+//!   regression, language model: [`LanguageModelReport`]), as model files store them.
 //! - [`error`]: [`EvalError`], what the report builders reject.
 //!
 //! Both reports implement [`Display`](std::fmt::Display) (a readable table, like
@@ -29,6 +31,7 @@
 
 pub mod classification;
 pub mod error;
+pub mod metrics;
 pub mod regression;
 pub mod running;
 
@@ -37,6 +40,7 @@ pub use classification::{
     PROBABILITY_SUM_TOLERANCE, argmax, classification_report,
 };
 pub use error::EvalError;
+pub use metrics::{LanguageModelReport, Metrics};
 pub use regression::{RegressionReport, regression_report};
 pub use running::{RunningAccuracy, RunningMeanAbsoluteError, accuracy, mean_absolute_error};
 

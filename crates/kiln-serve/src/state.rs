@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use kiln::TrainedModel;
 use kiln::data::{FittedInput, FittedOutput};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{BatchConfig, BatchObserver, Engine};
@@ -121,8 +120,8 @@ pub struct ServedModel {
     pub output: FittedOutput,
     /// Trainable parameters.
     pub params: usize,
-    /// The test metrics stored in the file.
-    pub metrics: BTreeMap<String, Value>,
+    /// The metrics stored in the file, by split.
+    pub metrics: BTreeMap<String, kiln::Metrics>,
     /// What the model is, with the one worker that runs it.
     pub(crate) kind: ModelKind,
 }

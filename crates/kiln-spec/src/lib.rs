@@ -9,13 +9,16 @@
 //! - [`parse`]: TOML text → [`Spec`], with located errors ([`SpecError`]).
 //! - [`shapes`]: shape inference through the layer stack.
 //! - [`examples`]: the commented example specs behind `kiln init --example NAME`.
+//! - [`overrides`]: changing a spec's text by dotted path (`kiln train --set`, tuning trials).
 
 mod check;
 pub mod examples;
+pub mod overrides;
 pub mod parse;
 pub mod shapes;
 pub mod types;
 
+pub use overrides::{Override, OverrideError, apply_overrides};
 pub use parse::{SpecError, parse_spec, parse_spec_file};
 pub use shapes::{LayerShape, infer_shapes};
 pub use types::*;

@@ -21,6 +21,6 @@ pub use error::TrainError;
 pub use optim::{Optimizer, OptimizerState};
 pub use task::Task;
 pub use trainer::{
-    EpochSummary, StopReason, TrainData, TrainEvent, TrainOptions, TrainOutcome, TrainState,
-    evaluate_loss, predict_outputs, train,
+    Control, EpochObserver, EpochSummary, StopReason, TrainData, TrainEvent, TrainOptions,
+    TrainOutcome, TrainState, evaluate_loss, predict_outputs, train,
 };

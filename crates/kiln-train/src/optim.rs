@@ -30,6 +30,52 @@ pub struct OptimizerState {
     pub slot2: Vec<Vec<f32>>,
 }
 
+impl OptimizerState {
+    /// The slots as bytes, for a checkpoint's `optimizer` section: for each slot, the
+    /// parameter count, then per parameter its length and its f32 values, all little-endian
+    /// (`u64` counts). The step count is stored in the checkpoint's header.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for slots in [&self.slot1, &self.slot2] {
+            out.extend_from_slice(&(slots.len() as u64).to_le_bytes());
+            for v in slots {
+                out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                for x in v {
+                    out.extend_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads what [`OptimizerState::to_bytes`] wrote, with the step count from the header;
+    /// `None` when the bytes are cut short.
+    pub fn from_bytes(bytes: &[u8], step: u64) -> Option<Self> {
+        let mut pos = 0usize;
+        let u64_at = |pos: &mut usize| -> Option<u64> {
+            let b = bytes.get(*pos..*pos + 8)?;
+            *pos += 8;
+            Some(u64::from_le_bytes(b.try_into().ok()?))
+        };
+        let mut slots: [Vec<Vec<f32>>; 2] = [Vec::new(), Vec::new()];
+        for slot in &mut slots {
+            let n = usize::try_from(u64_at(&mut pos)?).ok()?;
+            for _ in 0..n {
+                let len = usize::try_from(u64_at(&mut pos)?).ok()?;
+                let raw = bytes.get(pos..pos.checked_add(len.checked_mul(4)?)?)?;
+                pos += len * 4;
+                slot.push(
+                    raw.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect(),
+                );
+            }
+        }
+        let [slot1, slot2] = slots;
+        Some(Self { step, slot1, slot2 })
+    }
+}
+
 impl Optimizer {
     /// A fresh optimiser.
     pub fn new(spec: OptimizerSpec) -> Self {
@@ -185,6 +231,30 @@ mod tests {
             beta2: 0.999,
             epsilon: 1e-7,
         }
+    }
+
+    #[test]
+    fn optimizer_state_bytes_round_trip_and_refuse_short_input() {
+        let state = OptimizerState {
+            step: 7,
+            slot1: vec![vec![1.0, -2.5], vec![], vec![3.0e-8]],
+            slot2: vec![vec![0.25]],
+        };
+        let bytes = state.to_bytes();
+        // Two slot counts, four lengths, four values.
+        assert_eq!(bytes.len(), 2 * 8 + 4 * 8 + 4 * 4);
+        assert_eq!(OptimizerState::from_bytes(&bytes, 7), Some(state));
+        for cut in [0, 8, 20, bytes.len() - 1] {
+            assert_eq!(
+                OptimizerState::from_bytes(&bytes[..cut], 7),
+                None,
+                "cut at {cut}"
+            );
+        }
+        // A length that would overflow is refused, not allocated.
+        let mut huge = 1u64.to_le_bytes().to_vec();
+        huge.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(OptimizerState::from_bytes(&huge, 0), None);
     }
 
     #[test]

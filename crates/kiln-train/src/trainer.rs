@@ -39,6 +39,42 @@ pub struct TrainOptions {
     pub resume: Option<TrainState>,
     /// Overrides the spec's epoch count.
     pub epochs: Option<usize>,
+    /// Sees every finished epoch's figures and may stop the run (a tuning trial that is not
+    /// promising, a runs store recording the curve).
+    pub observer: Option<EpochObserver>,
+}
+
+/// What an [`EpochObserver`] wants after an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Go on training.
+    Continue,
+    /// Stop now: the epoch just finished is the last, and the run ends as
+    /// [`StopReason::Stopped`] (its best weights are kept, as for early stopping).
+    Stop,
+}
+
+/// A function called after every epoch (after validation and the checkpoint) with the epoch's
+/// figures; it answers whether training goes on. Cheap to clone: clones share the function.
+#[derive(Clone)]
+pub struct EpochObserver(Arc<dyn Fn(&EpochSummary) -> Control + Send + Sync>);
+
+impl EpochObserver {
+    /// Wraps `f`.
+    pub fn new(f: impl Fn(&EpochSummary) -> Control + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// Asks the observer about `epoch`.
+    pub fn observe(&self, epoch: &EpochSummary) -> Control {
+        (self.0)(epoch)
+    }
+}
+
+impl std::fmt::Debug for EpochObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EpochObserver(..)")
+    }
 }
 
 /// One epoch's figures.
@@ -75,6 +111,8 @@ pub enum StopReason {
     EarlyStopped,
     /// Cancelled (Ctrl-C).
     Interrupted,
+    /// An [`EpochObserver`] asked to stop (e.g. a tuning trial was pruned).
+    Stopped,
 }
 
 /// Everything needed to continue training exactly where it stopped.
@@ -485,6 +523,14 @@ pub fn train(
         on_event(TrainEvent::Checkpoint(&state));
         if should_stop {
             stop = StopReason::EarlyStopped;
+            break;
+        }
+        let asked = options
+            .observer
+            .as_ref()
+            .map(|o| o.observe(history.last().expect("just pushed")));
+        if asked == Some(Control::Stop) {
+            stop = StopReason::Stopped;
             break;
         }
     }

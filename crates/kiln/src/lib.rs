@@ -18,14 +18,25 @@
 //! The library never prints: progress arrives as [`RunEvent`]s through a callback.
 //!
 //! **Layers**, lowest first; a module imports only from lines above it (`module_cycles.py`
-//! checks): `error` → `run` (request, events, result, prepared data, the shared helpers) →
-//! `monitoring` (the reference profile) → `bayesian` (ADVI), `lm` (language models) →
-//! `predict` (loading and predicting a model file) → `pipeline` (reading a spec, the network
-//! fit, and the dispatch to the other fit methods) → `sequential`.
+//! checks):
+//! 1. `error`;
+//! 2. `run`: the request, events, result, prepared data and the helpers every fit method
+//!    shares (row selection, scoring outputs);
+//! 3. `monitoring` (the reference profile), `bayesian` (reading a posterior), `lm` (the
+//!    character vocabulary, corpus windows, loading and sampling a language model);
+//! 4. `model_file`: the epilogue. A fit method's `Fitted` in, held-out metrics, profile,
+//!    header (its only constructor) and sections out, written as one file;
+//! 5. `fit::{network, advi, language}`: the fit methods, siblings that never import each
+//!    other;
+//! 6. `pipeline`: reads a spec (with `--set` overrides), runs the table prologue, names every
+//!    fit method and dispatches;
+//! 7. `predict` (loading and predicting a model file), then `sequential`.
 
 mod bayesian;
 mod error;
+mod fit;
 pub mod lm;
+mod model_file;
 mod monitoring;
 mod pipeline;
 mod predict;
@@ -33,7 +44,9 @@ mod run;
 mod sequential;
 
 pub use bayesian::elbo_trace;
-pub use error::Error;
+pub use error::{AdviProblem, CheckpointProblem, Error, PriorProblem};
+pub use kiln_spec::Override;
+pub use kiln_train::{Control, EpochObserver, EpochSummary, StopReason};
 pub use monitoring::profile_for;
 pub use pipeline::train_spec;
 pub use predict::{DataSelection, Predictions, TrainedModel, Uncertainty, monitor_outputs};

@@ -14,20 +14,17 @@
 //! if the text began there.
 
 use std::path::Path;
-use std::time::Instant;
 
-use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
-use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
-use kiln_data::{Encoded, Encoder, FittedOutput, Targets};
-use kiln_model::{Network, NetworkConfig, weights};
-use kiln_spec::{LanguageModelSpec, Spec};
-use kiln_train::{Task, TrainData, TrainEvent, TrainOptions, evaluate_loss};
+use kiln_artifact::{FileKind, ModelFile, ModelHeader, sections};
+use kiln_data::{Encoded, FittedOutput, Targets};
+use kiln_model::{Network, weights};
+use kiln_spec::LanguageModelSpec;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use crate::run::LanguageModelReport;
-use crate::run::{Metrics, RunEvent, TrainRequest, TrainResult, default_device, now_unix};
+use crate::run::default_device;
 use crate::{Error, Result};
 
 /// The characters a model knows. Id 0 is padding; id `k ≥ 1` is `chars[k - 1]`.
@@ -66,7 +63,7 @@ impl CharVocab {
     }
 
     /// The output class list stored in the model file: `""` (padding) then each character.
-    fn classes(&self) -> Vec<String> {
+    pub(crate) fn classes(&self) -> Vec<String> {
         std::iter::once(String::new())
             .chain(self.chars.iter().map(char::to_string))
             .collect()
@@ -94,7 +91,8 @@ impl CharVocab {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] naming every unknown character (each once, in order of appearance).
+    /// [`Error::UnknownCharacters`] naming every unknown character (each once, in order of
+    /// appearance).
     pub fn encode(&self, text: &str) -> Result<Vec<usize>> {
         let mut unknown: Vec<char> = Vec::new();
         let ids: Vec<usize> = text
@@ -111,17 +109,10 @@ impl CharVocab {
         if unknown.is_empty() {
             Ok(ids)
         } else {
-            let list: Vec<String> = unknown
-                .iter()
-                .map(|c| format!("{c:?} (U+{:04X})", u32::from(*c)))
-                .collect();
-            Err(Error::Invalid(format!(
-                "the prompt has {} character{} absent from the model's vocabulary of {}: {}",
-                unknown.len(),
-                if unknown.len() == 1 { "" } else { "s" },
-                self.chars.len(),
-                list.join(", ")
-            )))
+            Err(Error::UnknownCharacters {
+                unknown,
+                vocabulary: self.chars.len(),
+            })
         }
     }
 }
@@ -164,10 +155,11 @@ pub fn corpus_windows(text: &str, lm: &LanguageModelSpec) -> Result<CorpusWindow
     let l = lm.sequence_length;
     let split = ((n as f64) * (1.0 - lm.holdout)).round() as usize;
     if split <= l || split >= n {
-        return Err(Error::Invalid(format!(
-            "the corpus has {n} characters: too few for windows of language_model.sequence_length = {l} with holdout {} (the training part needs more than {l} characters and the held-out tail at least one)",
-            lm.holdout
-        )));
+        return Err(Error::CorpusTooShort {
+            chars: n,
+            sequence_length: l,
+            holdout: lm.holdout,
+        });
     }
     let vocab = CharVocab::from_text(&chars.iter().collect::<String>());
     let ids: Vec<usize> = chars.iter().map(|&c| vocab.id(c).unwrap_or(0)).collect();
@@ -208,160 +200,6 @@ pub fn corpus_windows(text: &str, lm: &LanguageModelSpec) -> Result<CorpusWindow
         heldout,
         chars: n,
         unigram_bits_per_char: unigram,
-    })
-}
-
-/// Trains the language model `spec` describes (called by [`crate::train_spec`]).
-pub(crate) fn train_language_model(
-    spec: &Spec,
-    spec_toml: &str,
-    base_dir: &Path,
-    request: &TrainRequest,
-    output: Option<&Path>,
-    mut on_event: impl FnMut(RunEvent<'_>),
-) -> Result<TrainResult> {
-    let started = Instant::now();
-    let Some(lm) = &spec.language_model else {
-        return Err(Error::Invalid("the spec has no [language_model]".into()));
-    };
-    if request.resume || request.folds.is_some() {
-        return Err(Error::Invalid(
-            "--resume and --folds are not supported for language models yet".into(),
-        ));
-    }
-    let corpus = kiln_data::corpus::load_corpus(&spec.data.source, base_dir, &request.cache)?;
-    let windows = corpus_windows(&corpus, lm)?;
-    drop(corpus);
-    let layers = crate::run::resolve_embeddings(
-        &spec.layers,
-        windows.vocab.ids(),
-        &format!(
-            "the corpus's {} ids ({} characters + padding)",
-            windows.vocab.ids(),
-            windows.vocab.chars().len()
-        ),
-    )?;
-    let head_units = windows.vocab.ids();
-    let input_shape = vec![lm.sequence_length];
-    kiln_spec::infer_shapes(&layers, &input_shape, head_units)?;
-    on_event(RunEvent::Prepared {
-        train_rows: windows.train.len(),
-        validation_rows: windows.heldout.len(),
-        test_rows: 0,
-        input_shape: &input_shape,
-        warnings: &[],
-        notes: &[],
-    });
-    let task = Task::Classification {
-        classes: head_units,
-    };
-    let config = NetworkConfig {
-        layers,
-        input_shape,
-        head_units,
-    };
-    let inputs = std::sync::Arc::new(windows.inputs);
-    let targets = std::sync::Arc::new(windows.targets);
-    let data = TrainData {
-        inputs: inputs.clone(),
-        targets: targets.clone(),
-        train: windows.train.clone(),
-        validation: windows.heldout.clone(),
-    };
-    let device = default_device();
-    let outcome = kiln_train::train(
-        &config,
-        task,
-        &spec.training,
-        &data,
-        &device,
-        TrainOptions {
-            cancel: request.cancel.clone(),
-            resume: None,
-            epochs: request.epochs,
-        },
-        |event| {
-            if !matches!(event, TrainEvent::Checkpoint(_)) {
-                on_event(RunEvent::Train(event));
-            }
-        },
-    )?;
-    let (loss, accuracy) = evaluate_loss(
-        &outcome.network,
-        &task,
-        &inputs,
-        &targets,
-        &windows.heldout,
-        spec.training.batch_size,
-        &device,
-    );
-    let report = LanguageModelReport {
-        bits_per_char: loss / std::f64::consts::LN_2,
-        cross_entropy: loss,
-        accuracy,
-        chars: windows.heldout.len(),
-        unigram_bits_per_char: windows.unigram_bits_per_char,
-    };
-    let metrics = Metrics::LanguageModel(report);
-    on_event(RunEvent::Evaluated {
-        split: "heldout",
-        metrics: &metrics,
-    });
-
-    let header = ModelHeader {
-        kiln_version: env!("CARGO_PKG_VERSION").to_string(),
-        kind: FileKind::Model,
-        created_unix: now_unix(),
-        name: spec.name.clone(),
-        spec_toml: spec_toml.to_string(),
-        spec: spec.clone(),
-        encoder: Encoder {
-            inputs: Vec::new(),
-            output: FittedOutput::Category {
-                name: spec.output.name.clone(),
-                classes: windows.vocab.classes(),
-            },
-        },
-        network: config,
-        task,
-        params: outcome.network.num_params(),
-        profile: None,
-        bayes: None,
-        training: TrainingRecord {
-            history: outcome.history.clone(),
-            best_epoch: outcome.best_epoch,
-            stop: outcome.stop,
-            seconds: started.elapsed().as_secs_f64(),
-        },
-        data: DataRecord {
-            source: spec.data.source.clone(),
-            base_dir: base_dir.display().to_string(),
-            digest: kiln_data::data_digest(&inputs, &targets, &windows.train, 0),
-            split_seed: 0,
-            train_rows: windows.train.len(),
-            validation_rows: windows.heldout.len(),
-            test_rows: 0,
-        },
-        metrics: [(
-            "heldout".to_string(),
-            serde_json::to_value(&metrics).unwrap_or_default(),
-        )]
-        .into_iter()
-        .collect(),
-        train_state: None,
-    };
-    let file = ModelFile {
-        header,
-        sections: vec![("weights".to_string(), weights::to_bytes(&outcome.network)?)],
-    };
-    if let Some(output) = output {
-        file.write(output)?;
-        on_event(RunEvent::Saved(output));
-    }
-    Ok(TrainResult {
-        file,
-        metrics: [("heldout".to_string(), metrics)].into_iter().collect(),
-        stop: outcome.stop,
     })
 }
 
@@ -419,7 +257,7 @@ impl LanguageModel {
         let device = default_device();
         let network = weights::from_bytes(
             &header.network,
-            file.require_section("weights", path)?,
+            file.require_section(sections::WEIGHTS, path)?,
             &device,
         )?;
         Ok(Self::assemble(header, network, vocab, device))
@@ -434,10 +272,9 @@ impl LanguageModel {
     pub fn from_trained(model: &crate::TrainedModel) -> Result<Self> {
         let origin = format!("model `{}`", model.header.name);
         let vocab = Self::check(&model.header, &origin)?;
-        let network = model.network().ok_or_else(|| {
-            Error::Invalid(format!(
-                "{origin}: a Bayesian model is not a language model"
-            ))
+        let network = model.network().ok_or_else(|| Error::BadVocabulary {
+            origin: origin.clone(),
+            problem: "a Bayesian model is not a language model",
         })?;
         Ok(Self::assemble(
             model.header.clone(),
@@ -451,26 +288,25 @@ impl LanguageModel {
     /// (a path or a model name) starts every message.
     fn check(header: &ModelHeader, origin: &str) -> Result<CharVocab> {
         if header.spec.language_model.is_none() {
-            return Err(Error::Invalid(format!(
-                "{origin}: not a language model (it predicts `{}` from a table); `generate` needs a model trained from a spec with [language_model]",
-                header.spec.output.name
-            )));
+            return Err(Error::NotLanguageModel {
+                origin: origin.to_string(),
+                output: header.spec.output.name.clone(),
+            });
         }
         if header.kind != FileKind::Model {
-            return Err(Error::Invalid(format!(
-                "{origin}: this is a training checkpoint, not a model"
-            )));
+            return Err(Error::IsCheckpoint {
+                origin: origin.to_string(),
+            });
         }
-        let FittedOutput::Category { classes, .. } = &header.encoder.output else {
-            return Err(Error::Invalid(format!(
-                "{origin}: the language model has no character vocabulary"
-            )));
+        let bad = |problem| Error::BadVocabulary {
+            origin: origin.to_string(),
+            problem,
         };
-        CharVocab::from_classes(classes).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{origin}: the stored vocabulary is not a list of single characters"
-            ))
-        })
+        let FittedOutput::Category { classes, .. } = &header.encoder.output else {
+            return Err(bad("the language model has no character vocabulary"));
+        };
+        CharVocab::from_classes(classes)
+            .ok_or_else(|| bad("the stored vocabulary is not a list of single characters"))
     }
 
     fn assemble(header: ModelHeader, network: Network, vocab: CharVocab, device: Device) -> Self {
@@ -527,10 +363,7 @@ impl LanguageModel {
     /// is not positive and finite.
     pub fn generate(&self, prompt: &str, options: &GenerateOptions) -> Result<Generation<'_>> {
         if !(options.temperature.is_finite() && options.temperature > 0.0) {
-            return Err(Error::Invalid(format!(
-                "temperature {} must be a positive number (e.g. 0.5 for safer text, 1.0 for the model's own distribution)",
-                options.temperature
-            )));
+            return Err(Error::Temperature(options.temperature));
         }
         let context = self.vocab.encode(prompt)?;
         Ok(Generation {

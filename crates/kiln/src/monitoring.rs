@@ -3,11 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use burn::tensor::Device;
 use kiln_data::{Encoded, Encoder, FittedOutput, Table};
-use kiln_model::Network;
 use kiln_monitor::{OwnedOutputs, ProfileConfig, ReferenceMetric, ReferenceProfile};
-use kiln_train::{Task, predict_outputs};
 
 use crate::Result;
 use crate::run::{Metrics, Prepared, take_rows};
@@ -20,7 +17,7 @@ use crate::run::{Metrics, Prepared, take_rows};
 /// but 550 held-out ones.
 ///
 /// `predict` gives the fitted model's raw outputs on encoded rows in the deterministic
-/// networks' layout (see [`network_outputs`]; ADVI models give their predictive means), so
+/// networks' layout (ADVI models give their predictive means), so
 /// every way of fitting a table model gets the same profile.
 pub(crate) fn training_profile(
     prepared: &Prepared,
@@ -50,15 +47,6 @@ pub(crate) fn training_profile(
     }
     let out = predict(&x)?;
     Ok(Some(profile_for(&prepared.encoder, &raw, &out, metric)?))
-}
-
-/// A trained network's raw outputs on `x`, as [`training_profile`] takes them.
-pub(crate) fn network_outputs(
-    network: &Network,
-    task: &Task,
-    device: &Device,
-) -> impl FnOnce(&Encoded) -> Result<Vec<f32>> {
-    move |x| Ok(predict_outputs(network, task, x, 512, device))
 }
 
 /// The reference profile of `table` given the network's raw outputs on it (probabilities, or

@@ -145,7 +145,7 @@ impl TrainedModel {
     /// # Errors
     ///
     /// [`Error::Artifact`] naming what is wrong with the file (foreign, truncated, corrupt,
-    /// newer format); [`Error::Invalid`] for a checkpoint; [`Error::Model`] when the weights do
+    /// newer format); [`Error::IsCheckpoint`] for a checkpoint; [`Error::Model`] when the weights do
     /// not fit the stored structure.
     pub fn load(path: &Path) -> Result<Self> {
         Self::from_file(ModelFile::read(path)?, path)
@@ -158,10 +158,9 @@ impl TrainedModel {
     /// As [`TrainedModel::load`].
     pub fn from_file(file: ModelFile, path: &Path) -> Result<Self> {
         if file.header.kind != kiln_artifact::FileKind::Model {
-            return Err(Error::Invalid(format!(
-                "{}: this is a training checkpoint, not a model; finish training with `kiln train --resume`",
-                path.display()
-            )));
+            return Err(Error::IsCheckpoint {
+                origin: path.display().to_string(),
+            });
         }
         let device = default_device();
         if file.header.bayes.is_some() {
@@ -169,7 +168,7 @@ impl TrainedModel {
             let elbo = bayesian::elbo_trace(&file);
             return Ok(Self {
                 weights_bytes: file
-                    .section(bayesian::POSTERIOR_SECTION)
+                    .section(kiln_artifact::sections::POSTERIOR)
                     .map_or(0, <[u8]>::len),
                 header: file.header,
                 engine: Engine::Bayes {
@@ -179,7 +178,7 @@ impl TrainedModel {
                 device,
             });
         }
-        let bytes = file.require_section("weights", path)?;
+        let bytes = file.require_section(kiln_artifact::sections::WEIGHTS, path)?;
         let network = weights::from_bytes(&file.header.network, bytes, &device)?;
         Ok(Self {
             weights_bytes: bytes.len(),
@@ -215,14 +214,12 @@ impl TrainedModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for a model that is not Bayesian; [`Error::Bayes`] when the rows do
+    /// [`Error::NotBayesian`] for a model that is not Bayesian; [`Error::Bayes`] when the rows do
     /// not have the network's width.
     pub fn posterior_predictive(&self, inputs: &Encoded) -> Result<Predictive> {
         match &self.engine {
             Engine::Bayes { posterior, .. } => self.predictive(posterior, inputs),
-            Engine::Network(_) => Err(Error::Invalid(
-                "this model is not Bayesian (train it with training.method = \"advi\")".to_string(),
-            )),
+            Engine::Network(_) => Err(Error::NotBayesian),
         }
     }
 
@@ -255,10 +252,9 @@ impl TrainedModel {
     /// Language models have no table inputs: they are used through [`crate::lm`].
     fn require_table_model(&self) -> Result<()> {
         match &self.header.spec.language_model {
-            Some(_) => Err(Error::Invalid(format!(
-                "`{}` is a character-level language model: use `kiln generate` (or kiln::lm::LanguageModel); its held-out bits per character are in `kiln inspect`",
-                self.header.name
-            ))),
+            Some(_) => Err(Error::IsLanguageModel {
+                name: self.header.name.clone(),
+            }),
             None => Ok(()),
         }
     }
@@ -419,9 +415,9 @@ impl TrainedModel {
             DataSelection::File(_) => unreachable!("handled above"),
         };
         if x.rows == 0 {
-            return Err(Error::Invalid(format!(
-                "the {which:?} split of this model's data is empty"
-            )));
+            return Err(Error::EmptySplit {
+                split: format!("{which:?}"),
+            });
         }
         Ok((x, y, warning))
     }

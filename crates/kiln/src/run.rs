@@ -10,13 +10,12 @@ use std::sync::atomic::AtomicBool;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use burn::tensor::Device;
-use kiln_artifact::{DataRecord, FileKind, ModelFile, ModelHeader, TrainingRecord};
+use kiln_artifact::ModelFile;
 use kiln_data::{Cache, Encoded, Encoder, FittedOutput, Split, Table, Targets, Warning};
-use kiln_eval::{ClassificationReport, RegressionReport};
+pub use kiln_eval::{LanguageModelReport, Metrics};
 use kiln_model::{Network, NetworkConfig};
 use kiln_spec::{LayerSpec, Spec};
-use kiln_train::{StopReason, Task, TrainEvent, predict_outputs};
-use serde::{Deserialize, Serialize};
+use kiln_train::{EpochObserver, StopReason, Task, TrainEvent, predict_outputs};
 
 use crate::{Error, Result};
 
@@ -28,39 +27,6 @@ pub fn default_device() -> Device {
         return Device::cuda(0);
     }
     Device::flex()
-}
-
-/// Evaluation results of one split.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Metrics {
-    /// Classification: accuracy, per-class P/R/F1, confusion matrix, log loss.
-    Classification(ClassificationReport),
-    /// Regression: MAE, RMSE, R².
-    Regression(RegressionReport),
-    /// Character-level language model: held-out bits per character.
-    LanguageModel(LanguageModelReport),
-}
-
-impl std::fmt::Display for Metrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Classification(r) => r.fmt(f),
-            Self::Regression(r) => r.fmt(f),
-            Self::LanguageModel(r) => r.fmt(f),
-        }
-    }
-}
-
-impl Metrics {
-    /// The headline figure: accuracy or MAE.
-    pub fn headline(&self) -> (&'static str, f64) {
-        match self {
-            Self::Classification(r) => ("accuracy", r.accuracy),
-            Self::Regression(r) => ("mae", r.mae),
-            Self::LanguageModel(r) => ("bits_per_char", r.bits_per_char),
-        }
-    }
 }
 
 /// Progress of a [`train_spec`] run.
@@ -139,6 +105,12 @@ pub struct TrainRequest {
     pub folds: Option<usize>,
     /// Write a checkpoint after each epoch.
     pub checkpoint: bool,
+    /// Sees every epoch's figures and may stop the run (gradient-trained models; ADVI has no
+    /// epochs and stops only through `cancel`).
+    pub observer: Option<EpochObserver>,
+    /// Changes to the spec, applied to its text before it is read (`training.epochs=5`);
+    /// the model file stores the changed text.
+    pub overrides: Vec<kiln_spec::Override>,
 }
 
 impl TrainRequest {
@@ -153,6 +125,8 @@ impl TrainRequest {
             epochs: None,
             folds: None,
             checkpoint: true,
+            observer: None,
+            overrides: Vec::new(),
         }
     }
 
@@ -401,9 +375,7 @@ pub(crate) fn metrics_for_outputs(
                 &truth, &pred,
             )?))
         }
-        _ => Err(Error::Invalid(
-            "targets do not match the model's output kind".to_string(),
-        )),
+        _ => Err(Error::TargetsMismatch),
     }
 }
 
@@ -425,50 +397,13 @@ pub(crate) fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-pub(crate) struct Run<'a> {
+/// A spec as read: the parsed form, the text it came from (stored in the model file, and
+/// compared by `--resume`), and the folder its relative paths start from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpecSource<'a> {
     pub(crate) spec: &'a Spec,
-    pub(crate) spec_toml: &'a str,
+    pub(crate) toml: &'a str,
     pub(crate) base_dir: &'a Path,
-    pub(crate) prepared: &'a Prepared,
-    pub(crate) network_config: NetworkConfig,
-    pub(crate) task: Task,
-    pub(crate) device: Device,
-}
-
-impl Run<'_> {
-    pub(crate) fn header(
-        &self,
-        kind: FileKind,
-        training: TrainingRecord,
-        params: usize,
-    ) -> ModelHeader {
-        ModelHeader {
-            kiln_version: env!("CARGO_PKG_VERSION").to_string(),
-            kind,
-            created_unix: now_unix(),
-            name: self.spec.name.clone(),
-            spec_toml: self.spec_toml.to_string(),
-            spec: self.spec.clone(),
-            encoder: self.prepared.encoder.clone(),
-            network: self.network_config.clone(),
-            task: self.task,
-            params,
-            training,
-            data: DataRecord {
-                source: self.spec.data.source.clone(),
-                base_dir: self.base_dir.display().to_string(),
-                digest: self.prepared.digest.clone(),
-                split_seed: self.spec.data.split.seed,
-                train_rows: self.prepared.split.train.len(),
-                validation_rows: self.prepared.split.validation.len(),
-                test_rows: self.prepared.test_rows(),
-            },
-            metrics: BTreeMap::new(),
-            train_state: None,
-            profile: None,
-            bayes: None,
-        }
-    }
 }
 
 /// The spec's layers with every embedding's vocabulary size left out set to `ids`, the number
@@ -477,7 +412,7 @@ impl Run<'_> {
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] naming the layer when its `vocab` is too small.
+/// [`Error::VocabularyTooSmall`] naming the layer when its `vocab` is too small.
 pub(crate) fn resolve_embeddings(
     layers: &[LayerSpec],
     ids: usize,
@@ -495,9 +430,11 @@ pub(crate) fn resolve_embeddings(
             } => {
                 let size = match vocab {
                     Some(v) if *v < ids => {
-                        return Err(Error::Invalid(format!(
-                            "layers[{i}].vocab = {v} is smaller than {source}; leave vocab out to take it from the data"
-                        )));
+                        return Err(Error::VocabularyTooSmall {
+                            layer: i,
+                            vocab: *v,
+                            ids_from: source.to_string(),
+                        });
                     }
                     Some(v) => *v,
                     None => ids,
@@ -514,28 +451,15 @@ pub(crate) fn resolve_embeddings(
         .collect()
 }
 
-/// Held-out figures of a language model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LanguageModelReport {
-    /// Mean cross-entropy of the held-out characters in bits: the headline figure.
-    pub bits_per_char: f64,
-    /// The same in nats.
-    pub cross_entropy: f64,
-    /// Next-character accuracy on the held-out tail.
-    pub accuracy: f64,
-    /// Held-out characters scored.
-    pub chars: usize,
-    /// Bits per character of the training text's character frequencies (add-one smoothed) on
-    /// the held-out tail: what a model that ignores context scores.
-    pub unigram_bits_per_char: f64,
-}
-
-impl std::fmt::Display for LanguageModelReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "bits/char {:.4} on {} held-out characters (unigram baseline {:.4}); next-character accuracy {:.4}",
-            self.bits_per_char, self.chars, self.unigram_bits_per_char, self.accuracy
-        )
-    }
+/// A table spec's prologue, shared by the fit methods that learn from a table (the network
+/// trainer and ADVI): its data prepared, the network the spec describes for those inputs, and
+/// what the head predicts.
+#[derive(Debug)]
+pub(crate) struct TableRun<'a> {
+    pub(crate) source: SpecSource<'a>,
+    pub(crate) prepared: &'a Prepared,
+    pub(crate) table: &'a Table,
+    pub(crate) test_table: Option<&'a Table>,
+    pub(crate) network: NetworkConfig,
+    pub(crate) task: Task,
 }

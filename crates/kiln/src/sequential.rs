@@ -39,7 +39,7 @@ use kiln_spec::{
 };
 
 use crate::pipeline::train_tables;
-use crate::run::TrainRequest;
+use crate::run::{SpecSource, TrainRequest};
 use crate::{Result, TrainedModel};
 
 /// A layer stack under construction. The output head is added by [`Sequential::fit`] from the
@@ -356,16 +356,12 @@ impl Sequential {
         let spec = self.to_spec(table, target, &fit);
         spec.validate()?;
         let request = TrainRequest::new("<in memory>", "<in memory>", Cache::new("."));
-        let result = train_tables(
-            &spec,
-            "",
-            Path::new("."),
-            table,
-            None,
-            &request,
-            None,
-            |_| {},
-        )?;
+        let source = SpecSource {
+            spec: &spec,
+            toml: "",
+            base_dir: Path::new("."),
+        };
+        let result = train_tables(&source, table, None, &request, None, |_| {})?;
         TrainedModel::from_file(result.file, Path::new("<in memory>"))
     }
 }

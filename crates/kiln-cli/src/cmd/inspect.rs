@@ -143,25 +143,24 @@ fn describe(out: &mut String, h: &ModelHeader, layers: &[LayerShape], total: usi
             .metrics
             .iter()
             .map(|(split, value)| {
-                let figures = match serde_json::from_value::<Metrics>(value.clone()) {
-                    Ok(Metrics::Classification(r)) => {
+                let figures = match value {
+                    Metrics::Classification(r) => {
                         format!(
                             "accuracy {:.4}  log_loss {:.4}  ({} rows)",
                             r.accuracy, r.log_loss, r.count
                         )
                     }
-                    Ok(Metrics::Regression(r)) => format!(
+                    Metrics::Regression(r) => format!(
                         "mae {:.4}  rmse {:.4}  r2 {}  ({} rows)",
                         r.mae,
                         r.rmse,
                         r.r2.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}")),
                         r.count
                     ),
-                    Ok(Metrics::LanguageModel(r)) => format!(
+                    Metrics::LanguageModel(r) => format!(
                         "bits/char {:.4}  unigram {:.4}  accuracy {:.4}  ({} characters)",
                         r.bits_per_char, r.unigram_bits_per_char, r.accuracy, r.chars
                     ),
-                    Err(_) => "(unreadable)".to_string(),
                 };
                 vec![split.clone(), figures]
             })
@@ -196,6 +195,7 @@ fn stop_reason(stop: kiln::train::StopReason) -> &'static str {
         kiln::train::StopReason::Completed => "completed",
         kiln::train::StopReason::EarlyStopped => "early stopping",
         kiln::train::StopReason::Interrupted => "interrupted",
+        kiln::train::StopReason::Stopped => "stopped by an observer",
     }
 }
 

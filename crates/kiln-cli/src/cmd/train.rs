@@ -33,6 +33,7 @@ pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
     request.epochs = args.epochs.map(|e| e as usize);
     request.folds = args.folds.map(|k| k as usize);
     request.checkpoint = !args.no_checkpoint;
+    request.overrides = args.overrides.clone();
     if args.resume && !request.checkpoint_path().exists() {
         anyhow::bail!(
             "--resume: no checkpoint at {} (it is written after each epoch of a run with the same -o)",

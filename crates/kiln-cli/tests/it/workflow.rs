@@ -421,3 +421,64 @@ epochs = 100000
     assert!(dir.path("long.kiln").is_file());
     dir.kiln(&["evaluate", "long.kiln"]).success();
 }
+
+/// The model file committed at `crates/kiln/tests/fixtures/model-9330d85` (written by kiln at
+/// commit 9330d85) still passes `inspect` with the same report and `predict` writes the same
+/// bytes it wrote then.
+#[test]
+fn a_model_file_from_an_earlier_kiln_inspects_and_predicts_as_it_did() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kiln/tests/fixtures/model-9330d85");
+    let read = |name: &str| std::fs::read(fixture.join(name)).expect("fixture file");
+    let w = Dir::new();
+    w.write("model.kiln", read("model.kiln"));
+    w.write("rows.csv", read("rows.csv"));
+    let inspect = w.kiln(&["inspect", "model.kiln"]);
+    inspect.success();
+    assert_eq!(
+        inspect.stdout,
+        String::from_utf8(read("inspect.txt")).expect("utf-8"),
+        "`kiln inspect` reports the old file differently"
+    );
+    let predict = w.kiln(&["predict", "model.kiln", "rows.csv"]);
+    predict.success();
+    assert_eq!(
+        predict.stdout.as_bytes(),
+        read("predictions.jsonl"),
+        "`kiln predict` writes other bytes for the old file"
+    );
+}
+
+/// `kiln train --set PATH=VALUE` changes the spec without editing it; the model file records
+/// the changed spec, and a bad override is a clear error with exit code 1, not a panic.
+#[test]
+fn train_set_overrides_spec_settings() {
+    let dir = Dir::new();
+    dir.kiln(&["init", "--example", "moons-mlp", "-o", "moons.toml"])
+        .success();
+    dir.kiln(&[
+        "train",
+        "moons.toml",
+        "-o",
+        "m.kiln",
+        "--quiet",
+        "--set",
+        "training.epochs=2",
+        "--set",
+        "layers[0].units=4",
+    ])
+    .success();
+    let inspect = dir.kiln(&["inspect", "m.kiln"]);
+    inspect.success();
+    assert!(inspect.stdout.contains("2 epochs"), "{}", inspect.stdout);
+    assert!(
+        inspect.stdout.contains("dense 4 tanh"),
+        "{}",
+        inspect.stdout
+    );
+    assert!(inspect.stdout.contains("epochs = 2"), "{}", inspect.stdout);
+    dir.kiln(&["train", "moons.toml", "--set", "layers[7].units=4"])
+        .fails_with(&["override `layers[7].units`", "layers has 2 entries"]);
+    dir.kiln(&["train", "moons.toml", "--set", "epochs"])
+        .fails_with(&["expected PATH=VALUE"]);
+}

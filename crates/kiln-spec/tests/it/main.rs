@@ -3,6 +3,7 @@
 mod errors;
 mod examples;
 mod sequences;
+mod snapshots;
 
 use kiln_spec::{Spec, SpecError, parse_spec};
 

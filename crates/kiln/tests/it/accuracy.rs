@@ -52,6 +52,11 @@ fn mnist_mlp_one_epoch_reaches_95_percent() {
     let acc = headline(&result, "test");
     eprintln!("mnist mlp, 1 epoch: test accuracy {acc:.4}");
     assert!(acc >= 0.95, "test accuracy {acc} < 0.95");
+    super::golden::assert_weights_hash(
+        "mnist-mlp, 1 epoch",
+        &result.file,
+        super::golden::MNIST_MLP_1_EPOCH_WEIGHTS,
+    );
 }
 
 #[test]

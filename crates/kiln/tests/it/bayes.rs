@@ -34,6 +34,12 @@ fn bnn_moons_full_batch_reaches_95_percent() {
     );
     assert_eq!(bayes.iterations, 50_000);
     assert!(acc >= 0.95, "test accuracy {acc}");
+    super::golden::assert_section_hash(
+        "bnn-moons",
+        &result.file,
+        "posterior",
+        super::golden::BNN_MOONS_POSTERIOR,
+    );
 
     // The file round-trips: the posterior and the whole ELBO trace are stored.
     let model = TrainedModel::load(&out).expect("load");

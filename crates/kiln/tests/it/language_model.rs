@@ -81,6 +81,7 @@ fn a_small_language_model_beats_the_unigram_baseline_and_generates_reproducibly(
     let result = train(&spec, &out, real_cache(), |_| {});
     let r = report(&result);
     eprintln!("tiny LM: {r}");
+    super::golden::assert_weights_hash("tiny LM", &result.file, super::golden::TINY_LM_WEIGHTS);
     assert!(r.chars > 500);
     // The unigram entropy of this text is about 4 bits; spelling alone is worth well over one.
     assert!(

@@ -7,6 +7,8 @@
 mod accuracy;
 mod bayes;
 mod errors;
+mod golden;
+mod hooks;
 mod language_model;
 mod model_file;
 mod monitoring;

@@ -84,3 +84,33 @@ fn checkpoint_is_not_a_model() {
     let err = load_err(Path::new(&ckpt));
     assert!(err.contains("checkpoint"), "{err}");
 }
+
+/// A model file written by kiln at commit `9330d85` (`tests/fixtures/model-9330d85`, with the
+/// spec, data script and the predictions that kiln gave then) still loads and predicts exactly
+/// the same probabilities: the file format and every stored transform (standardisation with
+/// mean imputation, one-hot, bag of words) are read as they were written.
+#[test]
+fn a_model_file_from_an_earlier_kiln_predicts_identically() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/model-9330d85");
+    let model = TrainedModel::load(&dir.join("model.kiln")).expect("load the fixture");
+    let rows = kiln::data::read_table(&dir.join("rows.csv"), None).expect("read rows.csv");
+    let predictions = model.predict(&rows).expect("predict");
+    let expected = std::fs::read_to_string(dir.join("predictions.jsonl")).expect("expected");
+    let expected: Vec<serde_json::Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(predictions.rows, expected.len());
+    assert_eq!(predictions.classes, ["no", "yes"]);
+    for (i, want) in expected.iter().enumerate() {
+        assert_eq!(predictions.label(i), want["label"].as_str(), "row {i}");
+        for (k, class) in predictions.classes.iter().enumerate() {
+            let then = want["probabilities"][class]
+                .as_f64()
+                .expect("a probability");
+            let now = predictions.probabilities_of(i)[k];
+            // Bit for bit: the f32 written then, printed as f64, read back.
+            assert_eq!(now, then as f32, "row {i}, class {class}");
+        }
+    }
+}

@@ -108,7 +108,7 @@ fn missing_feature_is_named() {
 fn evaluate_rederives_the_test_split() {
     let work = Work::new();
     let model = trained(&work);
-    let stored = model.header.metrics["test"]["accuracy"].as_f64().unwrap();
+    let stored = model.header.metrics["test"].headline().1;
     let (m, warning) = model
         .evaluate_selection(&kiln::DataSelection::Test, &Cache::new(work.path("cache")))
         .expect("evaluate");
