@@ -3,7 +3,7 @@
 //! its share of the batch's [`Predictions`], which the routes render.
 //!
 //! Handlers never run a model on the async runtime: they check a request's rows
-//! ([`crate::schema`]), put a [`Job`] on the model's queue with `try_send` (a full queue is a
+//! (`crate::schema`), put a `Job` on the model's queue with `try_send` (a full queue is a
 //! 503, never unbounded memory), and await a oneshot answer. The worker takes the first job,
 //! then keeps taking queued jobs until the batch holds `max_batch_rows` rows or `max_delay` has
 //! passed since the first (Triton's `max_queue_delay_microseconds`; 0 batches whatever is
