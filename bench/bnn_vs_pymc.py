@@ -19,7 +19,8 @@ Run through bench/bnn_vs_pymc.sh, which creates the PyMC venv and builds kiln fi
 
 Environment: RUNS (default 3) fits per side with seeds 0, 1, …, medians reported;
 KILN_RUNS / PYMC_RUNS override RUNS for one side (PYMC_RUNS=0 measures kiln alone);
-ITERATIONS (default 50000); KILN (path of the kiln binary, default target/release/kiln);
+ITERATIONS (default 50000); KILN (path of the kiln binary, default
+$CARGO_TARGET_DIR/release/kiln, target/release/kiln without it);
 KILN_INIT_SIGMA (kiln's `training.advi.init_sigma`, default kiln's 0.1) and
 PYMC_START_SIGMA (PyMC's `start_sigma` for every weight, default PyMC's softplus(0) ≈ 0.69)
 to compare the two starts on both sides; KILN_BATCH (kiln's minibatch size, default full
@@ -30,23 +31,23 @@ a near-linear local optimum of the ELBO, 86 %), so each seed's figure is printed
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-OUT = os.path.join(HERE, "out", "bnn")
-RUNS = int(os.environ.get("RUNS", "3"))
-KILN_RUNS = int(os.environ.get("KILN_RUNS", RUNS))
-PYMC_RUNS = int(os.environ.get("PYMC_RUNS", RUNS))
+import common
+from common import env, first_event, kiln_binary, kiln_train, print_table
+
+OUT = str(common.OUT / "bnn")
+RUNS = env("RUNS", 3)
+KILN_RUNS = env("KILN_RUNS", RUNS)
+PYMC_RUNS = env("PYMC_RUNS", RUNS)
 KILN_INIT_SIGMA = os.environ.get("KILN_INIT_SIGMA")
 KILN_BATCH = os.environ.get("KILN_BATCH")
 PYMC_START_SIGMA = os.environ.get("PYMC_START_SIGMA")
-ITERATIONS = int(os.environ.get("ITERATIONS", "50000"))
-KILN = os.environ.get("KILN", os.path.join(ROOT, "target", "release", "kiln"))
+ITERATIONS = env("ITERATIONS", 50000)
+KILN = kiln_binary()
 
 
 def make_moons(n=1000, noise=0.2, seed=0):
@@ -140,19 +141,9 @@ def run_kiln(seed):
             extra += f"batch_size = {int(KILN_BATCH)}\n"
         f.write(SPEC.format(seed=seed, iterations=ITERATIONS, extra=extra))
     out = os.path.join(OUT, f"kiln-{seed}.kiln")
-    res = subprocess.run(
-        [KILN, "train", spec, "-o", out, "--json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    acc, fit = None, None
-    for line in res.stdout.splitlines():
-        ev = json.loads(line)
-        if ev.get("event") == "evaluated" and ev.get("split") == "test":
-            acc = ev["metrics"]["accuracy"]
-        if ev.get("event") == "done":
-            fit = ev["advi"]["fit_seconds"]
+    events = kiln_train(KILN, spec, out)
+    acc = first_event(events, "evaluated", split="test")["metrics"]["accuracy"]
+    fit = first_event(events, "done")["advi"]["fit_seconds"]
     return acc, fit
 
 
@@ -228,18 +219,18 @@ def main():
     print()
     batch = f"kiln batch {KILN_BATCH}" if KILN_BATCH else "full batch"
     print(f"{ITERATIONS} ADVI iterations, {batch}; medians over seeds 0, 1, ...")
-    print(f"{'':8} {'runs':>5} {'accuracy':>9} {'fit (s)':>9} {'>= 0.95':>8}  per seed")
-    version = None
+    rows = []
     for side, name in (("kiln", "kiln"), ("pymc", "PyMC")):
         runs = results[side]
         if not runs:
             continue
         good = sum(x["accuracy"] >= 0.95 for x in runs)
         seeds = " ".join(f"{x['accuracy']:.3f}" for x in runs)
-        print(
-            f"{name:8} {len(runs):5d} {acc[side]:9.4f} {med[side]:9.3f} "
-            f"{good:4d}/{len(runs):<3d}  {seeds}"
+        rows.append(
+            [name, str(len(runs)), f"{acc[side]:.4f}", f"{med[side]:.3f}", f"{good}/{len(runs)}", seeds]
         )
+    print_table(["", "runs", "accuracy", "fit (s)", ">= 0.95", "per seed"], rows, right=(1, 2, 3, 4))
+    version = None
     if results["pymc"]:
         import pymc
 

@@ -26,42 +26,29 @@ Environment (defaults = the shakespeare-char example):
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-OUT = BENCH / "out"
-VENV_PY = BENCH / ".venv" / "bin" / "python"
-
-
-def log(msg: str) -> None:
-    print(f"[charlm_vs_torch] {msg}", file=sys.stderr, flush=True)
-
-
-def env(name: str, default):
-    value = os.environ.get(name)
-    return type(default)(value) if value else default
-
-
-def build_kiln() -> Path:
-    override = os.environ.get("KILN")
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    kiln = Path(override) if override else target / "release" / "kiln"
-    if not override and os.environ.get("KILN_SKIP_BUILD") != "1" and shutil.which("cargo"):
-        log("cargo build --release --workspace")
-        subprocess.run(["cargo", "build", "--release", "--workspace"], cwd=REPO, check=True)
-    if not kiln.is_file():
-        sys.exit(f"no kiln binary at {kiln}")
-    return kiln
+from common import (
+    BENCH,
+    OUT,
+    KilnError,
+    env,
+    events_named,
+    first_event,
+    kiln_cache,
+    kiln_train,
+    log,
+    print_table,
+    require_kiln,
+    torch_python,
+)
 
 
 def corpus(kiln: Path, max_chars: int) -> Path:
     subprocess.run([str(kiln), "datasets", "fetch", "shakespeare"], check=True, stdout=sys.stderr)
-    texts = Path(os.environ["KILN_CACHE"]) / "shakespeare" / "texts"
+    texts = kiln_cache() / "shakespeare" / "texts"
     files = sorted(p for p in texts.iterdir() if p.suffix == ".txt")
     text = "\n\n".join(p.read_bytes().decode("utf-8") for p in files)
     if max_chars > 0:
@@ -109,17 +96,13 @@ def run_kiln(kiln: Path, s: dict, corpus_path: Path) -> dict:
     model = OUT / "charlm.kiln"
     spec.write_text(spec_text(s, corpus_path))
     log("kiln train")
-    proc = subprocess.run(
-        [str(kiln), "train", str(spec), "-o", str(model), "--json", "--no-checkpoint"],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        sys.exit(f"kiln train failed:\n{proc.stderr}")
-    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    epochs = [e for e in events if e.get("event") == "epoch"]
-    heldout = next(e for e in events if e.get("event") == "evaluated" and e["split"] == "heldout")
-    prepared = next(e for e in events if e.get("event") == "prepared")
+    try:
+        events = kiln_train(kiln, spec, model, "--no-checkpoint")
+    except KilnError as e:
+        sys.exit(str(e))
+    epochs = events_named(events, "epoch")
+    heldout = first_event(events, "evaluated", split="heldout")
+    prepared = first_event(events, "prepared")
     return {
         "model": str(model),
         "bits_per_char": heldout["metrics"]["bits_per_char"],
@@ -131,10 +114,10 @@ def run_kiln(kiln: Path, s: dict, corpus_path: Path) -> dict:
     }
 
 
-def run_torch(s: dict, corpus_path: Path) -> dict:
+def run_torch(python: Path, s: dict, corpus_path: Path) -> dict:
     log("PyTorch")
     args = [
-        str(VENV_PY), str(BENCH / "torch_charlm.py"), "--corpus", str(corpus_path),
+        str(python), str(BENCH / "torch_charlm.py"), "--corpus", str(corpus_path),
         "--sequence-length", str(s["seq"]), "--step", str(s["step"]),
         "--holdout", str(s["holdout"]), "--dim", str(s["dim"]), "--units", str(s["units"]),
         "--batch", str(s["batch"]), "--epochs", str(s["epochs"]), "--lr", str(s["lr"]),
@@ -156,21 +139,18 @@ def sample(kiln: Path, model: str, temperature: float, length: int, prompt: str)
 
 
 def main() -> None:
-    os.environ.setdefault(
-        "KILN_CACHE",
-        str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kiln"),
-    )
+    kiln_cache()
     s = {
         "max_chars": env("MAX_CHARS", 200000), "seq": env("SEQ", 40), "step": env("STEP", 3),
         "holdout": env("HOLDOUT", 0.1), "dim": env("DIM", 32), "units": env("UNITS", 128),
         "batch": env("BATCH", 128), "epochs": env("EPOCHS", 5), "lr": env("LR", 0.003),
         "seed": env("SEED", 42), "threads": env("TORCH_THREADS", 2),
     }
-    kiln = build_kiln()
-    subprocess.run(["bash", str(BENCH / "setup.sh")], check=True, stdout=sys.stderr)
+    kiln = require_kiln()
+    python = torch_python()
     corpus_path = corpus(kiln, s["max_chars"])
     k = run_kiln(kiln, s, corpus_path)
-    t = run_torch(s, corpus_path)
+    t = run_torch(python, s, corpus_path)
     if (k["train_windows"], k["heldout_chars"]) != (t["train_windows"], t["heldout_chars"]):
         sys.exit(f"window mismatch: kiln {k['train_windows']}/{k['heldout_chars']}, torch {t['train_windows']}/{t['heldout_chars']}")
     prompt = env("PROMPT", "ROMEO:")
@@ -180,9 +160,11 @@ def main() -> None:
     ratio = k["train_seconds"] / t["train_seconds"]
     print(f"\nchar-LSTM on {s['max_chars']:,} characters of Shakespeare: {k['train_windows']:,} training windows, "
           f"{k['heldout_chars']:,} held-out characters, {s['epochs']} epochs")
-    print(f"{'':10} {'bits/char':>10} {'train s':>9}")
-    print(f"{'kiln':10} {k['bits_per_char']:>10.4f} {k['train_seconds']:>9.1f}")
-    print(f"{'PyTorch':10} {t['bits_per_char']:>10.4f} {t['train_seconds']:>9.1f}")
+    print_table(
+        ["", "bits/char", "train s"],
+        [[name, f"{r['bits_per_char']:.4f}", f"{r['train_seconds']:.1f}"] for name, r in (("kiln", k), ("PyTorch", t))],
+        right=(1, 2),
+    )
     print(f"unigram baseline {k['unigram_bits_per_char']:.4f} bits/char")
     print(f"kiln − PyTorch = {diff:+.4f} bits/char (goal ≤ +0.02: {'met' if diff <= 0.02 else 'NOT met'}); "
           f"training time kiln/PyTorch = {ratio:.2f}")

@@ -17,7 +17,7 @@ Needs bench/serve_setup.sh (oha, and the MLflow venv for `compare`). Environment
 RATES (default "200,500,1000"), SECONDS_PER_RUN (default 10), CONNECTIONS (max-throughput
 runs, default 32), COLD_RUNS (default 10), SOAK_SECONDS (600), SOAK_RATE (1000),
 SKIP_MLFLOW=1 (kiln only), KILN (a prebuilt binary instead of
-building target/release/kiln). Every run is bounded in time (`oha -z`).
+building target/release/kiln; see common.py). Every run is bounded in time (`oha -z`).
 """
 
 import http.client
@@ -31,30 +31,19 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-KILN = Path(os.environ.get("KILN", TARGET / "release" / "kiln"))
-OHA = HERE / ".tools" / "bin" / "oha"
-MLFLOW_PY = HERE / ".venv-mlflow" / "bin" / "python"
-OUT = HERE / "out" / "serve"
+import common
+from common import BENCH, kiln_binary, log, require_kiln
 
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
+KILN = kiln_binary()
+OHA = BENCH / ".tools" / "bin" / "oha"
+MLFLOW_PY = BENCH / ".venv-mlflow" / "bin" / "python"
+OUT = common.OUT / "serve"
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def build_kiln():
-    if "KILN" in os.environ:
-        return
-    # --workspace, not -p kiln-cli: -p resolves features differently and rebuilds Burn.
-    subprocess.run(["cargo", "build", "--quiet", "--release", "--workspace"], cwd=ROOT, check=True)
 
 
 def kiln_model():
@@ -72,7 +61,7 @@ def kiln_model():
 def mlflow_model():
     path = OUT / "mlflow-mnist-mlp"
     if not (path / "MLmodel").exists():
-        subprocess.run([MLFLOW_PY, HERE / "mlflow_mnist.py", path], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([MLFLOW_PY, BENCH / "mlflow_mnist.py", path], check=True, stdout=subprocess.DEVNULL)
     return path
 
 
@@ -186,7 +175,7 @@ def compare():
     seconds = int(os.environ.get("SECONDS_PER_RUN", os.environ.get("SECONDS", "10")))
     rates = [int(r) for r in os.environ.get("RATES", "200,500,1000").split(",")]
     connections = int(os.environ.get("CONNECTIONS", "32"))
-    build_kiln()
+    require_kiln()
     model = kiln_model()
     kiln_body, mlflow_body = bodies()
     # `kiln serve` monitors by default (prediction ids, drift windows): "kiln (batching)" is
@@ -236,7 +225,7 @@ def monitor_cost():
     rounds = int(os.environ.get("ROUNDS", "5"))
     seconds = int(os.environ.get("SECONDS_PER_RUN", "5"))
     connections = int(os.environ.get("CONNECTIONS", "32"))
-    build_kiln()
+    require_kiln()
     model = kiln_model()
     body_file = bodies()[0]
     results = {"on": [], "off": []}
@@ -263,7 +252,7 @@ def monitor_cost():
 
 def cold_start():
     runs = int(os.environ.get("COLD_RUNS", "10"))
-    build_kiln()
+    require_kiln()
     model = kiln_model()
     body = bodies()[0].read_bytes()
     times = []
@@ -347,7 +336,7 @@ def latency():
     rounds = int(os.environ.get("ROUNDS", "10"))
     seconds = int(os.environ.get("SECONDS_PER_RUN", "5"))
     rate = int(os.environ.get("RATE", "1000"))
-    build_kiln()
+    require_kiln()
     model = kiln_model()
     body_file = bodies()[0]
     port = free_port()
@@ -390,7 +379,7 @@ def soak():
     seconds = int(os.environ.get("SOAK_SECONDS", "600"))
     rate = int(os.environ.get("SOAK_RATE", "1000"))
     every = float(os.environ.get("SOAK_SAMPLE", "30"))
-    build_kiln()
+    require_kiln()
     model = kiln_model()
     body_file = bodies()[0]
     port = free_port()

@@ -30,41 +30,29 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-OUT = BENCH / "out"
-VENV_PY = BENCH / ".venv" / "bin" / "python"
-
-
-def log(msg: str) -> None:
-    print(f"[text_cnn_vs_torch] {msg}", file=sys.stderr, flush=True)
-
-
-def env(name: str, default):
-    value = os.environ.get(name)
-    return type(default)(value) if value else default
-
-
-def build_kiln() -> Path:
-    override = os.environ.get("KILN")
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    kiln = Path(override) if override else target / "release" / "kiln"
-    if not override and os.environ.get("KILN_SKIP_BUILD") != "1" and shutil.which("cargo"):
-        log("cargo build --release --workspace")
-        subprocess.run(["cargo", "build", "--release", "--workspace"], cwd=REPO, check=True)
-    if not kiln.is_file():
-        sys.exit(f"no kiln binary at {kiln}")
-    return kiln
+from common import (
+    BENCH,
+    OUT,
+    KilnError,
+    env,
+    events_named,
+    first_event,
+    kiln_cache,
+    kiln_train,
+    log,
+    print_table,
+    require_kiln,
+    torch_python,
+)
 
 
 def split_files(kiln: Path, rows: int, seed: int) -> tuple[Path, Path]:
     subprocess.run([str(kiln), "datasets", "fetch", "imdb"], check=True, stdout=sys.stderr)
-    reviews = json.loads((Path(os.environ["KILN_CACHE"]) / "imdb" / "reviews.json").read_text())
+    reviews = json.loads((kiln_cache() / "imdb" / "reviews.json").read_text())
     stride = max(len(reviews) // rows, 1)
     chosen = [reviews[i] for i in range(7 % stride, len(reviews), stride)][:rows]
     random.Random(seed).shuffle(chosen)
@@ -143,15 +131,12 @@ def run_kiln(kiln: Path, model_name: str, train: Path, test: Path) -> dict:
     model = OUT / f"text_{model_name}.kiln"
     spec.write_text(spec_text)
     log("kiln train")
-    proc = subprocess.run(
-        [str(kiln), "train", str(spec), "-o", str(model), "--json", "--no-checkpoint"],
-        capture_output=True, text=True,
-    )
-    if proc.returncode != 0:
-        sys.exit(f"kiln train failed:\n{proc.stderr}")
-    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    epochs = [e for e in events if e.get("event") == "epoch"]
-    test_eval = next(e for e in events if e.get("event") == "evaluated" and e["split"] == "test")
+    try:
+        events = kiln_train(kiln, spec, model, "--no-checkpoint")
+    except KilnError as e:
+        sys.exit(str(e))
+    epochs = events_named(events, "epoch")
+    test_eval = first_event(events, "evaluated", split="test")
     return {
         "test_accuracy": test_eval["metrics"]["accuracy"],
         "train_seconds": sum(e["seconds"] for e in epochs),
@@ -159,13 +144,13 @@ def run_kiln(kiln: Path, model_name: str, train: Path, test: Path) -> dict:
     }
 
 
-def run_torch(model: str, train: Path, test: Path, threads: int) -> dict:
+def run_torch(python: Path, model: str, train: Path, test: Path, threads: int) -> dict:
     log("PyTorch")
     settings = {"TORCH_THREADS": str(threads), "MODEL": model}
     if model == "avgpool":
         settings.update(VOCAB="10000", LENGTH="250", DIM="16", EPOCHS="10")
     proc = subprocess.run(
-        [str(VENV_PY), str(BENCH / "torch_text_cnn.py"), str(train), str(test)],
+        [str(python), str(BENCH / "torch_text_cnn.py"), str(train), str(test)],
         capture_output=True, text=True, env={**os.environ, **settings},
     )
     if proc.returncode != 0:
@@ -174,26 +159,25 @@ def run_torch(model: str, train: Path, test: Path, threads: int) -> dict:
 
 
 def main() -> None:
-    os.environ.setdefault(
-        "KILN_CACHE",
-        str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kiln"),
-    )
+    kiln_cache()
     model = env("MODEL", "cnn")
     if model not in ("cnn", "avgpool"):
         sys.exit(f"MODEL is cnn or avgpool, not {model!r}")
     rows = env("ROWS", 50000 if model == "avgpool" else 6000)
     seed, threads = env("SEED", 42), env("TORCH_THREADS", 2)
-    kiln = build_kiln()
-    subprocess.run(["bash", str(BENCH / "setup.sh")], check=True, stdout=sys.stderr)
+    kiln = require_kiln()
+    python = torch_python()
     train, test = split_files(kiln, rows, seed)
     k = run_kiln(kiln, model, train, test)
-    t = run_torch(model, train, test, threads)
+    t = run_torch(python, model, train, test, threads)
     ratio = k["train_seconds"] / t["train_seconds"]
     title = {"cnn": "text-cnn, 3 epochs", "avgpool": "embedding + mean pooling, 10 epochs"}[model]
     print(f"\n{title}, {rows:,} IMDB reviews (half train, half test)")
-    print(f"{'':10} {'test acc':>9} {'train s':>9}")
-    print(f"{'kiln':10} {k['test_accuracy']:>9.4f} {k['train_seconds']:>9.1f}")
-    print(f"{'PyTorch':10} {t['test_accuracy']:>9.4f} {t['train_seconds']:>9.1f}")
+    print_table(
+        ["", "test acc", "train s"],
+        [[name, f"{r['test_accuracy']:.4f}", f"{r['train_seconds']:.1f}"] for name, r in (("kiln", k), ("PyTorch", t))],
+        right=(1, 2),
+    )
     print(f"accuracy kiln − PyTorch = {k['test_accuracy'] - t['test_accuracy']:+.4f}; "
           f"training time kiln/PyTorch = {ratio:.2f}")
     (OUT / f"text_{model}_vs_torch.json").write_text(json.dumps(

@@ -38,6 +38,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from common import cpu_busy_seconds, kiln_cache
+
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -49,11 +51,7 @@ BATCH = {"mlp": 32, "cnn": 128}
 
 
 def default_data_dir() -> Path:
-    cache = os.environ.get("KILN_CACHE")
-    if cache:
-        return Path(cache) / "mnist"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "kiln" / "mnist"
+    return kiln_cache() / "mnist"
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -135,14 +133,12 @@ def batches_tight(x: torch.Tensor, y: torch.Tensor, batch: int):
         yield x[idx], y[idx]
 
 
-def cpu_busy_seconds() -> float | None:
-    """CPU seconds all processes on the machine have used since boot (Linux /proc/stat)."""
+def busy_seconds() -> float | None:
+    """common.cpu_busy_seconds(), or None where there is no /proc/stat."""
     try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        return cpu_busy_seconds()
     except OSError:
         return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def train_one_epoch(model, opt, loss_fn, batches):
@@ -154,7 +150,7 @@ def train_one_epoch(model, opt, loss_fn, batches):
     seen = 0
     steps = 0
     load_before = os.getloadavg()[0]
-    busy0 = cpu_busy_seconds()
+    busy0 = busy_seconds()
     t0 = time.perf_counter()
     c0 = time.process_time()
     for xb, yb in batches:
@@ -169,7 +165,7 @@ def train_one_epoch(model, opt, loss_fn, batches):
         steps += 1
     seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - c0
-    busy1 = cpu_busy_seconds()
+    busy1 = busy_seconds()
     # Cores' worth of CPU that other processes used during the epoch (0 on a quiet machine).
     other = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu_seconds) / seconds)
     load = (load_before, os.getloadavg()[0])

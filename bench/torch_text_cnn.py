@@ -20,7 +20,6 @@ avgpool model's VOCAB 10000, LENGTH 250, DIM 16, EPOCHS 10).
 
 import collections
 import json
-import os
 import re
 import sys
 import time
@@ -28,11 +27,7 @@ import time
 import torch
 import torch.nn as nn
 
-
-def env(name, default):
-    value = os.environ.get(name)
-    return type(default)(value) if value else default
-
+from common import env
 
 VOCAB, LENGTH, DIM = env("VOCAB", 20000), env("LENGTH", 400), env("DIM", 64)
 FILTERS, KERNEL, HIDDEN = env("FILTERS", 128), env("KERNEL", 5), env("HIDDEN", 64)

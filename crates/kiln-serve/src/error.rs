@@ -1,6 +1,8 @@
-//! Errors: [`ServeError`] for starting and reloading, [`ApiError`] for one HTTP answer.
+//! Errors: [`ServeError`] for starting and reloading, `WorkerError` for a job a worker could
+//! not answer, [`ApiError`] for one HTTP answer (the only one that knows statuses).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -55,6 +57,61 @@ pub enum ServeError {
     /// The worker thread could not be started.
     #[error("cannot start a worker thread: {0}")]
     Thread(std::io::Error),
+}
+
+/// Why a worker (a table model's or a language model's) gave a queued job no answer. Workers
+/// know no HTTP: the routes turn this into an [`ApiError`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum WorkerError {
+    /// The queue is full: the client should retry (503 with `Retry-After`).
+    #[error("the model's {queue} is full; retry after the time in Retry-After")]
+    QueueFull {
+        /// `queue` or `generation queue`.
+        queue: &'static str,
+    },
+    /// No answer within the request timeout (503 with `Retry-After`).
+    #[error("no answer within {} s; the server is overloaded", .0.as_secs_f64())]
+    TimedOut(Duration),
+    /// The worker thread is gone (a bug).
+    #[error("the model's {worker} has stopped")]
+    Stopped {
+        /// `worker` or `generation thread`.
+        worker: &'static str,
+    },
+    /// The worker dropped the job without answering (a bug).
+    #[error("the model's worker dropped the request")]
+    Dropped,
+    /// The model refused rows the request checks let through: a case the checks missed, still
+    /// the request's fault (422). Holds the library's message.
+    #[error("{0}")]
+    RowsRefused(String),
+    /// The model refused a prompt (400 naming `text_input`). Holds the library's message.
+    #[error("{0}")]
+    PromptRefused(String),
+    /// The model panicked (500).
+    #[error("the model failed while {doing}")]
+    Panicked {
+        /// `predicting` or `generating`.
+        doing: &'static str,
+    },
+}
+
+impl From<WorkerError> for ApiError {
+    fn from(e: WorkerError) -> Self {
+        let message = e.to_string();
+        match e {
+            WorkerError::QueueFull { .. } | WorkerError::TimedOut(_) => Self::overloaded(message),
+            WorkerError::RowsRefused(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_PARAMETER_VALUE",
+                message,
+            ),
+            WorkerError::PromptRefused(_) => Self::field("text_input", message),
+            WorkerError::Stopped { .. } | WorkerError::Dropped | WorkerError::Panicked { .. } => {
+                Self::internal(message)
+            }
+        }
+    }
 }
 
 /// One HTTP error answer: a status and a JSON body

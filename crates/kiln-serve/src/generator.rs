@@ -1,6 +1,6 @@
 //! The generation thread of a served character-level language model: one per model, fed by a
 //! bounded queue (`try_send`: full → 503), sending each sampled character into a small bounded
-//! channel that the route handler (`crate::generate`) drains. When the client goes away the
+//! channel that the route handler (`crate::routes::generate`) drains. When the client goes away the
 //! handler drops the channel's receiver, and the thread stops that generation at its next
 //! character; a client that stops reading without disconnecting holds the thread at most
 //! `request_timeout`. Architecture invariant (as for classification): a model never runs on
@@ -16,7 +16,7 @@ use kiln::TrainedModel;
 use kiln::lm::{CharVocab, GenerateOptions, LanguageModel};
 use tokio::sync::mpsc;
 
-use crate::error::{ApiError, ServeError};
+use crate::error::{ServeError, WorkerError};
 use crate::metrics::Metrics;
 use crate::model_id::ModelId;
 
@@ -28,7 +28,7 @@ const CHANNEL_CAPACITY: usize = 16;
 pub(crate) enum Chunk {
     Char(char),
     Done,
-    Failed(ApiError),
+    Failed(WorkerError),
 }
 
 /// A checked generation request waiting for the thread.
@@ -48,9 +48,8 @@ pub(crate) struct Generator {
 }
 
 impl Generator {
-    /// Starts the generation thread when `model` is a language model (`None` otherwise). The
-    /// thread shares the model's weights and ends when the handle is dropped and its queue
-    /// is empty.
+    /// Starts the generation thread of language model `model`. The thread shares the model's
+    /// weights and ends when the handle is dropped and its queue is empty.
     pub(crate) fn start(
         model: &TrainedModel,
         path: &std::path::Path,
@@ -58,10 +57,7 @@ impl Generator {
         queue_capacity: usize,
         send_timeout: Duration,
         metrics: Arc<Metrics>,
-    ) -> Result<Option<Self>, ServeError> {
-        if model.header.spec.language_model.is_none() {
-            return Ok(None);
-        }
+    ) -> Result<Self, ServeError> {
         let lm = LanguageModel::from_trained(model).map_err(|e| ServeError::Load {
             path: path.to_path_buf(),
             source: Box::new(e),
@@ -80,11 +76,11 @@ impl Generator {
             .name(format!("kiln-generate-{}", id.name))
             .spawn(move || worker.run(&rx))
             .map_err(ServeError::Thread)?;
-        Ok(Some(Self {
+        Ok(Self {
             tx,
             vocab,
             generated,
-        }))
+        })
     }
 
     /// Queues a checked request; the characters arrive on the returned receiver, then
@@ -93,7 +89,7 @@ impl Generator {
         &self,
         prompt: String,
         options: GenerateOptions,
-    ) -> Result<mpsc::Receiver<Chunk>, ApiError> {
+    ) -> Result<mpsc::Receiver<Chunk>, WorkerError> {
         let (out, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let job = Job {
             prompt,
@@ -103,12 +99,12 @@ impl Generator {
         };
         match self.tx.try_send(job) {
             Ok(()) => Ok(rx),
-            Err(TrySendError::Full(_)) => Err(ApiError::overloaded(
-                "the model's generation queue is full; retry after the time in Retry-After",
-            )),
-            Err(TrySendError::Disconnected(_)) => Err(ApiError::internal(
-                "the model's generation thread has stopped",
-            )),
+            Err(TrySendError::Full(_)) => Err(WorkerError::QueueFull {
+                queue: "generation queue",
+            }),
+            Err(TrySendError::Disconnected(_)) => Err(WorkerError::Stopped {
+                worker: "generation thread",
+            }),
         }
     }
 
@@ -146,7 +142,9 @@ impl Worker {
                 Ok(Err(e)) => Chunk::Failed(e),
                 Err(_) => {
                     tracing::error!(model = %self.id.name, "the model panicked while generating");
-                    Chunk::Failed(ApiError::internal("the model failed while generating"))
+                    Chunk::Failed(WorkerError::Panicked {
+                        doing: "generating",
+                    })
                 }
             };
             self.send(&job.out, last);
@@ -155,11 +153,11 @@ impl Worker {
     }
 
     /// Streams one job's characters; `Ok(false)` when the client went away first.
-    fn generate(&self, job: &Job) -> Result<bool, ApiError> {
+    fn generate(&self, job: &Job) -> Result<bool, WorkerError> {
         let generation = self
             .lm
             .generate(&job.prompt, &job.options)
-            .map_err(|e| ApiError::field("text_input", e.to_string()))?;
+            .map_err(|e| WorkerError::PromptRefused(e.to_string()))?;
         for c in generation {
             self.generated.fetch_add(1, Ordering::Relaxed);
             if !self.send(&job.out, Chunk::Char(c)) {

@@ -115,6 +115,17 @@ pub(crate) fn json_schema(input: &FittedInput) -> Value {
     }
 }
 
+/// Parses a JSON body; malformed JSON is a 400 naming the line and column.
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body is not valid JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 /// A short description of a JSON value for error messages.
 pub(crate) fn describe(v: &Value) -> String {
     let text = v.to_string();

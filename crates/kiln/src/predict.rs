@@ -1,6 +1,5 @@
 //! A trained model file, loaded for prediction and evaluation.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
@@ -9,7 +8,6 @@ use kiln_bayes::{Posterior, Predictive, PredictiveConfig};
 use kiln_data::{Cache, Encoded, FittedOutput, Table, Warning};
 use kiln_model::{Network, weights};
 use kiln_train::{Task, predict_outputs};
-use serde_json::json;
 
 use crate::bayesian;
 use crate::run::{Metrics, default_device, metrics_for_outputs, prepare, take_rows, take_targets};
@@ -138,104 +136,6 @@ impl Predictions {
         rows.sort_by(|&a, &b| u(b).total_cmp(&u(a)).then(a.cmp(&b)));
         rows.truncate(n);
         rows
-    }
-
-    /// One JSON object per row: `{"label": …, "probabilities": {class: p}}` or
-    /// `{"value": …}`. Bayesian models add `"std"` and `"interval"` (per class for
-    /// classification) and `"interval_mass"`.
-    pub fn row_json(&self, i: usize) -> serde_json::Value {
-        let mut row = if self.classes.is_empty() {
-            json!({ "value": self.values[i] })
-        } else {
-            let probs: serde_json::Map<String, serde_json::Value> = self
-                .classes
-                .iter()
-                .zip(self.probabilities_of(i))
-                .map(|(c, p)| (c.clone(), json!(p)))
-                .collect();
-            json!({ "label": self.label(i), "probabilities": probs })
-        };
-        if let (Some(u), Some(obj)) = (&self.uncertainty, row.as_object_mut()) {
-            let k = self.classes.len();
-            if k == 0 {
-                obj.insert("std".into(), json!(u.std[i]));
-                obj.insert("interval".into(), json!([u.lower[i], u.upper[i]]));
-            } else {
-                let per_class = |f: &dyn Fn(usize) -> serde_json::Value| {
-                    self.classes
-                        .iter()
-                        .enumerate()
-                        .map(|(c, name)| (name.clone(), f(i * k + c)))
-                        .collect::<serde_json::Map<_, _>>()
-                };
-                obj.insert("std".into(), per_class(&|j| json!(u.std[j])).into());
-                obj.insert(
-                    "interval".into(),
-                    per_class(&|j| json!([u.lower[j], u.upper[j]])).into(),
-                );
-            }
-            obj.insert("interval_mass".into(), json!(u.mass));
-        }
-        row
-    }
-
-    /// Writes JSON lines.
-    ///
-    /// # Errors
-    ///
-    /// The writer's error.
-    pub fn write_jsonl(&self, mut w: impl Write) -> std::io::Result<()> {
-        for i in 0..self.rows {
-            serde_json::to_writer(&mut w, &self.row_json(i))?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()
-    }
-
-    /// Writes CSV: `label,p_<class>…` or `value`; Bayesian models add `std`, `lower`,
-    /// `upper` (per class: `std_<class>`, `lower_<class>`, `upper_<class>`).
-    ///
-    /// # Errors
-    ///
-    /// The writer's error.
-    pub fn write_csv(&self, w: impl Write) -> std::io::Result<()> {
-        let mut out = csv::Writer::from_writer(w);
-        let u = self.uncertainty.as_ref();
-        if self.classes.is_empty() {
-            let mut head = vec!["value"];
-            if u.is_some() {
-                head.extend(["std", "lower", "upper"]);
-            }
-            out.write_record(&head)?;
-            for (i, v) in self.values.iter().enumerate() {
-                let mut rec = vec![v.to_string()];
-                if let Some(u) = u {
-                    rec.extend([u.std[i], u.lower[i], u.upper[i]].map(|x| x.to_string()));
-                }
-                out.write_record(&rec)?;
-            }
-        } else {
-            let k = self.classes.len();
-            let mut head = vec!["label".to_string()];
-            head.extend(self.classes.iter().map(|c| format!("p_{c}")));
-            if u.is_some() {
-                for what in ["std", "lower", "upper"] {
-                    head.extend(self.classes.iter().map(|c| format!("{what}_{c}")));
-                }
-            }
-            out.write_record(&head)?;
-            for i in 0..self.rows {
-                let mut rec = vec![self.label(i).unwrap_or_default().to_string()];
-                rec.extend(self.probabilities_of(i).iter().map(|p| p.to_string()));
-                if let Some(u) = u {
-                    for values in [&u.std, &u.lower, &u.upper] {
-                        rec.extend(values[i * k..(i + 1) * k].iter().map(|x| x.to_string()));
-                    }
-                }
-                out.write_record(&rec)?;
-            }
-        }
-        out.flush()
     }
 }
 

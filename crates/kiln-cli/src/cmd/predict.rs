@@ -1,12 +1,16 @@
 //! `kiln predict MODEL INPUT [-o OUT] [--format csv|jsonl]`.
+//!
+//! JSON lines hold one [`row_json`] object per row, the very objects `kiln serve` answers
+//! with; the CSV layout is this command's own (`write_csv`).
 
 use std::fs::File;
-use std::io::{BufWriter, ErrorKind};
+use std::io::{BufWriter, ErrorKind, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use kiln::TrainedModel;
+use kiln::{Predictions, TrainedModel};
+use kiln_serve::wire::row::row_json;
 use serde_json::json;
 
 use crate::flags::{PredictArgs, PredictionFormat};
@@ -33,8 +37,8 @@ pub(crate) fn run(args: &PredictArgs, json: bool) -> anyhow::Result<ExitCode> {
     let Some(path) = &args.output else {
         let stdout = std::io::stdout().lock();
         let written = match format {
-            PredictionFormat::Csv => predictions.write_csv(stdout),
-            PredictionFormat::Jsonl => predictions.write_jsonl(stdout),
+            PredictionFormat::Csv => write_csv(&predictions, stdout),
+            PredictionFormat::Jsonl => write_jsonl(&predictions, stdout),
         };
         return match written {
             // `kiln predict … | head` closes the pipe early; that is what the user asked for.
@@ -47,8 +51,8 @@ pub(crate) fn run(args: &PredictArgs, json: bool) -> anyhow::Result<ExitCode> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let out = BufWriter::new(file);
     match format {
-        PredictionFormat::Csv => predictions.write_csv(out),
-        PredictionFormat::Jsonl => predictions.write_jsonl(out),
+        PredictionFormat::Csv => write_csv(&predictions, out),
+        PredictionFormat::Jsonl => write_jsonl(&predictions, out),
     }
     .with_context(|| format!("cannot write {}", path.display()))?;
     if json {
@@ -72,7 +76,7 @@ pub(crate) fn run(args: &PredictArgs, json: bool) -> anyhow::Result<ExitCode> {
 /// `--most-uncertain N`: JSON lines of the N rows with the largest predictive std, each
 /// with its 0-based `row` number in the input and its `uncertainty`.
 fn most_uncertain(
-    predictions: &kiln::Predictions,
+    predictions: &Predictions,
     n: usize,
     args: &PredictArgs,
     format: PredictionFormat,
@@ -89,7 +93,7 @@ fn most_uncertain(
     }
     let mut text = String::new();
     for i in predictions.most_uncertain(n) {
-        let mut row = predictions.row_json(i);
+        let mut row = row_json(predictions, i);
         if let Some(obj) = row.as_object_mut() {
             obj.insert("row".into(), json!(i));
             obj.insert("uncertainty".into(), json!(predictions.uncertainty_of(i)));
@@ -101,7 +105,6 @@ fn most_uncertain(
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
-            use std::io::Write as _;
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()) {
                 Err(e) if e.kind() != ErrorKind::BrokenPipe => {
@@ -112,6 +115,58 @@ fn most_uncertain(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one JSON object per line ([`row_json`]).
+fn write_jsonl(predictions: &Predictions, mut w: impl Write) -> std::io::Result<()> {
+    for i in 0..predictions.rows {
+        serde_json::to_writer(&mut w, &row_json(predictions, i))?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
+/// Writes CSV: `label,p_<class>…` or `value`; Bayesian models add `std`, `lower`, `upper`
+/// (per class: `std_<class>`, `lower_<class>`, `upper_<class>`).
+fn write_csv(predictions: &Predictions, w: impl Write) -> std::io::Result<()> {
+    let p = predictions;
+    let mut out = csv::Writer::from_writer(w);
+    let u = p.uncertainty.as_ref();
+    if p.classes.is_empty() {
+        let mut head = vec!["value"];
+        if u.is_some() {
+            head.extend(["std", "lower", "upper"]);
+        }
+        out.write_record(&head)?;
+        for (i, v) in p.values.iter().enumerate() {
+            let mut rec = vec![v.to_string()];
+            if let Some(u) = u {
+                rec.extend([u.std[i], u.lower[i], u.upper[i]].map(|x| x.to_string()));
+            }
+            out.write_record(&rec)?;
+        }
+    } else {
+        let k = p.classes.len();
+        let mut head = vec!["label".to_string()];
+        head.extend(p.classes.iter().map(|c| format!("p_{c}")));
+        if u.is_some() {
+            for what in ["std", "lower", "upper"] {
+                head.extend(p.classes.iter().map(|c| format!("{what}_{c}")));
+            }
+        }
+        out.write_record(&head)?;
+        for i in 0..p.rows {
+            let mut rec = vec![p.label(i).unwrap_or_default().to_string()];
+            rec.extend(p.probabilities_of(i).iter().map(|x| x.to_string()));
+            if let Some(u) = u {
+                for values in [&u.std, &u.lower, &u.upper] {
+                    rec.extend(values[i * k..(i + 1) * k].iter().map(|x| x.to_string()));
+                }
+            }
+            out.write_record(&rec)?;
+        }
+    }
+    out.flush()
 }
 
 /// The format an output file's extension asks for.
@@ -132,7 +187,78 @@ fn format_of(path: &Path) -> anyhow::Result<PredictionFormat> {
 
 #[cfg(test)]
 mod tests {
+    use kiln::Uncertainty;
+
     use super::*;
+
+    fn bayesian_classifier() -> Predictions {
+        Predictions {
+            column: "label".into(),
+            classes: vec!["0".into(), "1".into()],
+            rows: 2,
+            probabilities: vec![0.25, 0.75, 0.625, 0.375],
+            values: Vec::new(),
+            warnings: Vec::new(),
+            uncertainty: Some(Uncertainty {
+                std: vec![0.125, 0.125, 0.0625, 0.0625],
+                lower: vec![0.0, 0.5, 0.25, 0.25],
+                upper: vec![0.5, 1.0, 0.75, 0.75],
+                mass: 0.94,
+                samples: 100,
+            }),
+        }
+    }
+
+    #[test]
+    fn csv_has_one_column_per_class_and_per_class_uncertainty() {
+        let mut out = Vec::new();
+        write_csv(&bayesian_classifier(), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "label,p_0,p_1,std_0,std_1,lower_0,lower_1,upper_0,upper_1\n\
+             1,0.25,0.75,0.125,0.125,0,0.5,0.5,1\n\
+             0,0.625,0.375,0.0625,0.0625,0.25,0.25,0.75,0.75\n"
+        );
+    }
+
+    #[test]
+    fn regression_csv_has_the_value_and_its_interval() {
+        let p = Predictions {
+            column: "y".into(),
+            classes: Vec::new(),
+            rows: 1,
+            probabilities: Vec::new(),
+            values: vec![2.5],
+            warnings: Vec::new(),
+            uncertainty: Some(Uncertainty {
+                std: vec![0.5],
+                lower: vec![1.5],
+                upper: vec![3.5],
+                mass: 0.94,
+                samples: 100,
+            }),
+        };
+        let mut out = Vec::new();
+        write_csv(&p, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "value,std,lower,upper\n2.5,0.5,1.5,3.5\n"
+        );
+    }
+
+    #[test]
+    fn json_lines_are_the_served_rows() {
+        let p = bayesian_classifier();
+        let mut out = Vec::new();
+        write_jsonl(&p, &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines, vec![row_json(&p, 0), row_json(&p, 1)]);
+        assert_eq!(lines[0]["interval_mass"], 0.94);
+    }
 
     #[test]
     fn format_follows_the_extension() {

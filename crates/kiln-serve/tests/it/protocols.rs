@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use kiln_serve::wire::row::row_json;
 use serde_json::{Value, json};
 
 use crate::util::{
@@ -107,7 +108,7 @@ async fn images_are_accepted_flat_or_nested() {
         }),
     }])
     .unwrap();
-    let want = vec![model.predict(&table).unwrap().row_json(0)];
+    let want = vec![row_json(&model.predict(&table).unwrap(), 0)];
     let state = state_with(Default::default(), &[("digits", &f.image)]);
     let nested: Vec<Vec<u8>> = img.chunks(4).map(<[u8]>::to_vec).collect();
     for body in [

@@ -8,6 +8,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use kiln::data::{Cache, Column, ColumnData, ImageData, Table};
 use kiln::{Sequential, TrainRequest, TrainedModel};
+use kiln_serve::wire::row::row_json;
 use kiln_serve::{AppState, ModelSource, ServeConfig};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -178,7 +179,7 @@ pub(crate) fn reference(model: &Path, rows_file: &Path) -> Vec<Value> {
     let model = TrainedModel::load(model).unwrap();
     let table = kiln::data::read_table(rows_file, None).unwrap();
     let p = model.predict(&table).unwrap();
-    (0..p.rows).map(|i| p.row_json(i)).collect()
+    (0..p.rows).map(|i| row_json(&p, i)).collect()
 }
 
 /// A server state serving `sources` with `config`.

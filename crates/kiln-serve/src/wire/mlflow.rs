@@ -8,7 +8,7 @@ use kiln::data::FittedInput;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
-use crate::schema::{CheckedRows, FeatureValues, Sent, build_table, describe};
+use crate::schema::{CheckedRows, FeatureValues, Sent, build_table, describe, parse_json};
 
 const FORMATS: [&str; 4] = [
     "dataframe_split",
@@ -16,17 +16,6 @@ const FORMATS: [&str; 4] = [
     "instances",
     "inputs",
 ];
-
-/// Parses a JSON error into a 400 naming the line and column.
-pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body is not valid JSON (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        ))
-    })
-}
 
 /// Parses an `/invocations` body.
 ///

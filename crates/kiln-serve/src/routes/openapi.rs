@@ -1,13 +1,29 @@
 //! The OpenAPI 3 document served at `/openapi.json`, generated from each model's inputs.
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use crate::model_id::ModelId;
 use crate::schema::json_schema;
-use crate::state::AppState;
+use crate::state::{AppState, ModelKind};
+use crate::wire::generate::{DEFAULT_MAX_TOKENS, MAX_TOKENS_CAP};
+
+/// `GET /openapi.json`.
+pub(crate) fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/openapi.json", get(openapi))
+}
+
+async fn openapi(State(state): State<Arc<AppState>>) -> axum::Json<Value> {
+    axum::Json(document(&state))
+}
 
 /// The document: MLflow's `/invocations` with a row schema per model, and each model's KServe
 /// v2 routes.
-pub(crate) fn document(state: &AppState) -> Value {
+fn document(state: &AppState) -> Value {
     let mut schemas = Map::new();
     let mut paths = Map::new();
     let mut row_refs = Vec::new();
@@ -15,17 +31,20 @@ pub(crate) fn document(state: &AppState) -> Value {
         let Some(model) = state.get(&id.name, Some(&id.version)) else {
             continue;
         };
-        if model.is_language_model() {
-            crate::generate::openapi_paths(&id, &mut paths);
-            continue;
-        }
+        let table = match &model.kind {
+            ModelKind::Table(table) => table,
+            ModelKind::Language(_) => {
+                generate_paths(&id, &mut paths);
+                continue;
+            }
+        };
         let row_name = format!("{}_v{}_row", id.name, id.version);
-        let properties: Map<String, Value> = model
+        let properties: Map<String, Value> = table
             .inputs
             .iter()
             .map(|i| (i.name().to_string(), json_schema(i)))
             .collect();
-        let required: Vec<&str> = model.inputs.iter().map(|i| i.name()).collect();
+        let required: Vec<&str> = table.inputs.iter().map(|i| i.name()).collect();
         schemas.insert(
             row_name.clone(),
             json!({
@@ -66,7 +85,7 @@ pub(crate) fn document(state: &AppState) -> Value {
             },
         }),
     );
-    crate::generate::openapi_schemas(&mut schemas);
+    generate_schemas(&mut schemas);
     schemas.insert(
         "v2_request".into(),
         json!({
@@ -171,4 +190,67 @@ pub(crate) fn document(state: &AppState) -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     })
+}
+
+/// The generate routes of language model `id`, for `/openapi.json`.
+fn generate_paths(id: &ModelId, paths: &mut Map<String, Value>) {
+    let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/generate_request"}}}});
+    let refused = json!({"description": "malformed request (the field is named)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}});
+    let generate = json!({"post": {
+        "summary": format!("Generate text from `{}` (Triton's generate extension)", id.name),
+        "requestBody": body,
+        "responses": {
+            "200": {"description": "the whole continuation", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/generate_response"}}}},
+            "400": refused,
+            "503": {"description": "queue full; retry after Retry-After seconds"},
+        },
+    }});
+    let stream = json!({"post": {
+        "summary": format!("Generate text from `{}`, streamed as Server-Sent Events", id.name),
+        "requestBody": body,
+        "responses": {
+            "200": {"description": "one `data: {\"model_name\", \"model_version\", \"text_output\"}` event per generated character; `data: {\"error\"}` if generation fails", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            "400": refused,
+            "503": {"description": "queue full; retry after Retry-After seconds"},
+        },
+    }});
+    for base in [
+        format!("/v2/models/{}", id.name),
+        format!("/v2/models/{}/versions/{}", id.name, id.version),
+    ] {
+        paths.insert(format!("{base}/generate"), generate.clone());
+        paths.insert(format!("{base}/generate_stream"), stream.clone());
+    }
+}
+
+/// The request and response schemas of the generate routes.
+fn generate_schemas(schemas: &mut Map<String, Value>) {
+    schemas.insert(
+        "generate_request".into(),
+        json!({
+            "type": "object",
+            "required": ["text_input"],
+            "additionalProperties": false,
+            "properties": {
+                "text_input": {"type": "string", "description": "the prompt; every character must be in the model's vocabulary"},
+                "parameters": {"type": "object", "additionalProperties": false, "properties": {
+                    "max_tokens": {"type": "integer", "minimum": 1, "maximum": MAX_TOKENS_CAP, "default": DEFAULT_MAX_TOKENS},
+                    "temperature": {"type": "number", "exclusiveMinimum": 0, "default": 1.0},
+                    "seed": {"type": "integer", "minimum": 0, "default": 0},
+                    "stream": {"type": "boolean", "description": "optional; must match the route"},
+                }},
+            },
+        }),
+    );
+    schemas.insert(
+        "generate_response".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "model_name": {"type": "string"},
+                "model_version": {"type": "string"},
+                "text_output": {"type": "string", "description": "the continuation, without the prompt"},
+            },
+        }),
+    );
 }

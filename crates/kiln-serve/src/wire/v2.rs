@@ -16,7 +16,9 @@ use kiln::data::{FittedInput, FittedOutput};
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
-use crate::schema::{CheckedRows, FeatureValues, Sent, build_table, describe, flatten, per_row};
+use crate::schema::{
+    CheckedRows, FeatureValues, Sent, build_table, describe, flatten, parse_json, per_row,
+};
 
 /// The name of the header giving the JSON part's length in binary requests and answers.
 pub(crate) const HEADER_LENGTH: &str = "inference-header-content-length";
@@ -139,7 +141,7 @@ pub(crate) fn parse_infer(
     inputs: &[FittedInput],
 ) -> Result<InferRequest, ApiError> {
     let (json_part, mut binary) = split_body(body, header_length)?;
-    let request = crate::mlflow::parse_json(json_part)?;
+    let request = parse_json(json_part)?;
     let Value::Object(request) = request else {
         return Err(ApiError::bad_request(format!(
             "expected an inference request object, found {}",
