@@ -3,8 +3,8 @@
 //! its file (`dense.rs`, `conv.rs`, `pool.rs`, …).
 
 use burn::module::Module;
-use burn::nn::BatchNorm;
 use burn::nn::pool::{AvgPool2d, MaxPool1d, MaxPool2d};
+use burn::nn::{BatchNorm, LayerNorm};
 use burn::tensor::{Device, Tensor};
 use kiln_spec::Activation;
 use kiln_spec::settings::{self, Layers};
@@ -20,7 +20,7 @@ use crate::dense::Dense;
 use crate::dropout::DropoutLayer;
 use crate::embedding::Embedding;
 use crate::flatten::Flatten;
-use crate::norm::{batch_norm, forward_batch_norm};
+use crate::norm::{batch_norm, forward_batch_norm, forward_layer_norm, layer_norm};
 use crate::pool::{GlobalPool1d, avg_pool2d, max_pool_over_time, max_pool1d, max_pool2d};
 use crate::recurrent::{CellKind, Recurrent};
 
@@ -101,6 +101,8 @@ pub enum Layer {
     Dropout(DropoutLayer),
     /// Batch normalisation over axis 1.
     BatchNorm(BatchNorm),
+    /// Layer normalisation over the last axis.
+    LayerNorm(LayerNorm),
     /// A stand-alone activation.
     Activation(ActivationLayer),
     /// Token ids → vectors.
@@ -131,6 +133,7 @@ fn build_layer(
         L::Flatten => Layer::Flatten(Flatten {}),
         L::Dropout(d) => Layer::Dropout(DropoutLayer { rate: d.rate }),
         L::BatchNorm(bn) => Layer::BatchNorm(batch_norm(bn, input, device)),
+        L::LayerNorm(ln) => Layer::LayerNorm(layer_norm(ln, input, device)),
         L::Activation(function) => Layer::Activation(ActivationLayer {
             function: *function,
         }),
@@ -160,6 +163,7 @@ impl Layer {
             Self::Flatten(flatten) => flatten.forward(x),
             Self::Dropout(dropout) => dropout.forward(x, dropout_seed),
             Self::BatchNorm(norm) => forward_batch_norm(norm, x),
+            Self::LayerNorm(norm) => forward_layer_norm(norm, x),
             Self::Activation(activation) => activation.forward(x),
             // `Network::forward` picks the form the layers after the embedding read.
             Self::Embedding(embedding) => Activations::Sequence(embedding.forward(x.vector())),

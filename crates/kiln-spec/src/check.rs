@@ -682,6 +682,11 @@ fn check_layer(c: &mut Checker, at: &str, layer: &LayerSpec) {
                 c.greater_than_zero(key("epsilon"), *e);
             }
         }
+        LayerSpec::LayerNorm { epsilon } => {
+            if let Some(e) = epsilon {
+                c.greater_than_zero(key("epsilon"), *e);
+            }
+        }
         LayerSpec::Flatten {}
         | LayerSpec::Activation { .. }
         | LayerSpec::GlobalMaxPool1d {}

@@ -569,7 +569,8 @@ mod tests {
             err.to_string(),
             "mnist.toml:12:8: unknown layer type `dense2` in layers[3]; expected one of: dense, \
              conv2d, max_pool2d, avg_pool2d, conv1d, max_pool1d, global_max_pool1d, \
-             global_avg_pool1d, flatten, dropout, batch_norm, activation, embedding, lstm, gru"
+             global_avg_pool1d, flatten, dropout, batch_norm, layer_norm, activation, embedding, lstm, \
+             gru"
         );
         let err = SpecError::Shape {
             layer: 4,

@@ -31,6 +31,9 @@ pub const DEFAULT_BATCH_NORM_MOMENTUM: f64 = 0.99;
 /// Keras' batch-norm epsilon.
 pub const DEFAULT_BATCH_NORM_EPSILON: f64 = 1e-3;
 
+/// `layer_norm`'s `epsilon` when the spec names none (Keras' `LayerNormalization`).
+pub const DEFAULT_LAYER_NORM_EPSILON: f64 = 1e-3;
+
 impl Spec {
     /// Checks the spec and settles it: every default filled in, every named value an enum. The
     /// result is what `kiln-data` and `kiln-model` take.
@@ -254,6 +257,8 @@ pub enum Layer {
     Dropout(Dropout),
     /// Batch normalisation over the feature (or channel) axis.
     BatchNorm(BatchNorm),
+    /// `layer_norm`.
+    LayerNorm(LayerNorm),
     /// A stand-alone activation.
     Activation(Activation),
     /// Token ids → vectors.
@@ -322,6 +327,13 @@ pub struct Dropout {
 pub struct BatchNorm {
     /// Weight of the old running value (Keras' convention).
     pub momentum: f64,
+    /// Added to the variance.
+    pub epsilon: f64,
+}
+
+/// A `layer_norm` layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerNorm {
     /// Added to the variance.
     pub epsilon: f64,
 }
@@ -467,6 +479,9 @@ impl Layer {
             LayerSpec::BatchNorm { momentum, epsilon } => Self::BatchNorm(BatchNorm {
                 momentum: momentum.unwrap_or(DEFAULT_BATCH_NORM_MOMENTUM),
                 epsilon: epsilon.unwrap_or(DEFAULT_BATCH_NORM_EPSILON),
+            }),
+            LayerSpec::LayerNorm { epsilon } => Self::LayerNorm(LayerNorm {
+                epsilon: epsilon.unwrap_or(DEFAULT_LAYER_NORM_EPSILON),
             }),
             LayerSpec::Activation { function } => Self::Activation(*function),
             LayerSpec::Embedding {

@@ -259,6 +259,16 @@ fn infer(
                 let features = shape[0];
                 (shape.clone(), 4 * features, 2 * features)
             }
+            Layer::LayerNorm(_) => {
+                if shape.len() == 3 {
+                    return Err(fail(format!(
+                        "layer_norm normalises the last axis of a vector or of each step of a                          sequence, not the image {source} {shape:?}; put it after flatten"
+                    )));
+                }
+                // γ and β per feature (the last axis), both trainable.
+                let features = shape[shape.len() - 1];
+                (shape.clone(), 2 * features, 2 * features)
+            }
         };
         if reshapes(&layer) {
             source = format!("{} output", spec.type_name());
@@ -302,7 +312,9 @@ fn infer(
 /// layers that only rescale their input (dropout, activations, normalisation) are not named.
 fn reshapes(layer: &Layer) -> bool {
     match layer {
-        Layer::Dropout(_) | Layer::Activation(_) | Layer::BatchNorm(_) => false,
+        Layer::Dropout(_) | Layer::Activation(_) | Layer::BatchNorm(_) | Layer::LayerNorm(_) => {
+            false
+        }
         Layer::Dense(_)
         | Layer::Conv2d(_)
         | Layer::MaxPool2d(_)
@@ -381,6 +393,7 @@ pub fn describe(layer: &LayerSpec) -> String {
         LayerSpec::Flatten {} => "flatten".into(),
         LayerSpec::Dropout { rate } => format!("dropout {rate}"),
         LayerSpec::BatchNorm { .. } => "batch_norm".into(),
+        LayerSpec::LayerNorm { .. } => "layer_norm".into(),
         LayerSpec::Activation { function } => format!("activation {function}"),
         LayerSpec::Embedding { vocab, dim, .. } => match vocab {
             Some(v) => format!("embedding {v}→{dim}"),
@@ -573,6 +586,26 @@ mod tests {
         let shapes = infer_shapes(&layers, &[13], 1).unwrap();
         assert_eq!((shapes[1].params, shapes[1].trainable), (256, 128));
         assert_eq!(shapes[0].params, 13 * 64 + 64);
+    }
+
+    /// Keras' summary of `Dense(64)` then `LayerNormalization()` on 13 inputs: 896 and 128
+    /// parameters, all trainable; on a `[10, 32]` sequence it counts 2·32.
+    #[test]
+    fn layer_norm_counts_a_scale_and_an_offset_per_feature() {
+        let ln = LayerSpec::LayerNorm { epsilon: None };
+        let shapes = infer_shapes(&[dense(64), ln.clone()], &[13], 1).unwrap();
+        assert_eq!((shapes[1].params, shapes[1].trainable), (128, 128));
+        assert_eq!(shapes[1].output, [64]);
+        assert_eq!(shapes[1].desc, "layer_norm");
+        let shapes = infer_shapes(&[ln.clone(), LayerSpec::Flatten {}], &[10, 32], 1).unwrap();
+        assert_eq!(
+            (shapes[0].params, shapes[0].output.clone()),
+            (64, vec![10, 32])
+        );
+        let err = infer_shapes(&[ln], &[1, 28, 28], 10)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("layer_norm normalises the last axis"), "{err}");
     }
 
     #[test]

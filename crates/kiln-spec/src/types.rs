@@ -442,6 +442,14 @@ pub enum LayerSpec {
         #[serde(default)]
         epsilon: Option<f64>,
     },
+    /// Layer normalisation over the last axis (Keras' `LayerNormalization`, PyTorch's
+    /// `nn.LayerNorm`): each row's (or each step's) features are centred and scaled by their
+    /// own mean and biased variance, then by a learnt scale γ and offset β.
+    LayerNorm {
+        /// Added to the variance for numerical stability (Keras' default: 0.001).
+        #[serde(default)]
+        epsilon: Option<f64>,
+    },
     /// A stand-alone activation.
     Activation {
         /// Which activation.
@@ -980,6 +988,7 @@ impl LayerSpec {
         "flatten",
         "dropout",
         "batch_norm",
+        "layer_norm",
         "activation",
         "embedding",
         "lstm",
@@ -1000,6 +1009,7 @@ impl LayerSpec {
             Self::Flatten {} => "flatten",
             Self::Dropout { .. } => "dropout",
             Self::BatchNorm { .. } => "batch_norm",
+            Self::LayerNorm { .. } => "layer_norm",
             Self::Activation { .. } => "activation",
             Self::Embedding { .. } => "embedding",
             Self::Lstm(_) => "lstm",

@@ -4,6 +4,7 @@
 mod conv1d;
 mod fixture;
 mod gradcheck;
+mod layer_norm;
 mod layers;
 mod recurrent;
 mod weights;

@@ -23,7 +23,8 @@ fn messages_point_at_the_offending_key_or_value() {
             "[[layers]]\ntype = \"dense\"\nunits = 3\n\n[[layers]]\ntype = \"dense2\"\n",
             "spec.toml:14:8: unknown layer type `dense2` in layers[1]; expected one of: dense, \
              conv2d, max_pool2d, avg_pool2d, conv1d, max_pool1d, global_max_pool1d, \
-             global_avg_pool1d, flatten, dropout, batch_norm, activation, embedding, lstm, gru",
+             global_avg_pool1d, flatten, dropout, batch_norm, layer_norm, activation, embedding, lstm, \
+             gru",
         ),
         (
             "[[layers]]\ntype = \"dense\"\nunits = \"x\"\n",
@@ -43,6 +44,14 @@ fn messages_point_at_the_offending_key_or_value() {
         (
             "[[layers]]\ntype = \"dense\"\n",
             "spec.toml:9:1: missing key `units` in layers[0]",
+        ),
+        (
+            "[[layers]]\ntype = \"layer_norm\"\nepsilon = 0\n",
+            "spec.toml:11:11: layers[0].epsilon = 0 must be a finite number greater than 0",
+        ),
+        (
+            "[[layers]]\ntype = \"layer_norm\"\nmomentum = 0.9\n",
+            "spec.toml:11:1: unknown key `momentum` in layers[0]; expected one of: type, epsilon",
         ),
         (
             "[[layers]]\ntype = \"dropout\"\nrate = 1.5\n",
