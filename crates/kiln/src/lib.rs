@@ -21,7 +21,8 @@
 //! checks):
 //! 1. `error`;
 //! 2. `run`: the request, events, result, prepared data and the helpers every fit method
-//!    shares (row selection, scoring outputs);
+//!    shares (splitting, scoring outputs; rows are selected by `Encoded::take` and
+//!    `Targets::take` in kiln-data);
 //! 3. `monitoring` (the reference profile), `bayesian` (reading a posterior), `lm` (the
 //!    character vocabulary, corpus windows, loading and sampling a language model);
 //! 4. `model_file`: the epilogue. A fit method's `Fitted` in, held-out metrics, profile,

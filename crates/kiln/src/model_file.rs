@@ -20,7 +20,7 @@ use kiln_train::{StopReason, Task, TrainState, predict_outputs};
 use crate::bayesian::outputs_layout;
 use crate::run::{
     Metrics, Prepared, RunEvent, SpecSource, TrainResult, default_device, metrics_for_outputs,
-    now_unix, take_rows, take_targets,
+    now_unix,
 };
 use crate::{Error, Result};
 
@@ -211,8 +211,8 @@ pub(crate) fn finish(
             Ok(())
         };
         if !held.validation.is_empty() {
-            let x = take_rows(&prepared.inputs, &held.validation);
-            let y = take_targets(&prepared.targets, &held.validation);
+            let x = prepared.inputs.take(&held.validation);
+            let y = prepared.targets.take(&held.validation);
             evaluate("validation", &x, &y)?;
         }
         if prepared.test_rows() > 0 {

@@ -7,7 +7,7 @@ use kiln_data::{Encoded, Encoder, FittedOutput, Table};
 use kiln_monitor::{OwnedOutputs, ProfileConfig, ReferenceMetric, ReferenceProfile};
 
 use crate::Result;
-use crate::run::{Metrics, Prepared, take_rows};
+use crate::run::{Metrics, Prepared};
 
 /// The reference profile of a freshly trained model: every held-out row of the main source
 /// (validation and test rows; a separate test source is used only when there is no
@@ -34,11 +34,11 @@ pub(crate) fn training_profile(
             rows.extend_from_slice(&prepared.split.test);
             rows.sort_unstable();
             rows.dedup();
-            (table.take(&rows), take_rows(&prepared.inputs, &rows))
+            (table.take(&rows), prepared.inputs.take(&rows))
         }
         Some(_) if !validation_rows.is_empty() => (
             table.take(validation_rows),
-            take_rows(&prepared.inputs, validation_rows),
+            prepared.inputs.take(validation_rows),
         ),
         Some(test) => (test.clone(), (*prepared.test_data().0).clone()),
     };

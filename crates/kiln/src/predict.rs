@@ -10,7 +10,7 @@ use kiln_model::{Network, weights};
 use kiln_train::{Task, predict_outputs};
 
 use crate::bayesian;
-use crate::run::{Metrics, default_device, metrics_for_outputs, prepare, take_rows, take_targets};
+use crate::run::{Metrics, default_device, metrics_for_outputs, prepare};
 use crate::{Error, Result};
 
 /// Which rows to evaluate on.
@@ -405,12 +405,12 @@ impl TrainedModel {
                 ((*x).clone(), (*y).clone())
             }
             DataSelection::Train => (
-                take_rows(&prepared.inputs, &prepared.split.train),
-                take_targets(&prepared.targets, &prepared.split.train),
+                prepared.inputs.take(&prepared.split.train),
+                prepared.targets.take(&prepared.split.train),
             ),
             DataSelection::Validation => (
-                take_rows(&prepared.inputs, &prepared.split.validation),
-                take_targets(&prepared.targets, &prepared.split.validation),
+                prepared.inputs.take(&prepared.split.validation),
+                prepared.targets.take(&prepared.split.validation),
             ),
             DataSelection::File(_) => unreachable!("handled above"),
         };

@@ -176,8 +176,8 @@ impl Prepared {
         match &self.test {
             Some((x, y)) => (x.clone(), y.clone()),
             None => (
-                Arc::new(take_rows(&self.inputs, &self.split.test)),
-                Arc::new(take_targets(&self.targets, &self.split.test)),
+                Arc::new(self.inputs.take(&self.split.test)),
+                Arc::new(self.targets.take(&self.split.test)),
             ),
         }
     }
@@ -187,26 +187,6 @@ impl Prepared {
         self.test
             .as_ref()
             .map_or(self.split.test.len(), |(x, _)| x.rows)
-    }
-}
-
-pub(crate) fn take_rows(x: &Encoded, rows: &[usize]) -> Encoded {
-    let d = x.row_len();
-    let mut data = Vec::with_capacity(rows.len() * d);
-    for &r in rows {
-        data.extend_from_slice(x.row(r));
-    }
-    Encoded {
-        data,
-        rows: rows.len(),
-        row_shape: x.row_shape.clone(),
-    }
-}
-
-pub(crate) fn take_targets(y: &Targets, rows: &[usize]) -> Targets {
-    match y {
-        Targets::Classes(c) => Targets::Classes(rows.iter().map(|&r| c[r]).collect()),
-        Targets::Values(v) => Targets::Values(rows.iter().map(|&r| v[r]).collect()),
     }
 }
 

@@ -26,6 +26,22 @@ impl Encoded {
         let d = self.row_len();
         &self.data[i * d..(i + 1) * d]
     }
+
+    /// The rows `rows`, in that order (a split, a fold, a selection).
+    ///
+    /// # Panics
+    /// If a row is out of range.
+    pub fn take(&self, rows: &[usize]) -> Self {
+        let mut data = Vec::with_capacity(rows.len() * self.row_len());
+        for &r in rows {
+            data.extend_from_slice(self.row(r));
+        }
+        Self {
+            data,
+            rows: rows.len(),
+            row_shape: self.row_shape.clone(),
+        }
+    }
 }
 
 /// Encoded targets, one per row.
@@ -49,6 +65,17 @@ impl Targets {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The targets of `rows`, in that order.
+    ///
+    /// # Panics
+    /// If a row is out of range.
+    pub fn take(&self, rows: &[usize]) -> Self {
+        match self {
+            Self::Classes(c) => Self::Classes(rows.iter().map(|&r| c[r]).collect()),
+            Self::Values(v) => Self::Values(rows.iter().map(|&r| v[r]).collect()),
+        }
     }
 }
 
@@ -80,5 +107,27 @@ impl<'a> Slots<'a> {
     /// themselves.
     pub(crate) fn parts(&mut self) -> (&mut [f32], usize, usize) {
         (self.data, self.stride, self.offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_selects_rows_in_the_order_given() {
+        let x = Encoded {
+            data: vec![0.0, 1.0, 10.0, 11.0, 20.0, 21.0],
+            rows: 3,
+            row_shape: vec![2],
+        };
+        let picked = x.take(&[2, 0, 2]);
+        assert_eq!(picked.data, [20.0, 21.0, 0.0, 1.0, 20.0, 21.0]);
+        assert_eq!((picked.rows, picked.row_shape.clone()), (3, vec![2]));
+        assert_eq!(x.take(&[]).rows, 0);
+        let y = Targets::Classes(vec![5, 6, 7]);
+        assert_eq!(y.take(&[1, 1, 0]), Targets::Classes(vec![6, 6, 5]));
+        let v = Targets::Values(vec![0.5, 1.5]);
+        assert_eq!(v.take(&[1]), Targets::Values(vec![1.5]));
     }
 }

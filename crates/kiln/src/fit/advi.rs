@@ -17,7 +17,7 @@ use kiln_train::StopReason;
 
 use crate::error::{AdviProblem, PriorProblem};
 use crate::model_file::{Fitted, FittedModel, HeldOut, table_data_record};
-use crate::run::{RunEvent, TableRun, TrainRequest, take_rows, take_targets};
+use crate::run::{RunEvent, TableRun, TrainRequest};
 use crate::{Error, Result};
 
 /// The ADVI settings of a spec (defaults when there is no `[training.advi]` table).
@@ -273,8 +273,8 @@ pub(crate) fn fit<'a>(
         config.iterations = e;
     }
     let train_rows = &prepared.split.train;
-    let x = take_rows(&prepared.inputs, train_rows);
-    let y = target_values(&take_targets(&prepared.targets, train_rows));
+    let x = prepared.inputs.take(train_rows);
+    let y = target_values(&prepared.targets.take(train_rows));
     let data = DataView {
         inputs: &x.data,
         rows: x.rows,

@@ -15,8 +15,7 @@ use crate::model_file::{
     Fitted, FittedModel, HeldOut, checkpoint, load_checkpoint, table_data_record,
 };
 use crate::run::{
-    Metrics, RunEvent, TableRun, TrainRequest, default_device, evaluate_rows, take_rows,
-    take_targets, task_for,
+    Metrics, RunEvent, TableRun, TrainRequest, default_device, evaluate_rows, task_for,
 };
 
 /// Trains the network of `run`; with `request.folds`, cross-validates first and trains the
@@ -184,8 +183,8 @@ fn cross_validate(
                 }
             },
         )?;
-        let x = take_rows(&data.inputs, &validation);
-        let y = take_targets(&data.targets, &validation);
+        let x = data.inputs.take(&validation);
+        let y = data.targets.take(&validation);
         let m = evaluate_rows(&outcome.network, &encoder, &task, &x, &y, &device)?;
         on_event(RunEvent::FoldDone {
             fold: i + 1,
