@@ -1,7 +1,7 @@
-//! What a training run is made of, shared by every fit method (the network trainer in
-//! `pipeline`, ADVI in `bayesian`, the language model in `lm`): the request, the events a caller
-//! sees, the result, the prepared data and the helpers that select rows, score outputs and
-//! start the model file's header. Below every fit method: it imports none of them.
+//! What a training run is made of, shared by every fit method (`fit::network`, `fit::advi`,
+//! `fit::language`): the request, the events a caller sees, the result, the prepared data, the
+//! table prologue's `TableRun`, and the helpers that split data and score outputs. Below every
+//! fit method and the epilogue: it imports none of them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
