@@ -12,7 +12,8 @@ use kiln_bayes::{
     Likelihood, NetConfig, Noise, Optimizer, Posterior, PredictiveConfig, Prior, PriorMean,
 };
 use kiln_data::{Encoder, FittedOutput, Targets};
-use kiln_spec::{Activation, AdviOptimizerSpec, AdviSpec, LayerSpec, Spec};
+use kiln_spec::settings::{Layer, Layers};
+use kiln_spec::{Activation, AdviOptimizerSpec, AdviSpec, Spec};
 use kiln_train::StopReason;
 
 use crate::error::{AdviProblem, PriorProblem};
@@ -35,6 +36,7 @@ fn advi_spec(spec: &Spec) -> AdviSpec {
 /// by the spec's validation); [`Error::Bayes`] for an informed prior that does not fit.
 pub(crate) fn net_config(
     spec: &Spec,
+    body: &Layers,
     input_shape: &[usize],
     encoder: &Encoder,
     base_dir: &Path,
@@ -45,29 +47,23 @@ pub(crate) fn net_config(
     let task = crate::run::task_for(encoder);
     let mut layers = Vec::new();
     let mut last = (true, Prior::default());
-    for (i, layer) in spec.layers.iter().enumerate() {
-        let LayerSpec::Dense {
-            units,
-            activation,
-            bias,
-            bayesian,
-        } = layer
-        else {
+    for (i, (layer, written)) in body.settled().iter().zip(body.written()).enumerate() {
+        let Layer::Dense(dense) = layer else {
             return Err(Error::Advi(AdviProblem::LayerType {
                 index: i,
-                found: layer.type_name().to_string(),
+                found: written.type_name().to_string(),
             }));
         };
-        let prior = bayesian.as_ref().map_or_else(Prior::default, |b| Prior {
-            mean: PriorMean::Constant(b.prior_mean),
-            sigma: b.prior_sigma,
+        let prior = dense.prior.map_or_else(Prior::default, |p| Prior {
+            mean: PriorMean::Constant(p.mean),
+            sigma: p.sigma,
         });
-        let activation = match activation {
-            None | Some(Activation::Linear) => BayesActivation::Linear,
-            Some(Activation::Tanh) => BayesActivation::Tanh,
-            Some(Activation::Relu) => BayesActivation::Relu,
-            Some(Activation::Sigmoid) => BayesActivation::Sigmoid,
-            Some(other) => {
+        let activation = match dense.activation {
+            Activation::Linear => BayesActivation::Linear,
+            Activation::Tanh => BayesActivation::Tanh,
+            Activation::Relu => BayesActivation::Relu,
+            Activation::Sigmoid => BayesActivation::Sigmoid,
+            other => {
                 return Err(Error::Advi(AdviProblem::Activation {
                     index: i,
                     found: other.to_string(),
@@ -76,13 +72,13 @@ pub(crate) fn net_config(
         };
         layers.push(LayerConfig {
             inputs: width,
-            units: *units,
+            units: dense.units,
             activation,
-            bias: *bias,
+            bias: dense.bias,
             prior: prior.clone(),
         });
-        last = (*bias, prior);
-        width = *units;
+        last = (dense.bias, prior);
+        width = dense.units;
     }
     layers.push(LayerConfig {
         inputs: width,
@@ -263,6 +259,7 @@ pub(crate) fn fit<'a>(
     let spec = run.source.spec;
     let net = net_config(
         spec,
+        &run.network.layers,
         &prepared.encoder.input_shape(),
         &prepared.encoder,
         run.source.base_dir,
