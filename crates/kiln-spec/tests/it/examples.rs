@@ -1,5 +1,6 @@
 //! The shipped examples parse, validate and match their Keras originals' parameter counts.
 
+use crate::with_vocabulary;
 use kiln_spec::examples::{NAMES, example};
 use kiln_spec::{FeatureKind, LayerSpec, OutputKind, infer_shapes, parse_spec};
 
@@ -41,24 +42,7 @@ fn every_example_parses_and_infers_shapes() {
         let spec = parse_spec(text, name).unwrap_or_else(|e| panic!("{e}"));
         spec.validate().unwrap();
         // An embedding takes its vocabulary from the data.
-        let layers: Vec<LayerSpec> = spec
-            .layers
-            .iter()
-            .map(|l| match l {
-                LayerSpec::Embedding {
-                    vocab: None,
-                    dim,
-                    mask_zero,
-                    init,
-                } => LayerSpec::Embedding {
-                    vocab: Some(data_vocabulary(name, head)),
-                    dim: *dim,
-                    mask_zero: *mask_zero,
-                    init: *init,
-                },
-                other => other.clone(),
-            })
-            .collect();
+        let layers = with_vocabulary(&spec.layers, data_vocabulary(name, head));
         let shapes = infer_shapes(&layers, input, head).unwrap_or_else(|e| panic!("{e}"));
         let params: usize = shapes.iter().map(|s| s.params).sum();
         assert_eq!(params, total, "{name}");

@@ -40,3 +40,26 @@ fn check(text: &str, expected: &str) -> SpecError {
 fn parse_ok(text: &str) -> Spec {
     parse_spec(text, "spec.toml").unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// `layers` with every embedding's left-out vocabulary set to `vocab`, as kiln fills it from
+/// the data before shape inference.
+fn with_vocabulary(layers: &[kiln_spec::LayerSpec], vocab: usize) -> Vec<kiln_spec::LayerSpec> {
+    use kiln_spec::LayerSpec;
+    layers
+        .iter()
+        .map(|l| match l {
+            LayerSpec::Embedding {
+                vocab: None,
+                dim,
+                mask_zero,
+                init,
+            } => LayerSpec::Embedding {
+                vocab: Some(vocab),
+                dim: *dim,
+                mask_zero: *mask_zero,
+                init: *init,
+            },
+            other => other.clone(),
+        })
+        .collect()
+}

@@ -8,8 +8,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::with_vocabulary;
 use kiln_spec::examples::{NAMES, example};
-use kiln_spec::{LayerSpec, infer_shapes, parse_spec};
+use kiln_spec::{infer_shapes, parse_spec};
 
 fn snapshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -99,24 +100,7 @@ fn what_each_example_builds_is_unchanged() {
         let spec = parse_spec(example(name).expect("example"), name).expect("parses");
         let (input, head) = data_shape(name);
         let vocabulary = if name == "text-cnn" { 20_002 } else { head };
-        let layers: Vec<LayerSpec> = spec
-            .layers
-            .iter()
-            .map(|l| match l {
-                LayerSpec::Embedding {
-                    vocab: None,
-                    dim,
-                    mask_zero,
-                    init,
-                } => LayerSpec::Embedding {
-                    vocab: Some(vocabulary),
-                    dim: *dim,
-                    mask_zero: *mask_zero,
-                    init: *init,
-                },
-                other => other.clone(),
-            })
-            .collect();
+        let layers = with_vocabulary(&spec.layers, vocabulary);
         writeln!(out, "\n## {name}").unwrap();
         for f in &spec.inputs {
             writeln!(out, "input {} {:?}", f.name, f.kind).unwrap();
