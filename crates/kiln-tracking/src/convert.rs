@@ -42,6 +42,15 @@ pub(crate) fn from_store(e: RunsError) -> ApiError {
     match &e {
         RunsError::NotFound { .. } => ApiError::not_found(e.to_string()),
         RunsError::AlreadyExists { .. } => ApiError::already_exists(e.to_string()),
+        // The store's own files are wrong (a blob replaced by a link, a bad digest): not the
+        // client's doing, and the message names store paths.
+        RunsError::Invalid {
+            field: "artifact store" | "digest",
+            ..
+        } => {
+            tracing::error!(error = %e, "runs store is damaged");
+            ApiError::internal("the runs store failed; the server log has the cause")
+        }
         RunsError::ParamChanged { .. }
         | RunsError::Invalid { .. }
         | RunsError::Query { .. }
