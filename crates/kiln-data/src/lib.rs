@@ -47,7 +47,7 @@ pub use batch::{Batch, BatchConfig, Batcher};
 pub use datasets::{
     Cache, DatasetInfo, Part, fetch, is_builtin, is_cached, list, load, load_source, parse_source,
 };
-pub use digest::data_digest;
+pub use digest::{data_digest, table_digest};
 pub use error::{DataError, Result};
 pub use features::text;
 pub use features::{

@@ -36,6 +36,51 @@ impl Metrics {
             Self::LanguageModel(r) => ("bits_per_char", r.bits_per_char),
         }
     }
+
+    /// Every single-number figure, by name (`accuracy`, `f1_macro`, `rmse`, ...), as a runs
+    /// store records them. Per-class figures are named `precision.CLASS` etc.; the confusion
+    /// matrix and counts of rows are left out.
+    pub fn scalars(&self) -> Vec<(String, f64)> {
+        let named = |pairs: &[(&str, f64)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), *v))
+                .collect::<Vec<_>>()
+        };
+        match self {
+            Self::Classification(r) => {
+                let mut out = named(&[
+                    ("accuracy", r.accuracy),
+                    ("log_loss", r.log_loss),
+                    ("precision_macro", r.macro_avg.precision),
+                    ("recall_macro", r.macro_avg.recall),
+                    ("f1_macro", r.macro_avg.f1),
+                    ("precision_weighted", r.weighted_avg.precision),
+                    ("recall_weighted", r.weighted_avg.recall),
+                    ("f1_weighted", r.weighted_avg.f1),
+                ]);
+                for (class, m) in r.classes.iter().zip(&r.per_class) {
+                    out.push((format!("precision.{class}"), m.precision));
+                    out.push((format!("recall.{class}"), m.recall));
+                    out.push((format!("f1.{class}"), m.f1));
+                }
+                out
+            }
+            Self::Regression(r) => {
+                let mut out = named(&[("mae", r.mae), ("rmse", r.rmse), ("mse", r.mse)]);
+                if let Some(r2) = r.r2 {
+                    out.push(("r2".to_string(), r2));
+                }
+                out
+            }
+            Self::LanguageModel(r) => named(&[
+                ("bits_per_char", r.bits_per_char),
+                ("cross_entropy", r.cross_entropy),
+                ("accuracy", r.accuracy),
+                ("unigram_bits_per_char", r.unigram_bits_per_char),
+            ]),
+        }
+    }
 }
 
 /// Held-out figures of a language model.
