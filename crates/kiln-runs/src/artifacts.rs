@@ -42,6 +42,47 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) 
     }
 }
 
+impl Store {
+    /// Refuses `dir` (a folder inside the store) when any folder from the store root down to
+    /// it is a symbolic link: the store's own folders are never links, so one there (a hand
+    /// edit, a restored backup) must not lead a blob's read or write outside the store. The
+    /// root itself may be a link (a store moved to another disk). Folders not yet created
+    /// end the check: `create_dir_all` then makes real ones.
+    fn refuse_links_inside(&self, dir: &Path) -> Result<()> {
+        let Ok(inside) = dir.strip_prefix(self.root()) else {
+            return Err(RunsError::invalid(
+                "artifact store",
+                format!("{} is not inside the store", dir.display()),
+            ));
+        };
+        let mut at = self.root().to_path_buf();
+        for part in inside.components() {
+            at.push(part);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(RunsError::invalid(
+                        "artifact store",
+                        format!(
+                            "{} is a symbolic link; the store does not follow links",
+                            at.display()
+                        ),
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(source) => {
+                    return Err(RunsError::Io {
+                        action: "checking",
+                        path: at,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 fn is_digest(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
@@ -77,6 +118,7 @@ impl Store {
     /// On a read or write error.
     pub fn put_blob(&self, reader: &mut dyn Read) -> Result<Blob> {
         let tmp_dir = self.root().join("artifacts").join("tmp");
+        self.refuse_links_inside(&tmp_dir)?;
         std::fs::create_dir_all(&tmp_dir).map_err(io_error("creating", &tmp_dir))?;
         let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
             .map_err(io_error("creating a file in", &tmp_dir))?;
@@ -108,6 +150,7 @@ impl Store {
                 .sync_all()
                 .map_err(io_error("syncing", &tmp_dir))?;
             let parent = path.parent().expect("blob paths have a parent");
+            self.refuse_links_inside(parent)?;
             std::fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
             tmp.persist(&path).map_err(|e| RunsError::Io {
                 action: "renaming a blob to",
@@ -125,6 +168,7 @@ impl Store {
     /// [`RunsError::NotFound`] when the store has no such blob.
     pub fn open_blob(&self, digest: &str) -> Result<File> {
         let path = self.blob_path(digest)?;
+        self.refuse_links_inside(path.parent().expect("blob paths have a parent"))?;
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_file() => {
                 File::open(&path).map_err(io_error("reading", &path))

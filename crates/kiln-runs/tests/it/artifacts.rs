@@ -105,3 +105,47 @@ fn a_blob_replaced_by_a_link_is_not_followed() {
     assert!(err.contains("not a plain file"), "{err}");
     assert!(!err.contains("secret"));
 }
+
+/// A folder of the store replaced by a symbolic link to elsewhere: reads and writes of blobs
+/// are refused rather than followed out of the store.
+#[cfg(unix)]
+#[test]
+fn links_inside_the_store_are_not_followed() {
+    let (dir, store) = store();
+    let a = started(&store, "a");
+    a.log_artifact_bytes("x.bin", b"inside").unwrap();
+    let sha = dir.path().join("artifacts/sha256");
+    let outside = tempfile::tempdir().unwrap();
+    let moved = outside.path().join("sha256");
+    std::fs::rename(&sha, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &sha).unwrap();
+    let before = walk(&moved);
+    assert!(matches!(
+        store.artifact(a.id(), "x.bin"),
+        Err(kiln_runs::RunsError::Invalid {
+            field: "artifact store",
+            ..
+        })
+    ));
+    assert!(a.log_artifact_bytes("y.bin", b"new bytes").is_err());
+    assert_eq!(walk(&moved), before, "a blob was written through the link");
+
+    std::fs::remove_file(&sha).unwrap();
+    std::fs::rename(&moved, &sha).unwrap();
+    let tmp = dir.path().join("artifacts/tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::os::unix::fs::symlink(outside.path(), &tmp).unwrap();
+    assert!(a.log_artifact_bytes("z.bin", b"more").is_err());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    // With the store's folders real again, everything works.
+    std::fs::remove_file(&tmp).unwrap();
+    a.log_artifact_bytes("z.bin", b"more").unwrap();
+    let mut bytes = Vec::new();
+    store
+        .artifact(a.id(), "x.bin")
+        .unwrap()
+        .1
+        .read_to_end(&mut bytes)
+        .unwrap();
+    assert_eq!(bytes, b"inside");
+}
