@@ -188,3 +188,63 @@ async fn a_symlinked_blob_is_not_followed_out_of_the_store() {
         "store path in answer: {text}"
     );
 }
+
+/// The folders between the store root and a blob are the store's own: a link there (a folder
+/// of blobs replaced by a link to elsewhere) must not make an upload write, or a download
+/// read, outside the store.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_blob_folder_is_not_followed_out_of_the_store() {
+    let s = Server::new();
+    let (exp, run) = s.run().await;
+    let uri = format!("{ART}/{exp}/{run}/artifacts/a.bin");
+    s.raw(Method::PUT, &uri, b"first".to_vec()).await;
+    let entry = s.store.list_artifacts(&run, None).unwrap().remove(0);
+    let blob = s.store.blob_path(entry.digest.as_deref().unwrap()).unwrap();
+    let sha_dir = blob.parent().unwrap().parent().unwrap().to_path_buf();
+    // Every blob folder moves outside the store, and a link takes its place.
+    let outside = s.dir.path().join("outside");
+    std::fs::rename(&sha_dir, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &sha_dir).unwrap();
+    let before = files_under(&outside).len();
+
+    let (status, body) = s.raw(Method::GET, &uri, Vec::new()).await;
+    assert_eq!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert!(!String::from_utf8_lossy(&body).contains("first"));
+    let (status, _) = s
+        .raw(
+            Method::PUT,
+            &format!("{ART}/{exp}/{run}/artifacts/b.bin"),
+            b"second".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        files_under(&outside).len(),
+        before,
+        "a blob was written through the link"
+    );
+
+    // The same for the folder of partial uploads.
+    std::fs::remove_file(&sha_dir).unwrap();
+    std::fs::rename(&outside, &sha_dir).unwrap();
+    let tmp = sha_dir.parent().unwrap().join("tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let outside_tmp = s.dir.path().join("outside-tmp");
+    std::fs::create_dir(&outside_tmp).unwrap();
+    std::os::unix::fs::symlink(&outside_tmp, &tmp).unwrap();
+    let (status, _) = s
+        .raw(
+            Method::PUT,
+            &format!("{ART}/{exp}/{run}/artifacts/c.bin"),
+            b"third".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(files_under(&outside_tmp).is_empty());
+}
