@@ -1,5 +1,5 @@
 //! A tracking server for the client tests until `kiln tracking` exists: opens a store (the
-//! folder given as the first argument, else a temporary one), serves [`kiln_tracking::router`]
+//! folder given as the first argument, else a temporary one), serves [`kiln_tracking::standalone`]
 //! on 127.0.0.1 (port 0 unless a second argument names one), and prints
 //! `{"listening":"http://127.0.0.1:PORT","store":"DIR"}` on stdout.
 
@@ -29,6 +29,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(out, "{line}")?;
     out.flush()?;
     drop(out);
-    axum::serve(listener, kiln_tracking::router(store)).await?;
+    axum::serve(listener, kiln_tracking::standalone(store)).await?;
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! metrics, tags, datasets and artifacts to kiln, searches runs and uses the model registry,
 //! unchanged. What the client sends and what kiln answers is in `PROTOCOL.md`.
 //!
-//! [`router`] has every route with the store applied, so `kiln serve` can merge it behind its
-//! own access guard and `kiln tracking` can serve it alone.
+//! [`router`] has every route with the store applied and no fallback, so `kiln serve` can
+//! merge it behind its own access guard; [`standalone`] adds the fallback for a server that
+//! serves it alone (`kiln tracking`).
 //!
 //! **Layers**, lowest first; a module imports only from lines above it:
 //!
@@ -37,12 +38,18 @@ pub mod wire;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::routing::any;
 use kiln_runs::Store;
 
 pub use error::{ApiError, ErrorCode};
 
-/// Every MLflow tracking route, with `store` applied. Unknown paths answer 404
-/// `ENDPOINT_NOT_FOUND`, which the client understands as "not supported here".
+/// Every MLflow tracking route, with `store` applied.
+///
+/// The router has no fallback, so a server with routes of its own (`kiln serve`) can
+/// [`Router::merge`] it; instead, any other path under MLflow's prefixes (`/api/2.0/mlflow/`,
+/// `/api/2.0/mlflow-artifacts/`, `/api/3.0/mlflow/`) answers 404 `ENDPOINT_NOT_FOUND` in
+/// MLflow's shape, which the client reads as "not supported by this server". Paths outside
+/// those prefixes are left to the server that merges it; [`standalone`] answers them too.
 pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .merge(routes::experiments::router())
@@ -50,13 +57,24 @@ pub fn router(store: Arc<Store>) -> Router {
         .merge(routes::registry::router())
         .merge(routes::artifacts::router())
         .merge(routes::server::router())
-        .fallback(not_found)
+        .route("/api/2.0/mlflow/{*rest}", any(not_found))
+        .route("/api/2.0/mlflow-artifacts/{*rest}", any(not_found))
+        .route("/api/3.0/mlflow/{*rest}", any(not_found))
         .with_state(store)
+}
+
+/// [`router`] for a server that serves nothing else (`kiln tracking`), with `/health` (`OK`)
+/// and `/version` (which `kiln serve` answers itself); every other path answers 404
+/// `ENDPOINT_NOT_FOUND` too.
+pub fn standalone(store: Arc<Store>) -> Router {
+    router(Arc::clone(&store))
+        .merge(routes::server::liveness().with_state(store))
+        .fallback(not_found)
 }
 
 async fn not_found() -> ApiError {
     ApiError::new(
         ErrorCode::EndpointNotFound,
-        "kiln does not serve this MLflow endpoint; PROTOCOL.md lists the ones it does",
+        "kiln does not serve this MLflow endpoint; crates/kiln-tracking/PROTOCOL.md lists the ones it does",
     )
 }

@@ -94,6 +94,28 @@ pub mod double {
     }
 }
 
+/// Repeated string fields: a list, or a single string (a `GET` query gives a field sent once
+/// as a plain value).
+pub mod one_or_many {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+
+    /// Deserializes a list of strings from a list or one string.
+    pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(match Option::<OneOrMany>::deserialize(d)? {
+            None => Vec::new(),
+            Some(OneOrMany::One(s)) => vec![s],
+            Some(OneOrMany::Many(v)) => v,
+        })
+    }
+}
+
 /// A key and a value: params, run tags, experiment tags, input tags, model tags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyValue {
@@ -198,6 +220,7 @@ pub struct SearchExperiments {
     /// MLflow's search grammar over `name`, `tags.*`, `creation_time`, `last_update_time`.
     pub filter: Option<String>,
     /// `name ASC`, `creation_time DESC`, …
+    #[serde(deserialize_with = "one_or_many::strings")]
     pub order_by: Vec<String>,
     /// Active, deleted or both.
     pub view_type: Option<ViewType>,
@@ -720,6 +743,18 @@ mod tests {
         let s: SearchRuns = serde_json::from_value(json!({"run_view_type": "ALL"})).unwrap();
         assert_eq!(s.run_view_type, Some(ViewType::All));
         assert!(serde_json::from_value::<UpdateRun>(json!({"status": "DONE"})).is_err());
+    }
+
+    #[test]
+    fn repeated_fields_from_a_query_may_be_one_value() {
+        let one: SearchExperiments =
+            serde_json::from_value(json!({"order_by": "name ASC"})).unwrap();
+        assert_eq!(one.order_by, ["name ASC"]);
+        let many: SearchExperiments =
+            serde_json::from_value(json!({"order_by": ["name", "creation_time DESC"]})).unwrap();
+        assert_eq!(many.order_by.len(), 2);
+        let none: SearchExperiments = serde_json::from_value(json!({})).unwrap();
+        assert!(none.order_by.is_empty());
     }
 
     #[test]

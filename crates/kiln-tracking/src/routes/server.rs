@@ -1,7 +1,8 @@
-//! What a client asks the server about itself: `/health`, `/version`, MLflow 3's
+//! What a client asks the server about itself: MLflow 3's
 //! `/api/3.0/mlflow/server-info` (multipart transfers off, so the client streams artifacts
 //! through the proxied routes), and the one logged-model call a plain flow makes
-//! (`logged-models/search`: kiln has no logged models, so the answer is empty).
+//! (`logged-models/search`: kiln has no logged models, so the answer is empty); and, for a
+//! standalone server only, `/health` and `/version`.
 
 use std::sync::Arc;
 
@@ -10,16 +11,21 @@ use axum::{Json, Router};
 use kiln_runs::Store;
 use serde_json::{Value, json};
 
-/// The routes.
+/// The routes under MLflow's prefixes.
 pub(crate) fn router() -> Router<Arc<Store>> {
     Router::new()
-        .route("/health", get(health))
-        .route("/version", get(version))
         .route("/api/3.0/mlflow/server-info", get(server_info))
         .route(
             "/api/2.0/mlflow/logged-models/search",
             post(no_logged_models),
         )
+}
+
+/// `/health` and `/version`, for a server that serves only tracking (`kiln serve` has its own).
+pub(crate) fn liveness() -> Router<Arc<Store>> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/version", get(version))
 }
 
 async fn health() -> &'static str {

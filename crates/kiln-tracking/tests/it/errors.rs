@@ -236,3 +236,70 @@ async fn aliases_follow_mlflow() {
         "INVALID_PARAMETER_VALUE",
     );
 }
+
+/// `kiln serve` merges the router into its own, which has `/health`, `/version` and a
+/// fallback: no route may overlap, and MLflow paths still answer in MLflow's shape.
+#[tokio::test]
+async fn the_router_merges_into_a_server_with_its_own_routes() {
+    use axum::routing::get;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(kiln_runs::Store::open(dir.path()).unwrap());
+    let app = axum::Router::new()
+        .route("/health", get(|| async { "serve" }))
+        .route("/version", get(|| async { "serve" }))
+        .route("/ping", get(|| async { "serve" }))
+        .merge(kiln_tracking::router(store))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "serve's own 404") });
+    let call = |uri: &'static str| {
+        let app = app.clone();
+        async move {
+            let response = app
+                .oneshot(
+                    axum::http::Request::get(uri)
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = response.status();
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    assert_eq!(call("/health").await.1, "serve");
+    assert_eq!(call("/elsewhere").await.1, "serve's own 404");
+    let (status, body) = call("/api/2.0/mlflow/no-such-thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("ENDPOINT_NOT_FOUND"), "{body}");
+    let (status, body) = call("/api/2.0/mlflow/experiments/get?experiment_id=0").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"Default\""), "{body}");
+}
+
+#[tokio::test]
+async fn the_standalone_server_answers_everything() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(kiln_runs::Store::open(dir.path()).unwrap());
+    let app = kiln_tracking::standalone(store);
+    for (uri, want) in [
+        ("/health", StatusCode::OK),
+        ("/version", StatusCode::OK),
+        ("/nope", StatusCode::NOT_FOUND),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), want, "{uri}");
+    }
+}
