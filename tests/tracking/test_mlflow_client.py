@@ -416,6 +416,44 @@ ok(
     error_code(lambda: client.get_model_version(model, "99")) == "RESOURCE_DOES_NOT_EXIST",
 )
 
+# Descriptions, tags, searches, latest versions, rename, delete.
+client.update_model_version(model, "1", description="the first one")
+ok("version description", client.get_model_version(model, "1").description == "the first one")
+client.update_registered_model(model, description="kiln's model")
+ok("model description", client.get_registered_model(model).description == "kiln's model")
+client.set_registered_model_tag(model, "team", "kiln")
+client.set_model_version_tag(model, "1", "validated", "yes")
+ok("model tag", client.get_registered_model(model).tags == {"team": "kiln"})
+ok("version tag", client.get_model_version(model, "1").tags == {"validated": "yes"})
+client.delete_registered_model_tag(model, "team")
+client.delete_model_version_tag(model, "1", "validated")
+ok(
+    "tags deleted",
+    client.get_registered_model(model).tags == {} and client.get_model_version(model, "1").tags == {},
+)
+found = client.search_model_versions(f"name = '{model}'")
+ok("search_model_versions by name", sorted(v.version for v in found) == ["1", "2"], found)
+found = client.search_model_versions(f"run_id = '{run_id}'")
+ok("search_model_versions by run", sorted(v.version for v in found) == ["1", "2"], found)
+found = client.search_registered_models(filter_string=f"name = '{model}'")
+ok("search_registered_models by name", [m.name for m in found] == [model], found)
+ok("latest version", [v.version for v in client.get_latest_versions(model)] == ["2"])
+renamed = f"{model}-renamed"
+client.rename_registered_model(model, renamed)
+ok(
+    "rename keeps the versions",
+    client.get_model_version(renamed, "2").run_id == run_id,
+)
+ok(
+    "the old name is gone",
+    error_code(lambda: client.get_registered_model(model)) == "RESOURCE_DOES_NOT_EXIST",
+)
+client.delete_model_version(renamed, "1")
+ok(
+    "deleted version: RESOURCE_DOES_NOT_EXIST",
+    error_code(lambda: client.get_model_version(renamed, "1")) == "RESOURCE_DOES_NOT_EXIST",
+)
+
 # --- Artifact path traversal over HTTP -------------------------------------------------------
 ART = "/api/2.0/mlflow-artifacts/artifacts"
 marker = f"kiln-escape-{TAG}"

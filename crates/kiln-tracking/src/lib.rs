@@ -17,7 +17,7 @@
 //!    (an artifact request's path, decoded and checked), `extract` (a request's fields from
 //!    its query or JSON body).
 //! 3. `convert`: store entities as wire messages, store errors as error codes, store calls off
-//!    the async runtime; `experiment_search` (experiment filters over the store's list).
+//!    the async runtime; `search` (filters and order over the lists the store gives: experiments, registered models, model versions).
 //! 4. `routes`: one router per family (`experiments`, `runs`, `registry`, `artifacts`,
 //!    `server`), none importing another except the experiment-id parser.
 //! 5. [`router`]: the one place they are merged.
@@ -28,11 +28,11 @@
 mod artifact_path;
 mod convert;
 pub mod error;
-mod experiment_search;
 mod extract;
 pub mod limits;
 mod paging;
 mod routes;
+mod search;
 pub mod wire;
 
 use std::sync::Arc;

@@ -437,6 +437,71 @@ pub struct RegisteredModelRef {
     pub name: Option<String>,
 }
 
+/// `GET /mlflow/registered-models/search`, `GET /mlflow/model-versions/search`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchRegistry {
+    /// `name = 'm'`, `run_id = '…'`, `tags.k = 'v'`, …
+    pub filter: Option<String>,
+    /// Page size.
+    #[serde(deserialize_with = "int64::optional")]
+    pub max_results: Option<i64>,
+    /// `name ASC`, `version_number DESC`, …
+    #[serde(deserialize_with = "one_or_many::strings")]
+    pub order_by: Vec<String>,
+    /// The previous answer's `next_page_token`.
+    pub page_token: Option<String>,
+}
+
+/// `POST /mlflow/registered-models/rename`, `PATCH /mlflow/registered-models/update`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateRegisteredModel {
+    /// The registered model.
+    pub name: Option<String>,
+    /// Its new name (rename).
+    pub new_name: Option<String>,
+    /// Its new description (update).
+    pub description: Option<String>,
+}
+
+/// `PATCH /mlflow/model-versions/update`, `DELETE /mlflow/model-versions/delete`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateModelVersion {
+    /// The registered model.
+    pub name: Option<String>,
+    /// The version number, as a string.
+    pub version: Option<String>,
+    /// Its new description.
+    pub description: Option<String>,
+}
+
+/// Registry tags: `registered-models/set-tag|delete-tag`, `model-versions/set-tag|delete-tag`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RegistryTag {
+    /// The registered model.
+    pub name: Option<String>,
+    /// The version (model-version tags only).
+    pub version: Option<String>,
+    /// Tag key.
+    pub key: Option<String>,
+    /// Tag value (setting only).
+    pub value: Option<String>,
+}
+
+/// `POST|GET /mlflow/registered-models/get-latest-versions`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LatestVersions {
+    /// The registered model.
+    pub name: Option<String>,
+    /// Stages to answer for (deprecated; all when empty).
+    #[serde(deserialize_with = "one_or_many::strings")]
+    pub stages: Vec<String>,
+}
+
 /// `POST /mlflow/model-versions/create`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

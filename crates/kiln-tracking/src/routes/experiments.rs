@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::extract::{Message, required};
 use crate::limits;
 use crate::paging;
+use crate::search;
 use crate::wire;
 
 /// The routes.
@@ -94,8 +95,11 @@ async fn search(
     let order_by = req.order_by.clone();
     let view = convert::view_in(req.view_type);
     let experiments = blocking(&store, move |s| s.experiments(view)).await?;
-    let mut matched = crate::experiment_search::filter(experiments, filter.as_deref())?;
-    crate::experiment_search::order(&mut matched, &order_by)?;
+    let mut matched = search::filter(experiments, filter.as_deref())?;
+    // MLflow's default: newest first, then by id.
+    search::order(&mut matched, &order_by, |a, b| {
+        b.creation_time.cmp(&a.creation_time).then(a.id.cmp(&b.id))
+    })?;
     let (page, next) = paging::page(&matched, offset, page_size);
     let mut body = json!({
         "experiments": page.iter().map(convert::experiment).collect::<Vec<_>>()

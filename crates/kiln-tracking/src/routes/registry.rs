@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use kiln_runs::{RunsError, Store};
 use serde_json::{Value, json};
@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 use crate::convert::{self, blocking, blocking_mapped};
 use crate::error::ApiError;
 use crate::extract::{Message, required};
+use crate::limits;
+use crate::paging;
+use crate::search;
 use crate::wire;
 
 /// The routes.
@@ -24,11 +27,35 @@ pub(crate) fn router() -> Router<Arc<Store>> {
         .route("/api/2.0/mlflow/registered-models/get", get(get_model))
         .route(
             "/api/2.0/mlflow/registered-models/delete",
-            axum::routing::delete(delete_model),
+            delete(delete_model),
         )
         .route(
             "/api/2.0/mlflow/registered-models/alias",
             post(set_alias).get(get_by_alias).delete(delete_alias),
+        )
+        .route(
+            "/api/2.0/mlflow/registered-models/search",
+            get(search_models),
+        )
+        .route(
+            "/api/2.0/mlflow/registered-models/rename",
+            post(rename_model),
+        )
+        .route(
+            "/api/2.0/mlflow/registered-models/update",
+            patch(update_model),
+        )
+        .route(
+            "/api/2.0/mlflow/registered-models/get-latest-versions",
+            post(latest_versions).get(latest_versions),
+        )
+        .route(
+            "/api/2.0/mlflow/registered-models/set-tag",
+            post(set_model_tag),
+        )
+        .route(
+            "/api/2.0/mlflow/registered-models/delete-tag",
+            delete(delete_model_tag),
         )
         .route(
             "/api/2.0/mlflow/model-versions/create",
@@ -36,10 +63,35 @@ pub(crate) fn router() -> Router<Arc<Store>> {
         )
         .route("/api/2.0/mlflow/model-versions/get", get(get_version))
         .route(
+            "/api/2.0/mlflow/model-versions/search",
+            get(search_versions),
+        )
+        .route(
+            "/api/2.0/mlflow/model-versions/update",
+            patch(update_version),
+        )
+        .route(
+            "/api/2.0/mlflow/model-versions/delete",
+            delete(delete_version),
+        )
+        .route(
+            "/api/2.0/mlflow/model-versions/set-tag",
+            post(set_version_tag),
+        )
+        .route(
+            "/api/2.0/mlflow/model-versions/delete-tag",
+            delete(delete_version_tag),
+        )
+        .route(
             "/api/2.0/mlflow/model-versions/get-download-uri",
             get(download_uri),
         )
 }
+
+/// `search_registered_models`' page size when none is given (MLflow's).
+const DEFAULT_MODELS_PAGE: i64 = 100;
+/// `search_model_versions`' page size when none is given (MLflow's).
+const DEFAULT_VERSIONS_PAGE: i64 = 10_000;
 
 fn version_number(text: Option<&String>) -> Result<i64, ApiError> {
     let text = required(text, "version")?;
@@ -178,5 +230,194 @@ async fn delete_alias(
 ) -> Result<Json<Value>, ApiError> {
     let (name, alias) = alias_fields(&req)?;
     blocking_mapped(&store, move |s| s.delete_alias(&name, &alias), alias_error).await?;
+    Ok(Json(json!({})))
+}
+
+async fn search_models(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::SearchRegistry>,
+) -> Result<Json<Value>, ApiError> {
+    let size = limits::page_size(req.max_results, DEFAULT_MODELS_PAGE)?;
+    let offset = paging::offset(req.page_token.as_deref())?;
+    let models = blocking(&store, |s| s.registered_models()).await?;
+    let filter = req.filter.as_deref().filter(|f| !f.trim().is_empty());
+    let mut matched = search::filter(models, filter)?;
+    search::order(&mut matched, &req.order_by, |a, b| a.name.cmp(&b.name))?;
+    let (page, next) = paging::page(&matched, offset, size);
+    let names: Vec<String> = page.iter().map(|m| m.name.clone()).collect();
+    let answers = blocking(&store, move |s| {
+        names
+            .iter()
+            .map(|n| model_answer(s, n))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    let mut body = json!({ "registered_models": answers });
+    if let Some(token) = next {
+        body["next_page_token"] = json!(token);
+    }
+    Ok(Json(body))
+}
+
+async fn rename_model(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::UpdateRegisteredModel>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let new_name = required(req.new_name.as_ref(), "new_name")?.to_string();
+    let model = blocking(&store, move |s| {
+        s.rename_registered_model(&name, &new_name)?;
+        model_answer(s, &new_name)
+    })
+    .await?;
+    Ok(Json(json!({ "registered_model": model })))
+}
+
+async fn update_model(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::UpdateRegisteredModel>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let description = req.description.clone().unwrap_or_default();
+    let model = blocking(&store, move |s| {
+        s.update_registered_model(&name, &description)?;
+        model_answer(s, &name)
+    })
+    .await?;
+    Ok(Json(json!({ "registered_model": model })))
+}
+
+async fn latest_versions(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::LatestVersions>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let versions = blocking(&store, move |s| s.model_versions(&name)).await?;
+    // The newest version in each stage asked for (every stage when none is).
+    let mut latest: Vec<&kiln_runs::ModelVersion> = Vec::new();
+    for v in &versions {
+        let wanted = req.stages.is_empty()
+            || req
+                .stages
+                .iter()
+                .any(|st| st.eq_ignore_ascii_case(&v.stage));
+        if !wanted {
+            continue;
+        }
+        match latest.iter_mut().find(|l| l.stage == v.stage) {
+            Some(l) if l.version < v.version => *l = v,
+            Some(_) => {}
+            None => latest.push(v),
+        }
+    }
+    let answers: Vec<_> = latest.into_iter().map(convert::model_version).collect();
+    Ok(Json(json!({ "model_versions": answers })))
+}
+
+async fn set_model_tag(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::RegistryTag>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let key = required(req.key.as_ref(), "key")?.to_string();
+    let value = req
+        .value
+        .clone()
+        .ok_or_else(|| ApiError::missing("value"))?;
+    blocking(&store, move |s| {
+        s.set_registered_model_tag(&name, &key, Some(&value))
+    })
+    .await?;
+    Ok(Json(json!({})))
+}
+
+async fn delete_model_tag(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::RegistryTag>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let key = required(req.key.as_ref(), "key")?.to_string();
+    blocking(&store, move |s| {
+        s.set_registered_model_tag(&name, &key, None)
+    })
+    .await?;
+    Ok(Json(json!({})))
+}
+
+async fn search_versions(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::SearchRegistry>,
+) -> Result<Json<Value>, ApiError> {
+    let size = limits::page_size(req.max_results, DEFAULT_VERSIONS_PAGE)?;
+    let offset = paging::offset(req.page_token.as_deref())?;
+    let versions = blocking(&store, |s| s.all_model_versions()).await?;
+    let filter = req.filter.as_deref().filter(|f| !f.trim().is_empty());
+    let mut matched = search::filter(versions, filter)?;
+    search::order(&mut matched, &req.order_by, |a, b| {
+        a.name.cmp(&b.name).then(b.version.cmp(&a.version))
+    })?;
+    let (page, next) = paging::page(&matched, offset, size);
+    let mut body = json!({
+        "model_versions": page.iter().map(convert::model_version).collect::<Vec<_>>()
+    });
+    if let Some(token) = next {
+        body["next_page_token"] = json!(token);
+    }
+    Ok(Json(body))
+}
+
+async fn update_version(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::UpdateModelVersion>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let version = version_number(req.version.as_ref())?;
+    let description = req.description.clone();
+    let v = blocking(&store, move |s| {
+        s.update_model_version(&name, version, description.as_deref(), None)
+    })
+    .await?;
+    Ok(Json(json!({ "model_version": convert::model_version(&v) })))
+}
+
+async fn delete_version(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::UpdateModelVersion>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let version = version_number(req.version.as_ref())?;
+    blocking(&store, move |s| s.delete_model_version(&name, version)).await?;
+    Ok(Json(json!({})))
+}
+
+async fn set_version_tag(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::RegistryTag>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let version = version_number(req.version.as_ref())?;
+    let key = required(req.key.as_ref(), "key")?.to_string();
+    let value = req
+        .value
+        .clone()
+        .ok_or_else(|| ApiError::missing("value"))?;
+    blocking(&store, move |s| {
+        s.set_model_version_tag(&name, version, &key, Some(&value))
+    })
+    .await?;
+    Ok(Json(json!({})))
+}
+
+async fn delete_version_tag(
+    State(store): State<Arc<Store>>,
+    Message { value: req, .. }: Message<wire::RegistryTag>,
+) -> Result<Json<Value>, ApiError> {
+    let name = required(req.name.as_ref(), "name")?.to_string();
+    let version = version_number(req.version.as_ref())?;
+    let key = required(req.key.as_ref(), "key")?.to_string();
+    blocking(&store, move |s| {
+        s.set_model_version_tag(&name, version, &key, None)
+    })
+    .await?;
     Ok(Json(json!({})))
 }
