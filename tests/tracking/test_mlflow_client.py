@@ -380,6 +380,29 @@ ok("filter <= on a metric", ids == [made[0], made[1]], ids)
 got = client.search_runs([search_exp], "metrics.score > 0.55")
 ok("search returns full runs", len(got) == 1 and got[0].data.params == {"idx": "6"}, got)
 
+client.delete_run(made[0])
+from mlflow.entities import ViewType  # noqa: E402
+
+deleted = client.search_runs([search_exp], run_view_type=ViewType.DELETED_ONLY)
+ok("a deleted run is found only among deleted ones", [r.info.run_id for r in deleted] == [made[0]], deleted)
+active = client.search_runs([search_exp], max_results=50)
+ok("and not among active ones", made[0] not in [r.info.run_id for r in active])
+ok("its lifecycle stage", client.get_run(made[0]).info.lifecycle_stage == "deleted")
+ok(
+    "logging to a deleted run: INVALID_PARAMETER_VALUE",
+    error_code(lambda: client.log_param(made[0], "late", "x")) == "INVALID_PARAMETER_VALUE",
+)
+client.restore_run(made[0])
+ok("restored", client.get_run(made[0]).info.lifecycle_stage == "active")
+client.log_metric(run_id, "after_end", 1.0, timestamp=T0, step=0)
+ok(
+    "logging to a finished run is accepted",
+    [m.value for m in client.get_metric_history(run_id, "after_end")] == [1.0],
+)
+default_run = client.create_run("0", run_name="in-default")
+ok("a run in the Default experiment", default_run.info.experiment_id == "0")
+ok("the Default experiment", client.get_experiment("0").name == "Default")
+
 # --- Model registry ---------------------------------------------------------------------------
 model = f"kiln-model-{TAG}"
 v1 = mlflow.register_model(f"runs:/{run_id}/model", model)
