@@ -22,6 +22,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$WORK"
 export KILN_CACHE="$WORK/cache"
+export KILN_TRACKING_URI="$WORK/runs"
 "$KILN" init --example moons-mlp -o moons.toml >/dev/null
 "$KILN" train moons.toml -o moons.kiln --epochs 2 --quiet
 printf 'x0,x1\n0.1,0.5\n-1.0,0.25\n2.0,-0.5\n0.5,0.5\n1.5,-0.25\n-0.5,0.9\n' > rows.csv

@@ -18,6 +18,11 @@ pub(crate) struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// The runs store: a folder (or file:///folder) [default: $KILN_TRACKING_URI, else the
+    /// user's data folder + kiln/runs].
+    #[arg(long, global = true, value_name = "URI")]
+    pub tracking_uri: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +55,131 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Write text with a character-level language model, streamed as it is sampled.
     Generate(GenerateArgs),
+    /// Recorded runs: list, show, compare, reproduce.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+    /// The model registry: register versions, move aliases.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Serve the runs store over MLflow's tracking REST API (for the `mlflow` client).
+    Tracking(TrackingArgs),
+}
+
+/// How a command records its run in the runs store.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct TrackArgs {
+    /// Do not record this run in the runs store.
+    #[arg(long)]
+    pub no_track: bool,
+    /// The experiment to record the run in (created when missing) [default: Default].
+    #[arg(long, value_name = "NAME", conflicts_with = "no_track")]
+    pub experiment: Option<String>,
+    /// The run's name [default: the spec's file name].
+    #[arg(long, value_name = "NAME", conflicts_with = "no_track")]
+    pub run_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RunsCommand {
+    /// List runs, newest first (filter and order with MLflow's search grammar).
+    List(RunsListArgs),
+    /// A run's params, metrics (with per-epoch history), tags, inputs and artifacts.
+    Show {
+        /// Run id, a unique prefix of it, or a run name.
+        run: String,
+    },
+    /// Two or more runs side by side: what differs in params, final metrics and data.
+    Compare {
+        /// Run ids, prefixes or names.
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<String>,
+    },
+    /// Train a recorded run again from its stored spec and check the data digest and the
+    /// weights are identical.
+    Reproduce(ReproduceArgs),
+    /// Mark a run deleted (hidden from `list`; `--all` shows it).
+    Delete {
+        /// Run id, prefix or name.
+        run: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsListArgs {
+    /// Only runs matching, e.g. "metrics.accuracy > 0.98 and params.training.epochs = '5'".
+    #[arg(long, short = 'f', value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Order, e.g. "metrics.accuracy DESC" (repeatable) [default: newest first].
+    #[arg(long, value_name = "ORDER")]
+    pub order_by: Vec<String>,
+    /// Only this experiment's runs.
+    #[arg(long, value_name = "NAME")]
+    pub experiment: Option<String>,
+    /// At most this many runs.
+    #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
+    pub max: usize,
+    /// Include deleted runs.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReproduceArgs {
+    /// Run id, prefix or name.
+    pub run: String,
+    /// Where to write the re-trained model file [default: a temporary file, removed after].
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub track: TrackArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ModelsCommand {
+    /// Register a run's model file (or a model file) as the next version of NAME.
+    Register {
+        /// The registered model's name (created when missing).
+        name: String,
+        /// A run (id, prefix or name) or a model file path.
+        source: String,
+    },
+    /// Point ALIAS of NAME at VERSION (moving it if it points elsewhere).
+    Alias {
+        /// The registered model.
+        name: String,
+        /// The alias, e.g. champion.
+        alias: String,
+        /// The version number.
+        #[arg(value_name = "VERSION")]
+        number: i64,
+    },
+    /// Remove an alias.
+    Unalias {
+        /// The registered model.
+        name: String,
+        /// The alias.
+        alias: String,
+    },
+    /// Every registered model with its latest version and aliases.
+    List,
+    /// A registered model's versions and its alias history.
+    Show {
+        /// The registered model.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrackingArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0 picks a free one).
+    #[arg(long, short = 'p', default_value_t = 5000)]
+    pub port: u16,
+    /// A file holding the bearer token clients must send.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +305,8 @@ pub(crate) struct TrainArgs {
     /// Do not write `OUT.ckpt` after each epoch.
     #[arg(long, conflicts_with = "resume")]
     pub no_checkpoint: bool,
+    #[command(flatten)]
+    pub track: TrackArgs,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +317,8 @@ pub(crate) struct EvaluateArgs {
     /// stored seed), or a data file with the input and output columns.
     #[arg(long, short = 'd', default_value = "test", value_name = "SPLIT|FILE")]
     pub data: String,
+    #[command(flatten)]
+    pub track: TrackArgs,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let json = cli.json;
+    cmd::set_tracking_uri(cli.tracking_uri);
     match cli.command {
         Command::Quickstart(args) => cmd::quickstart::run(&args, json),
         Command::Datasets(command) => cmd::datasets::run(&command, json),
@@ -52,6 +53,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Monitor(command) => cmd::monitor::run(&command, json),
         Command::Report(args) => cmd::report::run(&args, json),
         Command::Generate(args) => cmd::generate::run(&args, json),
+        Command::Runs(command) => cmd::runs::run(&command, json),
+        Command::Models(command) => cmd::models::run(&command, json),
+        Command::Tracking(args) => cmd::tracking::run(&args, json),
     }
 }
 

@@ -175,6 +175,17 @@ impl TrainView {
                     emit(&json!({"event": "saved", "path": path}));
                 }
             }
+            RunEvent::Tracked { run_id } => match self.mode {
+                Mode::Json => emit(&json!({"event": "tracked", "run_id": run_id})),
+                Mode::Bar | Mode::Lines => {
+                    eprintln!(
+                        "Recording run {run_id} (kiln runs show {})",
+                        &run_id[..8.min(run_id.len())]
+                    );
+                }
+                Mode::Quiet => {}
+            },
+            RunEvent::TrackingWarning(message) => eprintln!("warning: {message}"),
         }
     }
 

@@ -19,7 +19,8 @@
 //!    `generator` (one generation thread per language model).
 //! 4. [`state`]: the served models by name and version ([`AppState`]); a served model is a
 //!    table model *or* a language model, each with only its own worker; settings
-//!    ([`ServeConfig`]), hot swap ([`AppState::reload`]), the bearer token check.
+//!    ([`ServeConfig`]), hot swap ([`AppState::reload`]), the bearer token check; then
+//!    [`follow`]: serving `models:/NAME@ALIAS`, swapping when the alias moves.
 //! 5. Request extractors: `extract` (the model a path or query names, of the kind the route
 //!    needs; the body; the model label for metrics); `guard` (who may reach which route:
 //!    `Host` on loopback, cross-site browser requests, the token, the admin routes, form
@@ -37,6 +38,7 @@
 pub mod engine;
 mod error;
 mod extract;
+pub mod follow;
 mod generator;
 mod guard;
 pub mod http;

@@ -463,6 +463,21 @@ impl AppState {
             Some(path) => self.allowed_path(path)?,
             None => current.path.clone(),
         };
+        self.swap_file(name, &path)
+    }
+
+    /// Swaps the latest version of `name` for the file at `path`, which the caller vouches for
+    /// (the registry resolved it: an alias moved). Not reachable from a request: the admin
+    /// route goes through [`AppState::reload`]'s path check. As `reload`, no request fails.
+    ///
+    /// # Errors
+    ///
+    /// An unknown name; a file that cannot be loaded (the old model keeps serving).
+    pub fn swap_file(&self, name: &str, path: &Path) -> Result<ModelId, ServeError> {
+        let current = self
+            .get(name, None)
+            .ok_or_else(|| ServeError::UnknownModel(name.to_string()))?;
+        let path = path.to_path_buf();
         let model = load_model(&path)?;
         let served = self.start(model, &path, current.id.clone())?;
         let mut models = self.models.write().unwrap_or_else(|e| e.into_inner());

@@ -26,12 +26,15 @@
 //! 3. `monitoring` (the reference profile), `bayesian` (reading a posterior), `lm` (the
 //!    character vocabulary, corpus windows, loading and sampling a language model);
 //! 4. `model_file`: the epilogue. A fit method's `Fitted` in, held-out metrics, profile,
-//!    header (its only constructor) and sections out, written as one file;
+//!    header (its only constructor) and sections out, written as one file; and
+//!    [`weights_digest`], equal exactly when the trained values are;
 //! 5. `fit::{network, advi, language}`: the fit methods, siblings that never import each
 //!    other;
-//! 6. `pipeline`: reads a spec (with `--set` overrides), runs the table prologue, names every
+//! 6. [`tracking`]: recording a run in the runs store ([`kiln_runs`]) from the pipeline's
+//!    events (what [`TrainRequest::track`] asks for), and an evaluation as a run;
+//! 7. `pipeline`: reads a spec (with `--set` overrides), runs the table prologue, names every
 //!    fit method and dispatches;
-//! 7. `predict` (loading and predicting a model file), then `sequential`.
+//! 8. `predict` (loading and predicting a model file), then `sequential`.
 
 mod bayesian;
 mod error;
@@ -43,16 +46,19 @@ mod pipeline;
 mod predict;
 mod run;
 mod sequential;
+pub mod tracking;
 
 pub use bayesian::elbo_trace;
 pub use error::{AdviProblem, CheckpointProblem, Error, PriorProblem};
 pub use kiln_spec::Override;
 pub use kiln_train::{Control, EpochObserver, EpochSummary, StopReason};
+pub use model_file::weights_digest;
 pub use monitoring::profile_for;
 pub use pipeline::train_spec;
 pub use predict::{DataSelection, Predictions, TrainedModel, Uncertainty, monitor_outputs};
 pub use run::{
-    Metrics, Prepared, RunEvent, TrainRequest, TrainResult, default_device, prepare, prepare_tables,
+    Metrics, Prepared, RunEvent, Tracking, TrainRequest, TrainResult, default_device, prepare,
+    prepare_tables,
 };
 pub use sequential::{Fit, Sequential};
 
@@ -62,6 +68,7 @@ pub use kiln_data as data;
 pub use kiln_eval as eval;
 pub use kiln_model as model;
 pub use kiln_monitor as monitor;
+pub use kiln_runs as runs;
 pub use kiln_spec as spec;
 pub use kiln_train as train;
 

@@ -330,3 +330,26 @@ pub(crate) fn load_checkpoint(path: &Path, spec_toml: &str) -> Result<TrainState
     .ok_or_else(|| fail(P::CorruptOptimizer))?;
     Ok(state)
 }
+
+/// SHA-256 (hex) over a model file's trained values: every weight tensor's f32s
+/// (little-endian, in the network's order) for networks and language models, the `posterior`
+/// section for Bayesian models. Unlike the file's bytes (burnpack stores random parameter
+/// ids), equal digests mean equal weights: what `kiln runs reproduce` compares.
+///
+/// # Errors
+/// When the file holds neither section, or its weights do not decode.
+pub fn weights_digest(file: &ModelFile) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    if let Some(posterior) = file.section(sections::POSTERIOR) {
+        return Ok(hex::encode(Sha256::digest(posterior)));
+    }
+    let bytes = file.require_section(sections::WEIGHTS, Path::new("model file"))?;
+    let network = weights::from_bytes(&file.header.network, bytes, &crate::run::default_device())?;
+    let mut hash = Sha256::new();
+    for tensor in weights::values(&network) {
+        for v in tensor {
+            hash.update(v.to_le_bytes());
+        }
+    }
+    Ok(hex::encode(hash.finalize()))
+}

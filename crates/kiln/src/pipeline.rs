@@ -15,6 +15,7 @@ use crate::run::{
     RunEvent, SpecSource, TableRun, TrainRequest, TrainResult, load_tables, prepare_tables,
     resolve_embeddings, task_for,
 };
+use crate::tracking::{Recorder, RunStart, table_input};
 use crate::{Error, Result};
 
 /// How a spec is fitted.
@@ -49,6 +50,21 @@ fn read_spec(path: &Path, overrides: &[Override]) -> Result<(Spec, String, PathB
         path: path.to_path_buf(),
         source,
     })?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    read_spec_text(path, text, base, overrides)
+}
+
+/// Parses spec `text` (named after `path` in messages) with `overrides` applied; relative paths
+/// start from `base`.
+fn read_spec_text(
+    path: &Path,
+    text: String,
+    base: &Path,
+    overrides: &[Override],
+) -> Result<(Spec, String, PathBuf)> {
     let text = kiln_spec::apply_overrides(&text, overrides)?;
     // Positions in the changed text can differ from the file's; the name says so.
     let name = if overrides.is_empty() {
@@ -57,10 +73,6 @@ fn read_spec(path: &Path, overrides: &[Override]) -> Result<(Spec, String, PathB
         format!("{} (with --set)", path.display())
     };
     let spec = kiln_spec::parse_spec(&text, &name)?;
-    let base = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
     Ok((spec, text, base))
 }
@@ -80,32 +92,141 @@ pub fn train_spec(
     request: &TrainRequest,
     mut on_event: impl FnMut(RunEvent<'_>),
 ) -> Result<TrainResult> {
-    let (spec, toml, base_dir) = read_spec(&request.spec_path, &request.overrides)?;
+    let (spec, toml, base_dir) = match &request.spec_text {
+        Some((text, base)) => {
+            read_spec_text(&request.spec_path, text.clone(), base, &request.overrides)?
+        }
+        None => read_spec(&request.spec_path, &request.overrides)?,
+    };
     let source = SpecSource {
         spec: &spec,
         toml: &toml,
         base_dir: &base_dir,
     };
-    if let Some(lm) = &spec.language_model {
-        let started = Instant::now();
-        let fitted = fit::language::fit(&source, lm, request, &mut on_event)?;
-        return finish(
+    let tables = match &spec.language_model {
+        Some(_) => None,
+        None => Some(load_tables(&spec, &base_dir, &request.cache)?),
+    };
+    let mut recorder = match &request.tracking {
+        Some(tracking) => {
+            let inputs = match &tables {
+                Some((table, test)) => dataset_inputs(&spec, &base_dir, table, test.as_ref()),
+                None => corpus_input(&spec, &base_dir, &request.cache)?,
+            };
+            let recorder = Recorder::start(
+                tracking,
+                &RunStart {
+                    spec: &spec,
+                    toml: &toml,
+                    spec_path: &request.spec_path,
+                    base_dir: &base_dir,
+                    inputs,
+                    command: "train",
+                    epochs: request.epochs,
+                    folds: request.folds,
+                },
+            );
+            if let Some(run_id) = recorder.run_id() {
+                on_event(RunEvent::Tracked { run_id });
+            }
+            Some(recorder)
+        }
+        None => None,
+    };
+    let mut forward = |event: RunEvent<'_>| {
+        if let Some(r) = recorder.as_mut() {
+            r.on_event(&event);
+            for warning in r.take_warnings() {
+                on_event(RunEvent::TrackingWarning(&warning));
+            }
+        }
+        on_event(event);
+    };
+    let result = match (&spec.language_model, &tables) {
+        (Some(lm), _) => {
+            let started = Instant::now();
+            fit::language::fit(&source, lm, request, &mut forward).and_then(|fitted| {
+                finish(
+                    &source,
+                    fitted,
+                    started,
+                    Some(&request.output),
+                    &mut forward,
+                )
+            })
+        }
+        (None, Some((table, test_table))) => train_tables(
             &source,
-            fitted,
-            started,
+            table,
+            test_table.as_ref(),
+            request,
             Some(&request.output),
-            &mut on_event,
-        );
+            &mut forward,
+        ),
+        (None, None) => unreachable!("tables are loaded for every table spec"),
+    };
+    if let Some(recorder) = recorder {
+        let saved = result.is_ok().then_some(request.output.as_path());
+        for warning in recorder.finish(&result, saved) {
+            on_event(RunEvent::TrackingWarning(&warning));
+        }
     }
-    let (table, test_table) = load_tables(&spec, &base_dir, &request.cache)?;
-    train_tables(
-        &source,
-        &table,
-        test_table.as_ref(),
-        request,
-        Some(&request.output),
-        on_event,
-    )
+    result
+}
+
+/// Where a data source came from: a file beside the spec (`local`) or a built-in dataset.
+fn source_type(source: &str, base_dir: &Path) -> &'static str {
+    if base_dir.join(source).exists() {
+        "local"
+    } else {
+        "builtin"
+    }
+}
+
+fn dataset_inputs(
+    spec: &Spec,
+    base_dir: &Path,
+    table: &Table,
+    test: Option<&Table>,
+) -> Vec<kiln_runs::DatasetInput> {
+    let data = &spec.data;
+    let mut inputs = vec![table_input(
+        &data.source,
+        source_type(&data.source, base_dir),
+        table,
+        "training",
+    )];
+    if let (Some(test), Some(name)) = (test, &data.test) {
+        inputs.push(table_input(
+            name,
+            source_type(name, base_dir),
+            test,
+            "testing",
+        ));
+    }
+    inputs
+}
+
+/// A language model's corpus as a dataset input: SHA-256 of its text.
+fn corpus_input(
+    spec: &Spec,
+    base_dir: &Path,
+    cache: &kiln_data::Cache,
+) -> Result<Vec<kiln_runs::DatasetInput>> {
+    use sha2::{Digest, Sha256};
+    let corpus = kiln_data::corpus::load_corpus(&spec.data.source, base_dir, cache)?;
+    let text = corpus;
+    Ok(vec![kiln_runs::DatasetInput {
+        dataset: kiln_runs::Dataset {
+            name: spec.data.source.clone(),
+            digest: hex::encode(Sha256::digest(text.as_bytes())),
+            source_type: source_type(&spec.data.source, base_dir).to_string(),
+            source: spec.data.source.clone(),
+            schema: None,
+            profile: Some(format!("{{\"chars\":{}}}", text.chars().count())),
+        },
+        tags: [("mlflow.data.context".to_string(), "training".to_string())].into(),
+    }])
 }
 
 /// Trains a table spec on tables in memory: the shared prologue (prepare the data, build and

@@ -84,6 +84,13 @@ pub enum RunEvent<'a> {
     },
     /// The model file was written.
     Saved(&'a Path),
+    /// The run is recorded in the runs store under this id (see [`TrainRequest::track`]).
+    Tracked {
+        /// The run's id.
+        run_id: &'a str,
+    },
+    /// Recording the run failed (an unwritable store); training goes on unrecorded.
+    TrackingWarning(&'a str),
 }
 
 /// What to run.
@@ -111,6 +118,11 @@ pub struct TrainRequest {
     /// Changes to the spec, applied to its text before it is read (`training.epochs=5`);
     /// the model file stores the changed text.
     pub overrides: Vec<kiln_spec::Override>,
+    /// Record the run in a runs store (see [`TrainRequest::track`]); `None` records nothing.
+    pub tracking: Option<Tracking>,
+    /// Train on this spec text instead of reading `spec_path`, with relative paths taken from
+    /// the given folder (`kiln runs reproduce` re-runs a recorded spec so).
+    pub spec_text: Option<(String, PathBuf)>,
 }
 
 impl TrainRequest {
@@ -127,7 +139,17 @@ impl TrainRequest {
             checkpoint: true,
             observer: None,
             overrides: Vec::new(),
+            tracking: None,
+            spec_text: None,
         }
+    }
+
+    /// Records the run in a runs store: spec, data digest, params, per-epoch and final
+    /// metrics, the model file (see [`crate::tracking`]).
+    #[must_use]
+    pub fn track(mut self, tracking: Tracking) -> Self {
+        self.tracking = Some(tracking);
+        self
     }
 
     /// The checkpoint path.
@@ -135,6 +157,31 @@ impl TrainRequest {
         let mut p = self.output.clone().into_os_string();
         p.push(".ckpt");
         PathBuf::from(p)
+    }
+}
+
+/// Where and how a run is recorded.
+#[derive(Debug, Clone)]
+pub struct Tracking {
+    /// The store.
+    pub store: Arc<kiln_runs::Store>,
+    /// The experiment's name; "Default" when `None`.
+    pub experiment: Option<String>,
+    /// The run's name; the spec file's stem when `None`.
+    pub run_name: Option<String>,
+    /// Extra tags (`kiln.reproduces`, ...).
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Tracking {
+    /// Records into `store`, in the Default experiment.
+    pub fn new(store: Arc<kiln_runs::Store>) -> Self {
+        Self {
+            store,
+            experiment: None,
+            run_name: None,
+            tags: BTreeMap::new(),
+        }
     }
 }
 

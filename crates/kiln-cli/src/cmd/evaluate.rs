@@ -21,12 +21,35 @@ pub(crate) fn run(args: &EvaluateArgs, json: bool) -> anyhow::Result<ExitCode> {
         DataSelection::Validation => "the validation split".to_string(),
         DataSelection::Test => "the test split".to_string(),
     };
+    let run_id = super::tracking(&args.track).and_then(|tracking| {
+        let digest = match &selection {
+            DataSelection::File(path) => match std::fs::read(path) {
+                Ok(bytes) => kiln::runs::Blob::digest_of(&bytes),
+                Err(_) => String::new(),
+            },
+            _ => format!("{}:{}", model.header.data.digest, args.data),
+        };
+        match kiln::tracking::record_evaluation(
+            &tracking,
+            &args.model,
+            &args.data,
+            &digest,
+            &metrics,
+        ) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                eprintln!("warning: this evaluation is not recorded in the runs store: {e}");
+                None
+            }
+        }
+    });
     if json {
         emit(&json!({
             "model": args.model,
             "data": args.data,
             "metrics": metrics,
             "warning": warning,
+            "run_id": run_id,
         }));
     } else {
         println!("{} on {what}:\n{metrics}", model.header.name);

@@ -25,6 +25,7 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         );
         sources[0].name = Some(name.clone());
     }
+    let followed = resolve_registry_sources(&mut sources)?;
     anyhow::ensure!(args.max_batch >= 1, "--max-batch must be at least 1");
     anyhow::ensure!(args.queue >= 1, "--queue must be at least 1");
     let token = match &args.token_file {
@@ -96,6 +97,12 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         let state = tokio::task::spawn_blocking(move || AppState::load(config, &sources, None))
             .await
             .context("the model loading task failed")??;
+        if let Some((store, follows)) = followed {
+            for (uri, name, path) in follows {
+                kiln_serve::follow::follow_alias(Arc::clone(&state), Arc::clone(&store), uri, name, path)
+                    .context("cannot start the alias follower")?;
+            }
+        }
         let ids = state.model_ids();
         if json {
             emit(&json!({
@@ -121,6 +128,52 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Models named by the registry (`models:/NAME@ALIAS`, `models:/NAME/VERSION`) become their
+/// files in the runs store; served under NAME (unless `NAME=` was given) and version ALIAS or
+/// VERSION. Returns the store and, for each alias, what to follow.
+#[allow(clippy::type_complexity)]
+fn resolve_registry_sources(
+    sources: &mut [ModelSource],
+) -> anyhow::Result<
+    Option<(
+        Arc<kiln::runs::Store>,
+        Vec<(kiln::runs::ModelUri, String, std::path::PathBuf)>,
+    )>,
+> {
+    let mut store = None;
+    let mut follows = Vec::new();
+    for source in sources.iter_mut() {
+        let text = source.path.to_string_lossy().into_owned();
+        let Some(uri) = kiln::runs::ModelUri::parse(&text) else {
+            continue;
+        };
+        let uri = uri?;
+        if store.is_none() {
+            store = Some(super::store()?);
+        }
+        let store = store.as_ref().expect("opened above");
+        let resolved = store
+            .resolve_model_uri(&uri)
+            .with_context(|| format!("cannot serve {text}"))?;
+        let name = source
+            .name
+            .clone()
+            .unwrap_or_else(|| resolved.version.name.clone());
+        source.path = resolved.path.clone();
+        source.name = Some(name.clone());
+        if source.version.is_none() {
+            source.version = Some(match &uri {
+                kiln::runs::ModelUri::Alias { alias, .. } => alias.clone(),
+                kiln::runs::ModelUri::Version { version, .. } => version.to_string(),
+            });
+        }
+        if matches!(uri, kiln::runs::ModelUri::Alias { .. }) {
+            follows.push((uri, name, resolved.path));
+        }
+    }
+    Ok(store.map(|s| (s, follows)))
 }
 
 /// The monitoring settings from `--monitor-config` and the flags (which win), or `None` with

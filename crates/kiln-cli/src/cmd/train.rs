@@ -34,6 +34,7 @@ pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
     request.folds = args.folds.map(|k| k as usize);
     request.checkpoint = !args.no_checkpoint;
     request.overrides = args.overrides.clone();
+    request.tracking = super::tracking(&args.track);
     if args.resume && !request.checkpoint_path().exists() {
         anyhow::bail!(
             "--resume: no checkpoint at {} (it is written after each epoch of a run with the same -o)",

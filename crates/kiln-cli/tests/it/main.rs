@@ -7,6 +7,7 @@ mod bad_input;
 mod fetch;
 mod generate;
 mod monitor;
+mod runs;
 mod serve;
 mod text;
 mod util;

@@ -63,7 +63,7 @@ fn signal(child: &Child, name: &str) {
 }
 
 /// Sends SIGTERM, waits, and returns the server's log (stderr); asserts a clean exit.
-fn stop(mut child: Child) -> String {
+pub(crate) fn stop(mut child: Child) -> String {
     signal(&child, "TERM");
     let status = child.wait().unwrap();
     let mut log = String::new();

@@ -35,6 +35,8 @@ impl Dir {
         cmd.args(args)
             .current_dir(self.root.path())
             .env("KILN_CACHE", self.path("cache"))
+            // Tests never write to the user's runs store.
+            .env("KILN_TRACKING_URI", self.path("runs"))
             .env_remove("KILN_DEVICE");
         cmd
     }

@@ -9,7 +9,7 @@ use crate::{Work, example, full_runs, real_cache, train};
 /// A few thousand characters of sentences over a small vocabulary of words, from a fixed
 /// generator: spelling is learnable from context, so a model that reads context must beat the
 /// unigram baseline by a wide margin.
-fn corpus(chars: usize) -> String {
+pub(crate) fn corpus(chars: usize) -> String {
     const WORDS: &[&str] = &[
         "the", "cat", "sat", "on", "a", "mat", "dog", "ran", "to", "park", "and", "then", "slept",
         "under", "tree", "while", "birds", "sang",
@@ -35,7 +35,7 @@ fn corpus(chars: usize) -> String {
     text
 }
 
-const SPEC: &str = r#"name = "tiny-lm"
+pub(crate) const SPEC: &str = r#"name = "tiny-lm"
 [data]
 source = "corpus.txt"
 [language_model]

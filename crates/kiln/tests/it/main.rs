@@ -15,6 +15,7 @@ mod monitoring;
 mod predict;
 mod reproducibility;
 mod text;
+mod tracking;
 
 use std::path::{Path, PathBuf};
 
