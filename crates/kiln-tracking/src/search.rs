@@ -1,18 +1,19 @@
 //! The searches kiln does over a list the store gives (experiments, registered models, model
 //! versions: few, unlike runs, which the store searches in SQL): a filter in kiln's one
-//! expression syntax ([`kiln_query`]) evaluated on each item, and order-by clauses. Each kind
-//! of item says which names it has ([`Searchable`]); `attributes.` before a name is allowed.
+//! expression syntax evaluated on each item by [`kiln_query::eval`] (the one evaluator, SQL's
+//! three-valued logic), and order-by clauses. Each kind of item says which names it has
+//! ([`Searchable`]); `attributes.` before a name is allowed.
 
 use std::cmp::Ordering;
 
-use kiln_query::{Expr, Literal, Name, Op};
+use kiln_query::{Expr, Literal, Name, Op, Row, Value};
 use kiln_runs::{Experiment, ModelVersion, RegisteredModel};
 
 use crate::error::ApiError;
 
 /// A field's value on one item.
 pub(crate) enum Field {
-    /// A string; `None` when the item lacks it (a tag not set).
+    /// A string; `None` when the item lacks it (a tag not set: NULL).
     Text(Option<String>),
     /// A number (times, version numbers).
     Number(f64),
@@ -103,75 +104,38 @@ fn field<T: Searchable>(item: &T, name: &Name) -> Result<Field, ApiError> {
     })
 }
 
-fn compare(op: Op, ord: Ordering) -> bool {
-    match op {
-        Op::Eq => ord == Ordering::Equal,
-        Op::Ne => ord != Ordering::Equal,
-        Op::Lt => ord == Ordering::Less,
-        Op::Le => ord != Ordering::Greater,
-        Op::Gt => ord == Ordering::Greater,
-        Op::Ge => ord != Ordering::Less,
-        Op::Like | Op::ILike | Op::NotLike | Op::NotILike => false,
+/// One item as a row of [`kiln_query::eval`]; every name was checked to exist first.
+struct ItemRow<'a, T>(&'a T);
+
+impl<T: Searchable> Row for ItemRow<'_, T> {
+    fn get(&self, name: &Name) -> Option<Value> {
+        Some(match field(self.0, name).ok()? {
+            Field::Text(Some(text)) => Value::String(text),
+            Field::Text(None) => Value::Null,
+            Field::Number(n) => Value::Number(n),
+        })
     }
 }
 
-fn matches<T: Searchable>(e: &T, expr: &Expr) -> Result<bool, ApiError> {
-    Ok(match expr {
-        Expr::And(a, b) => matches(e, a)? && matches(e, b)?,
-        Expr::Or(a, b) => matches(e, a)? || matches(e, b)?,
-        Expr::Not(a) => !matches(e, a)?,
-        Expr::IsNull { name, negated } => {
-            let null = matches!(field(e, name)?, Field::Text(None));
-            null != *negated
-        }
-        Expr::In {
-            name,
-            negated,
-            values,
-        } => {
-            let found = values
-                .iter()
-                .map(|v| compare_one(e, name, Op::Eq, v))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .any(|b| b);
-            found != *negated
-        }
-        Expr::Compare { name, op, value } => compare_one(e, name, *op, value)?,
-    })
+/// ``tag.`mlflow.prompt.is_prompt` != 'true'``, which the client adds to every registered-model
+/// search. MLflow means "not a prompt", so a model without the tag matches; SQL's `!=` on a
+/// missing tag would be unknown, and every model would be dropped.
+fn is_prompt_exclusion(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Compare { name, op: Op::Ne, value: Literal::String(v) }
+            if v == "true"
+                && matches!(name.parts.first().map(String::as_str), Some("tag" | "tags"))
+                && name.key_after(1) == PROMPT_TAG
+    )
 }
 
-fn compare_one<T: Searchable>(
-    e: &T,
-    name: &Name,
-    op: Op,
-    value: &Literal,
-) -> Result<bool, ApiError> {
-    Ok(match (field(e, name)?, value) {
-        // An unset tag is "not equal" and "not like" anything: the client adds
-        // ``tag.`mlflow.prompt.is_prompt` != 'true'`` to every registered-model search, which
-        // must keep the models that never set it.
-        (Field::Text(None), _) => matches!(op, Op::Ne | Op::NotLike | Op::NotILike),
-        (Field::Text(Some(text)), Literal::String(want)) => match op {
-            Op::Like => kiln_query::like(want, &text, false),
-            Op::ILike => kiln_query::like(want, &text, true),
-            Op::NotLike => !kiln_query::like(want, &text, false),
-            Op::NotILike => !kiln_query::like(want, &text, true),
-            _ => compare(op, text.as_str().cmp(want.as_str())),
-        },
-        (Field::Number(n), Literal::Number(want)) => {
-            n.partial_cmp(want).is_some_and(|ord| compare(op, ord))
-        }
-        _ => {
-            return Err(ApiError::invalid(format!(
-                "'{}' is compared with a value of another type",
-                name.dotted()
-            )));
-        }
-    })
-}
+/// The tag MLflow marks prompts with (prompts live in the registry as models).
+const PROMPT_TAG: &str = "mlflow.prompt.is_prompt";
 
-/// The items `filter` keeps (all when `None`).
+/// The items `filter` keeps (all when `None`), under SQL's three-valued logic
+/// ([`kiln_query::eval`]): a comparison with an unset tag matches nothing, except in the
+/// client's prompt exclusion.
 pub(crate) fn filter<T: Searchable>(
     items: Vec<T>,
     filter: Option<&str>,
@@ -181,10 +145,31 @@ pub(crate) fn filter<T: Searchable>(
     };
     let expr = kiln_query::parse(text)
         .map_err(|e| ApiError::invalid(format!("invalid filter: {}", e.render(text))))?;
+    let Some(first) = items.first() else {
+        return Ok(items);
+    };
+    for name in expr.names() {
+        field(first, name)?;
+    }
+    let conjuncts = expr.conjuncts();
     let mut kept = Vec::new();
-    for e in items {
-        if matches(&e, &expr)? {
-            kept.push(e);
+    for item in items {
+        let mut keep = true;
+        for part in &conjuncts {
+            let matched = if is_prompt_exclusion(part) {
+                item.tag(PROMPT_TAG)
+                    .is_none_or(|f| !matches!(f, Field::Text(Some(v)) if v == "true"))
+            } else {
+                kiln_query::eval(part, &ItemRow(&item))
+                    .map_err(|e| ApiError::invalid(format!("invalid filter: {e}")))?
+            };
+            if !matched {
+                keep = false;
+                break;
+            }
+        }
+        if keep {
+            kept.push(item);
         }
     }
     Ok(kept)
