@@ -60,6 +60,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/api/2.0/mlflow/{*rest}", any(not_found))
         .route("/api/2.0/mlflow-artifacts/{*rest}", any(not_found))
         .route("/api/3.0/mlflow/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_served)
         .with_state(store)
 }
 
@@ -76,5 +77,14 @@ async fn not_found() -> ApiError {
     ApiError::new(
         ErrorCode::EndpointNotFound,
         "kiln does not serve this MLflow endpoint; crates/kiln-tracking/PROTOCOL.md lists the ones it does",
+    )
+}
+
+/// A served path asked with a method it does not take (`DELETE` on an artifact): MLflow's
+/// shape, so the client reports it as unsupported rather than as a non-JSON answer.
+async fn method_not_served(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        ErrorCode::EndpointNotFound,
+        format!("kiln does not serve {method} on this MLflow endpoint"),
     )
 }

@@ -303,3 +303,25 @@ async fn the_standalone_server_answers_everything() {
         assert_eq!(response.status(), want, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_answers_in_mlflows_shape() {
+    let s = Server::new();
+    let (exp, run) = s.run().await;
+    assert_error(
+        &s.call(
+            Method::DELETE,
+            &format!("/api/2.0/mlflow-artifacts/artifacts/{exp}/{run}/artifacts/x"),
+            json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "ENDPOINT_NOT_FOUND",
+    );
+    assert_error(
+        &s.call(Method::GET, "/api/2.0/mlflow/runs/create", json!({}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "ENDPOINT_NOT_FOUND",
+    );
+}
