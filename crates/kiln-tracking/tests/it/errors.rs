@@ -325,3 +325,24 @@ async fn a_method_a_route_does_not_take_answers_in_mlflows_shape() {
         "ENDPOINT_NOT_FOUND",
     );
 }
+
+/// The client asks `/api/3.0/mlflow/server-info` before moving artifacts: multipart must read
+/// as off, so it streams through the proxied routes; `logged-models/search` (asked by
+/// `download_artifacts(run_id=…)`) finds nothing.
+#[tokio::test]
+async fn server_info_turns_multipart_off_and_there_are_no_logged_models() {
+    let s = Server::new();
+    let (status, info) = s
+        .call(Method::GET, "/api/3.0/mlflow/server-info", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info["multipart_uploads_enabled"], false);
+    assert_eq!(info["multipart_downloads_enabled"], false);
+    let (status, found) = s
+        .post(
+            "logged-models/search",
+            json!({"experiment_ids": ["0"], "filter": "name = 'x'"}),
+        )
+        .await;
+    assert_eq!((status, found), (StatusCode::OK, json!({})));
+}
