@@ -31,7 +31,7 @@ for i in $(seq 1 "$ROUNDS"); do
         if wait "$pid"; then finished=$((finished + 1)); else echo "round $i failed:"; cat "err$i.log"; exit 1; fi
     else
         # A random moment in the run (start-up, data, epochs, saving).
-        sleep "$(python3 -c "import random; print(round(random.uniform(0.02, 4.5), 3))")"
+        sleep "$(python3 -c "import random; print(round(random.uniform(0.02, 3.2), 3))")"
         if kill -9 "$pid" 2>/dev/null; then
             wait "$pid" 2>/dev/null || true
             killed=$((killed + 1))

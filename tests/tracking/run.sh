@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# Starts a tracking server on a fresh store and runs the pinned MLflow client against it
-# (tests/tracking/test_mlflow_client.py). Needs tests/tracking/setup.sh first. Run from
-# anywhere; honours CARGO_TARGET_DIR.
-#
-# Until `kiln tracking --port 0 --store DIR` exists, the server is kiln-tracking's example
-# binary (`crates/kiln-tracking/examples/tracking_server.rs`), which serves the same router.
+# Starts `kiln tracking` on a fresh store and runs the pinned MLflow client against it
+# (tests/tracking/test_mlflow_client.py), then checks that SIGTERM stops the server cleanly.
+# Needs tests/tracking/setup.sh first. Run from anywhere; honours CARGO_TARGET_DIR.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-SERVER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/tracking_server"
-[ -x "$SERVER_BIN" ] || cargo build --quiet -p kiln-tracking --example tracking_server
+KILN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/kiln"
+# `cargo test --workspace` (run first in .ci/run) already built this binary from this tree.
+[ -x "$KILN" ] || cargo build --quiet -p kiln-cli --profile test
 PY="$ROOT/tests/tracking/.venv/bin/python"
 [ -x "$PY" ] || { echo "run tests/tracking/setup.sh first" >&2; exit 1; }
 
@@ -21,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir "$WORK/store"
-"$SERVER_BIN" "$WORK/store" > "$WORK/server.out" 2> "$WORK/server.log" &
+KILN_TRACKING_URI="$WORK/store" "$KILN" --json tracking --port 0 > "$WORK/server.out" 2> "$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 1 200); do
     grep -q listening "$WORK/server.out" 2>/dev/null && break
@@ -34,3 +32,25 @@ if ! "$PY" "$ROOT/tests/tracking/test_mlflow_client.py" "$URL" "$WORK/store"; th
     tail -50 "$WORK/server.log" >&2
     exit 1
 fi
+
+# What the Python client logged sits beside kiln's own runs: `kiln runs` reads it back.
+KILN_TRACKING_URI="$WORK/store" "$KILN" --json runs list --all -n 1000 \
+    --filter "run_name = 'first' and params.lr = '0.01' and params.optimizer = 'adam'" > "$WORK/listed.json"
+"$PY" - "$WORK/listed.json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+assert len(runs) == 1, f"kiln runs list found {len(runs)} runs named 'first' with lr 0.01"
+run = runs[0]
+assert run["data"]["params"]["unicode"] == "ünï ✓", run["data"]["params"]
+print(f"ok   kiln runs list reads the client's run {run['info']['run_id']} back "
+      f"({len(run['data']['params'])} params, {len(run['data']['metrics'])} metrics)")
+PY
+
+kill -TERM "$SERVER"
+if ! wait "$SERVER"; then
+    echo "kiln tracking did not exit cleanly on SIGTERM" >&2
+    tail -20 "$WORK/server.log" >&2
+    exit 1
+fi
+SERVER=""
+echo "kiln tracking: SIGTERM drained and exited 0"

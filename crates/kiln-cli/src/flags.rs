@@ -177,7 +177,7 @@ pub(crate) struct TrackingArgs {
     /// Port (0 picks a free one).
     #[arg(long, short = 'p', default_value_t = 5000)]
     pub port: u16,
-    /// A file holding the bearer token clients must send.
+    /// A file holding the bearer token clients must send (MLFLOW_TRACKING_TOKEN).
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 }
@@ -420,6 +420,10 @@ pub(crate) struct ServeArgs {
     /// URL that receives a JSON POST whenever a model's monitoring state changes.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+    /// Also answer MLflow's tracking REST API over the runs store (for the `mlflow` client:
+    /// MLFLOW_TRACKING_URI=http://HOST:PORT), behind the same token and access rules.
+    #[arg(long)]
+    pub tracking: bool,
 }
 
 /// How `kiln serve` logs.

@@ -44,14 +44,20 @@ struct Guarded {
 }
 
 fn router(state: Arc<AppState>, listening: Option<SocketAddr>) -> Router {
-    Router::new()
+    let mut app = Router::new()
         .merge(mlflow::router())
         .merge(v2::router())
         .merge(generate::router())
         .merge(monitor::router())
         .merge(openapi::router())
         .merge(admin::router())
-        .fallback(not_found)
+        .with_state(Arc::clone(&state));
+    // MLflow's tracking API sits behind the same guard as every other route: the token, the
+    // `Host` check and the refusal of cross-site writes apply to it too.
+    if let Some(store) = &state.config.tracking {
+        app = app.merge(kiln_tracking::router(Arc::clone(store)));
+    }
+    app.fallback(not_found)
         .layer(middleware::from_fn_with_state(
             Guarded {
                 state: Arc::clone(&state),
@@ -59,7 +65,6 @@ fn router(state: Arc<AppState>, listening: Option<SocketAddr>) -> Router {
             },
             around_request,
         ))
-        .with_state(state)
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);

@@ -91,6 +91,9 @@ pub struct ServeConfig {
     pub drain_timeout: Duration,
     /// Live monitoring of every model whose file holds a reference profile; `None` = off.
     pub monitor: Option<MonitorSettings>,
+    /// Also answer MLflow's tracking REST API over this runs store (`kiln serve --tracking`,
+    /// `kiln tracking`), behind the same access guard; `None` = off.
+    pub tracking: Option<Arc<kiln_runs::Store>>,
 }
 
 impl Default for ServeConfig {
@@ -105,6 +108,7 @@ impl Default for ServeConfig {
             header_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(30),
             monitor: Some(MonitorSettings::default()),
+            tracking: None,
         }
     }
 }

@@ -66,6 +66,11 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body,
         request_timeout: Duration::from_secs(args.timeout.max(1)),
         monitor: monitor_settings(args)?,
+        tracking: if args.tracking {
+            Some(super::store()?)
+        } else {
+            None
+        },
         ..ServeConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -249,7 +254,7 @@ fn monitor_settings(args: &ServeArgs) -> anyhow::Result<Option<MonitorSettings>>
     }))
 }
 
-fn init_logs(format: LogFormat) {
+pub(crate) fn init_logs(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("KILN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

@@ -11,4 +11,5 @@ mod generate;
 mod monitoring;
 mod protocols;
 mod socket;
+mod tracking;
 mod util;
