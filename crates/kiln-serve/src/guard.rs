@@ -10,8 +10,8 @@
 //! 3. Every route except the health probes needs the bearer token when one is set.
 //! 4. The admin routes are off unless a token is set, or [`AdminAccess::Loopback`] is chosen
 //!    and the listener is loopback.
-//! 5. Without a token, the routes that change state (`/admin/*`, `/feedback`) take only
-//!    `application/json`, which an HTML form cannot send.
+//! 5. Without a token, the routes that change state (`/admin/*`, `/feedback`, the MLflow
+//!    tracking API's `POST`s) take only `application/json`, which an HTML form cannot send.
 //!
 //! [`AdminAccess::Loopback`]: crate::AdminAccess::Loopback
 
@@ -75,7 +75,11 @@ pub(crate) fn check(
              --admin-loopback on a loopback address",
         ));
     }
-    if changes_state && !state.has_token() && (admin || is("/feedback")) {
+    // MLflow's tracking API (`--tracking`) posts JSON only; its artifact uploads are `PUT`s,
+    // which no HTML form can send.
+    let tracking_post =
+        *visitor.method == Method::POST && (is("/api/2.0/mlflow/") || is("/api/3.0/mlflow/"));
+    if changes_state && !state.has_token() && (admin || is("/feedback") || tracking_post) {
         require_json(visitor.headers)?;
     }
     Ok(())

@@ -37,6 +37,7 @@ fn thirty_two_processes_log_into_one_store_without_lock_errors() {
                     "concurrency::worker",
                     "--test-threads=1",
                     "--quiet",
+                    "--nocapture",
                 ])
                 .env(STORE_ENV, dir.path())
                 .env(BATCHES_ENV, batches.to_string())
@@ -69,6 +70,11 @@ fn thirty_two_processes_log_into_one_store_without_lock_errors() {
     }
     let page = store.search_runs(&RunQuery::default()).unwrap();
     assert_eq!(page.runs.len(), processes);
+    // The write-ahead log is restarted as it goes, not left to grow with every commit.
+    let wal = std::fs::metadata(dir.path().join("runs.db-wal")).map_or(0, |m| m.len());
+    let db = std::fs::metadata(dir.path().join("runs.db")).unwrap().len();
+    eprintln!("write-ahead log {wal} bytes, database {db} bytes");
+    assert!(wal < 128 << 20, "the write-ahead log grew to {wal} bytes");
 }
 
 /// One worker process: logs `$KILN_RUNS_WORKER_BATCHES` batches of 10 metrics to its run.
