@@ -158,16 +158,23 @@ def main():
     ap.add_argument("kiln")
     ap.add_argument("--runs", type=int, default=10000)
     ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--only", choices=["kiln", "mlflow"], help="run one side (for profiling)")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="tracking-bench-")
     procs = []
     try:
+        k = m = None
         kport = free_port()
         env = dict(os.environ, KILN_TRACKING_URI=os.path.join(work, "kiln-store"))
         kiln = subprocess.Popen([args.kiln, "tracking", "--port", str(kport)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(kiln)
         wait_up(kport, kiln, "kiln tracking")
+        if args.only != "mlflow":
+            k = workload("kiln", Client("127.0.0.1", kport), args.runs, args.clients)
+        kiln.terminate()
+        if args.only == "kiln":
+            return
         mport = free_port()
         mlflow = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(mport),
@@ -177,9 +184,10 @@ def main():
         procs.append(mlflow)
         wait_up(mport, mlflow, "mlflow server")
         import mlflow as mlflow_module
-        k = workload("kiln", Client("127.0.0.1", kport), args.runs, args.clients)
         m = workload(f"mlflow {mlflow_module.__version__}", Client("127.0.0.1", mport), args.runs,
                      args.clients)
+        if k is None:
+            return
         ratios = {key: k[key] / m[key] for key in k if key.endswith("per_s")}
         ratios.update({key: m[key] / k[key] for key in k if key.endswith("_ms")})
         print(json.dumps({"runs": args.runs, "clients": args.clients, "kiln": k, "mlflow": m,

@@ -157,6 +157,82 @@ pub(crate) fn run_in(tx: &Transaction<'_>, info: RunInfo) -> Result<Run> {
     })
 }
 
+/// The data and inputs of many runs at once (a search page): four queries per 500 runs
+/// instead of four per run. Keeps `infos`' order.
+pub(crate) fn runs_in(tx: &Transaction<'_>, infos: Vec<RunInfo>) -> Result<Vec<Run>> {
+    let mut runs: Vec<Run> = infos
+        .into_iter()
+        .map(|info| Run {
+            info,
+            data: RunData::default(),
+            inputs: Vec::new(),
+        })
+        .collect();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, r) in runs.iter().enumerate() {
+        at.insert(r.info.run_id.clone(), i);
+    }
+    let ids: Vec<String> = runs.iter().map(|r| r.info.run_id.clone()).collect();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let args = rusqlite::params_from_iter(chunk.iter());
+        let mut stmt = tx.prepare(&format!(
+            "SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics
+             WHERE run_id IN ({marks}) ORDER BY run_id, key"
+        ))?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            runs[at[&id]].data.metrics.push(Metric {
+                key: r.get(1)?,
+                point: MetricPoint {
+                    value: metric_value(r.get(2)?, r.get(3)?),
+                    timestamp: r.get(4)?,
+                    step: r.get(5)?,
+                },
+            });
+        }
+        for (table, is_params) in [("params", true), ("tags", false)] {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT run_id, key, value FROM {table} WHERE run_id IN ({marks})"
+            ))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let data = &mut runs[at[&id]].data;
+                let map = if is_params {
+                    &mut data.params
+                } else {
+                    &mut data.tags
+                };
+                map.insert(r.get(1)?, r.get(2)?);
+            }
+        }
+        let mut stmt = tx.prepare(&format!(
+            "SELECT i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags
+             FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id
+             WHERE i.run_id IN ({marks}) ORDER BY i.run_id, d.dataset_id"
+        ))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let tags: String = r.get(7)?;
+            runs[at[&id]].inputs.push(DatasetInput {
+                dataset: Dataset {
+                    name: r.get(1)?,
+                    digest: r.get(2)?,
+                    source_type: r.get(3)?,
+                    source: r.get(4)?,
+                    schema: r.get(5)?,
+                    profile: r.get(6)?,
+                },
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(runs)
+}
+
 fn insert_metrics(tx: &Transaction<'_>, run_id: &str, metrics: &[Metric]) -> Result<()> {
     let mut all = tx.prepare_cached(
         "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

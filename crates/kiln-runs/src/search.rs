@@ -7,6 +7,12 @@
 //! `experiment_id`), `datasets.name|digest|context`. Keys may hold dots
 //! (`params.training.epochs`); quote a key with spaces in backticks or double quotes. Every
 //! value is bound as a parameter, never spliced into the SQL.
+//!
+//! A condition on a metric, param or tag is `run_id IN (SELECT run_id … WHERE key = ? AND
+//! value …)`, which SQLite answers from the `(key, value)` indexes, so a selective filter reads
+//! only the runs it matches rather than probing every run; the page's params, metrics, tags
+//! and inputs are then read for all its runs at once. A NaN metric is stored as a NULL value,
+//! so every comparison with it is false without a look at the row's `is_nan` flag.
 
 use kiln_query::{Expr, Literal, Name, Op, OrderBy};
 use rusqlite::types::Value;
@@ -14,7 +20,7 @@ use rusqlite::types::Value;
 use crate::entity::{ExperimentId, Run};
 use crate::error::{Result, RunsError};
 use crate::experiments::ViewType;
-use crate::runs::{RUN_COLUMNS, run_in, run_info_from_row};
+use crate::runs::{RUN_COLUMNS, run_info_from_row, runs_in};
 use crate::store::Store;
 
 /// Most runs one page may hold (MLflow's limit).
@@ -263,22 +269,18 @@ impl Compiler<'_> {
                 let k = self.bind(Value::Text(key));
                 let cmp = self.number_comparison("m.value", op, value, name)?;
                 format!(
-                    "EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = {k} AND m.is_nan = 0 AND {cmp})"
+                    "r.run_id IN (SELECT m.run_id FROM latest_metrics m WHERE m.key = {k} AND {cmp})"
                 )
             }
             Entity::Param(key) => {
                 let k = self.bind(Value::Text(key));
                 let cmp = self.text_comparison("p.value", op, value, name)?;
-                format!(
-                    "EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.run_id AND p.key = {k} AND {cmp})"
-                )
+                format!("r.run_id IN (SELECT p.run_id FROM params p WHERE p.key = {k} AND {cmp})")
             }
             Entity::Tag(key) => {
                 let k = self.bind(Value::Text(key));
                 let cmp = self.text_comparison("t.value", op, value, name)?;
-                format!(
-                    "EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = {k} AND {cmp})"
-                )
+                format!("r.run_id IN (SELECT t.run_id FROM tags t WHERE t.key = {k} AND {cmp})")
             }
             Entity::Attribute(column, Kind::Text) => {
                 let v = match (column, value) {
@@ -294,7 +296,7 @@ impl Compiler<'_> {
             Entity::Dataset(column) => {
                 let cmp = self.text_comparison(column, op, value, name)?;
                 format!(
-                    "EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id WHERE i.run_id = r.run_id AND {cmp})"
+                    "r.run_id IN (SELECT i.run_id FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id WHERE {cmp})"
                 )
             }
         })
@@ -337,24 +339,24 @@ impl Compiler<'_> {
             Entity::Metric(key) => {
                 let k = self.bind(Value::Text(key));
                 format!(
-                    "EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = {k} AND m.is_nan = 0 AND m.value {not}IN ({list}))"
+                    "r.run_id IN (SELECT m.run_id FROM latest_metrics m WHERE m.key = {k} AND m.value {not}IN ({list}))"
                 )
             }
             Entity::Param(key) => {
                 let k = self.bind(Value::Text(key));
                 format!(
-                    "EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.run_id AND p.key = {k} AND p.value {not}IN ({list}))"
+                    "r.run_id IN (SELECT p.run_id FROM params p WHERE p.key = {k} AND p.value {not}IN ({list}))"
                 )
             }
             Entity::Tag(key) => {
                 let k = self.bind(Value::Text(key));
                 format!(
-                    "EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = {k} AND t.value {not}IN ({list}))"
+                    "r.run_id IN (SELECT t.run_id FROM tags t WHERE t.key = {k} AND t.value {not}IN ({list}))"
                 )
             }
             Entity::Attribute(column, _) => format!("{column} {not}IN ({list})"),
             Entity::Dataset(column) => format!(
-                "EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id WHERE i.run_id = r.run_id AND {column} {not}IN ({list}))"
+                "r.run_id IN (SELECT i.run_id FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id WHERE {column} {not}IN ({list}))"
             ),
         })
     }
@@ -363,21 +365,19 @@ impl Compiler<'_> {
         let exists = match entity(name)? {
             Entity::Metric(key) => {
                 let k = self.bind(Value::Text(key));
-                format!(
-                    "EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = {k})"
-                )
+                format!("r.run_id IN (SELECT m.run_id FROM latest_metrics m WHERE m.key = {k})")
             }
             Entity::Param(key) => {
                 let k = self.bind(Value::Text(key));
-                format!("EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.run_id AND p.key = {k})")
+                format!("r.run_id IN (SELECT p.run_id FROM params p WHERE p.key = {k})")
             }
             Entity::Tag(key) => {
                 let k = self.bind(Value::Text(key));
-                format!("EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = {k})")
+                format!("r.run_id IN (SELECT t.run_id FROM tags t WHERE t.key = {k})")
             }
             Entity::Attribute(column, _) => format!("{column} IS NOT NULL"),
             Entity::Dataset(column) => format!(
-                "EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id WHERE i.run_id = r.run_id AND {column} IS NOT NULL)"
+                "r.run_id IN (SELECT i.run_id FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id WHERE {column} IS NOT NULL)"
             ),
         };
         Ok(if negated {
@@ -403,27 +403,42 @@ impl Compiler<'_> {
     }
 
     /// The sort key for one order-by clause.
-    fn sort_key(&mut self, order: &OrderBy) -> Result<String> {
+    /// The sort key for clause number `i`: a `LEFT JOIN` to add (for a metric, param or tag)
+    /// and the `ORDER BY` terms.
+    fn sort_key(&mut self, i: usize, order: &OrderBy) -> Result<(Option<String>, String)> {
         let dir = if order.descending { "DESC" } else { "ASC" };
-        let value = match entity(&order.name).map_err(|e| match e {
+        let (join, value) = match entity(&order.name).map_err(|e| match e {
             RunsError::Query { message, .. } => query_error("order_by", message),
             other => other,
         })? {
             Entity::Metric(key) => {
                 let k = self.bind(Value::Text(key));
-                format!(
-                    "(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = {k})"
+                (
+                    Some(format!(
+                        "LEFT JOIN latest_metrics s{i} ON s{i}.run_id = r.run_id AND s{i}.key = {k}"
+                    )),
+                    format!("s{i}.value"),
                 )
             }
             Entity::Param(key) => {
                 let k = self.bind(Value::Text(key));
-                format!("(SELECT p.value FROM params p WHERE p.run_id = r.run_id AND p.key = {k})")
+                (
+                    Some(format!(
+                        "LEFT JOIN params s{i} ON s{i}.run_id = r.run_id AND s{i}.key = {k}"
+                    )),
+                    format!("s{i}.value"),
+                )
             }
             Entity::Tag(key) => {
                 let k = self.bind(Value::Text(key));
-                format!("(SELECT t.value FROM tags t WHERE t.run_id = r.run_id AND t.key = {k})")
+                (
+                    Some(format!(
+                        "LEFT JOIN tags s{i} ON s{i}.run_id = r.run_id AND s{i}.key = {k}"
+                    )),
+                    format!("s{i}.value"),
+                )
             }
-            Entity::Attribute(column, _) => column.to_string(),
+            Entity::Attribute(column, _) => (None, column.to_string()),
             Entity::Dataset(_) => {
                 return Err(query_error(
                     "order_by",
@@ -432,7 +447,7 @@ impl Compiler<'_> {
             }
         };
         // Missing values last, whichever the direction (as MLflow).
-        Ok(format!("{value} IS NULL, {value} {dir}"))
+        Ok((join, format!("{value} IS NULL, {value} {dir}")))
     }
 }
 
@@ -477,27 +492,65 @@ impl Store {
                 .join(", ");
             conditions.push(format!("r.experiment_id IN ({ids})"));
         }
+        // The runs a selective top-level condition names drive the query (`CROSS JOIN` keeps
+        // SQLite from scanning every run of the experiment first): a param or tag equality or
+        // IN list before a metric range.
+        let mut driver: Option<(u8, String)> = None;
         if let Some(text) = query.filter.as_deref().filter(|f| !f.trim().is_empty()) {
             let expr = kiln_query::parse(text)
                 .map_err(|e| query_error("filter", format!("{e}\n{}", e.render(text))))?;
-            conditions.push(compiler.expr(&expr)?);
+            for conjunct in expr.conjuncts() {
+                let sql = compiler.expr(conjunct)?;
+                let rank = match conjunct {
+                    Expr::Compare { name, op, .. } => match (entity(name)?, op) {
+                        (Entity::Param(_) | Entity::Tag(_), Op::Eq) => Some(0),
+                        (Entity::Metric(_), Op::Eq | Op::Lt | Op::Le | Op::Gt | Op::Ge) => Some(2),
+                        _ => None,
+                    },
+                    Expr::In {
+                        name,
+                        negated: false,
+                        ..
+                    } => match entity(name)? {
+                        Entity::Param(_) | Entity::Tag(_) => Some(1),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let (Some(rank), Some(subquery)) = (rank, sql.strip_prefix("r.run_id IN ")) {
+                    if driver.as_ref().is_none_or(|(best, _)| rank < *best) {
+                        driver = Some((rank, subquery.to_string()));
+                    }
+                }
+                conditions.push(sql);
+            }
         }
         let mut order = Vec::new();
-        for clause in &query.order_by {
+        let mut joins = Vec::new();
+        for (i, clause) in query.order_by.iter().enumerate() {
             let parsed = kiln_query::parse_order_by(clause)
                 .map_err(|e| query_error("order_by", format!("{e}\n{}", e.render(clause))))?;
-            order.push(compiler.sort_key(&parsed)?);
+            let (join, terms) = compiler.sort_key(i, &parsed)?;
+            joins.extend(join);
+            order.push(terms);
         }
         order.push("r.start_time DESC, r.run_id ASC".to_string());
         let limit = compiler.bind(Value::Integer(query.max_results as i64 + 1));
         let skip = compiler.bind(Value::Integer(offset as i64));
+        let from = match &driver {
+            Some((_, subquery)) => {
+                format!("{subquery} AS driver CROSS JOIN runs r ON r.run_id = driver.run_id")
+            }
+            None => "runs r".to_string(),
+        };
         let sql = format!(
-            "SELECT {} FROM runs r WHERE {} ORDER BY {} LIMIT {limit} OFFSET {skip}",
+            "SELECT {} FROM {from} {} WHERE {} ORDER BY {} LIMIT {limit} OFFSET {skip}",
             RUN_COLUMNS
                 .split(", ")
                 .map(|c| format!("r.{}", c.trim()))
                 .collect::<Vec<_>>()
                 .join(", "),
+            joins.join(" "),
             conditions.join(" AND "),
             order.join(", "),
         );
@@ -508,10 +561,7 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?;
             let more = infos.len() > query.max_results;
             infos.truncate(query.max_results);
-            let runs = infos
-                .into_iter()
-                .map(|info| run_in(tx, info))
-                .collect::<Result<Vec<_>>>()?;
+            let runs = runs_in(tx, infos)?;
             Ok(RunPage {
                 next_page_token: more.then(|| format!("offset:{}", offset + runs.len())),
                 runs,

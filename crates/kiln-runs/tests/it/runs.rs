@@ -77,6 +77,22 @@ fn nan_and_infinities_are_kept() {
     assert_eq!(data.metric("-inf"), Some(f64::NEG_INFINITY));
     let history = store.metric_history(run.id(), "nan").unwrap();
     assert!(history[0].value.is_nan());
+    // NaN matches no comparison; infinities compare as numbers.
+    let count = |filter: &str| {
+        store
+            .search_runs(&kiln_runs::RunQuery {
+                filter: Some(filter.to_string()),
+                ..kiln_runs::RunQuery::default()
+            })
+            .unwrap()
+            .runs
+            .len()
+    };
+    assert_eq!(
+        count("metrics.nan > -1e308 or metrics.nan <= -1e308 or metrics.nan != 0"),
+        0
+    );
+    assert_eq!(count("metrics.inf > 1e308 and metrics.`-inf` < -1e308"), 1);
 }
 
 #[test]
