@@ -517,10 +517,10 @@ impl Store {
                     },
                     _ => None,
                 };
-                if let (Some(rank), Some(subquery)) = (rank, sql.strip_prefix("r.run_id IN ")) {
-                    if driver.as_ref().is_none_or(|(best, _)| rank < *best) {
-                        driver = Some((rank, subquery.to_string()));
-                    }
+                if let (Some(rank), Some(subquery)) = (rank, sql.strip_prefix("r.run_id IN "))
+                    && driver.as_ref().is_none_or(|(best, _)| rank < *best)
+                {
+                    driver = Some((rank, subquery.to_string()));
                 }
                 conditions.push(sql);
             }
