@@ -10,9 +10,10 @@ the same work through MLflow's REST API with 20 concurrent clients:
 Prints requests per second for the writes, median/p95 search latency, and the kiln/MLflow
 ratios, as one JSON object on the last line.
 
-Usage: python tracking_vs_mlflow.py KILN_BINARY [--runs 10000] [--clients 20]
-Needs `mlflow` (the full package, for `mlflow server`) importable by this Python; see
-bench/tracking_setup.sh.
+Usage: bench/tracking_vs_mlflow.sh [--runs 10000] [--clients 20] [--only kiln|mlflow]
+(which makes bench/.venv-mlflow-server with the pinned `mlflow` and builds kiln as
+bench/common.py does), or: python tracking_vs_mlflow.py [KILN_BINARY] ... with `mlflow`
+(the full package, for `mlflow server`) importable by that Python.
 """
 
 import argparse
@@ -155,11 +156,19 @@ def workload(name, client, runs, clients):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("kiln")
+    ap.add_argument("kiln", nargs="?", help="the kiln binary (default: as bench/common.py builds it)")
     ap.add_argument("--runs", type=int, default=10000)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--only", choices=["kiln", "mlflow"], help="run one side (for profiling)")
     args = ap.parse_args()
+    if args.kiln is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import common
+
+        binary, why = common.build_kiln()
+        if binary is None:
+            raise SystemExit(why)
+        args.kiln = str(binary)
     work = tempfile.mkdtemp(prefix="tracking-bench-")
     procs = []
     try:
