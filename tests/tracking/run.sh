@@ -42,6 +42,10 @@ runs = json.load(open(sys.argv[1]))["runs"]
 assert len(runs) == 1, f"kiln runs list found {len(runs)} runs named 'first' with lr 0.01"
 run = runs[0]
 assert run["data"]["params"]["unicode"] == "ünï ✓", run["data"]["params"]
+assert run["data"]["params"]["epochs"] == "4", run["data"]["params"]
+latest = {m["key"]: (m["value"], m["step"], m["timestamp"]) for m in run["data"]["metrics"]}
+assert latest["loss"] == (0.125, 3, 1_700_000_000_003), latest["loss"]
+assert latest["acc"][:2] == (0.75, 7) and latest["f1"][:2] == (0.5, 7), latest
 print(f"ok   kiln runs list reads the client's run {run['info']['run_id']} back "
       f"({len(run['data']['params'])} params, {len(run['data']['metrics'])} metrics)")
 PY
