@@ -99,66 +99,8 @@ pub(crate) fn metric_value(value: Option<f64>, is_nan: bool) -> f64 {
     }
 }
 
-/// The data and inputs of `info`'s run.
-pub(crate) fn run_in(tx: &Transaction<'_>, info: RunInfo) -> Result<Run> {
-    let id = info.run_id.as_str();
-    let metrics = tx
-        .prepare_cached(
-            "SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id = ?1 ORDER BY key",
-        )?
-        .query_map([id], |r| {
-            Ok(Metric {
-                key: r.get(0)?,
-                point: MetricPoint {
-                    value: metric_value(r.get(1)?, r.get(2)?),
-                    timestamp: r.get(3)?,
-                    step: r.get(4)?,
-                },
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let pairs = |table: &str| -> Result<BTreeMap<String, String>> {
-        Ok(tx
-            .prepare_cached(&format!("SELECT key, value FROM {table} WHERE run_id = ?1"))?
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?)
-    };
-    let params = pairs("params")?;
-    let tags = pairs("tags")?;
-    let inputs = tx
-        .prepare_cached(
-            "SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags
-             FROM run_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id
-             WHERE i.run_id = ?1 ORDER BY d.dataset_id",
-        )?
-        .query_map([id], |r| {
-            let tags: String = r.get(6)?;
-            Ok(DatasetInput {
-                dataset: Dataset {
-                    name: r.get(0)?,
-                    digest: r.get(1)?,
-                    source_type: r.get(2)?,
-                    source: r.get(3)?,
-                    schema: r.get(4)?,
-                    profile: r.get(5)?,
-                },
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Run {
-        info,
-        data: RunData {
-            metrics,
-            params,
-            tags,
-        },
-        inputs,
-    })
-}
-
-/// The data and inputs of many runs at once (a search page): four queries per 500 runs
-/// instead of four per run. Keeps `infos`' order.
+/// The data and inputs of runs (one, or a search page at once: four queries per 500 runs
+/// instead of four per run). Keeps `infos`' order.
 pub(crate) fn runs_in(tx: &Transaction<'_>, infos: Vec<RunInfo>) -> Result<Vec<Run>> {
     let mut runs: Vec<Run> = infos
         .into_iter()
@@ -421,7 +363,7 @@ impl Store {
     pub fn run(&self, run_id: &str) -> Result<Run> {
         self.read(|tx| {
             let info = run_info_in(tx, run_id)?;
-            run_in(tx, info)
+            Ok(runs_in(tx, vec![info])?.remove(0))
         })
     }
 

@@ -139,6 +139,15 @@ fn kind_name(data: &kiln_data::ColumnData) -> &'static str {
     }
 }
 
+/// The experiment a run goes in: the one `tracking` names (created when missing), else
+/// "Default".
+fn experiment_id(tracking: &Tracking) -> kiln_runs::Result<kiln_runs::ExperimentId> {
+    match &tracking.experiment {
+        Some(name) => tracking.store.experiment_id_for(name),
+        None => Ok(kiln_runs::DEFAULT_EXPERIMENT),
+    }
+}
+
 /// The backend this build trains on.
 fn backend() -> &'static str {
     #[cfg(feature = "cuda")]
@@ -189,10 +198,7 @@ impl Recorder {
 
     fn begin(tracking: &Tracking, start: &RunStart<'_>) -> kiln_runs::Result<ActiveRun> {
         let store = &tracking.store;
-        let experiment_id = match &tracking.experiment {
-            Some(name) => store.experiment_id_for(name)?,
-            None => kiln_runs::DEFAULT_EXPERIMENT,
-        };
+        let experiment_id = experiment_id(tracking)?;
         let name = tracking.run_name.clone().unwrap_or_else(|| {
             start
                 .spec_path
@@ -446,10 +452,7 @@ pub fn record_evaluation(
     metrics: &Metrics,
 ) -> kiln_runs::Result<String> {
     let store = &tracking.store;
-    let experiment_id = match &tracking.experiment {
-        Some(name) => store.experiment_id_for(name)?,
-        None => kiln_runs::DEFAULT_EXPERIMENT,
-    };
+    let experiment_id = experiment_id(tracking)?;
     let bytes = std::fs::read(model_path).map_err(|source| kiln_runs::RunsError::Io {
         action: "reading",
         path: model_path.to_path_buf(),

@@ -63,3 +63,21 @@ pub(crate) fn tracking(args: &crate::flags::TrackArgs) -> Option<kiln::Tracking>
         }
     }
 }
+
+/// The bearer token in `--token-file` (trimmed), or `None` without the flag; an unreadable or
+/// empty file is an error (`kiln serve`, `kiln tracking`).
+pub(crate) fn read_token(path: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let token = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the token file {}", path.display()))?
+        .trim()
+        .to_string();
+    anyhow::ensure!(
+        !token.is_empty(),
+        "the token file {} is empty",
+        path.display()
+    );
+    Ok(Some(token))
+}

@@ -58,8 +58,13 @@ pub(crate) fn utc(ms: i64) -> String {
     )
 }
 
+/// The first `n` characters of `s` (tags come from any MLflow client, so not always ASCII).
+fn prefix(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(at, _)| &s[..at])
+}
+
 fn short(id: &str) -> &str {
-    &id[..8.min(id.len())]
+    prefix(id, 8)
 }
 
 fn duration(run: &Run) -> String {
@@ -369,7 +374,7 @@ fn compare(store: &Store, given: &[String], json: bool) -> anyhow::Result<ExitCo
                 r.data
                     .tags
                     .get(*tag)
-                    .map_or_else(|| "-".to_string(), |d| d[..12.min(d.len())].to_string())
+                    .map_or_else(|| "-".to_string(), |d| prefix(d, 12).to_string())
             }));
             row
         })
@@ -459,11 +464,8 @@ fn reproduce(
             "  data digest    {} {}",
             if same_data { "same" } else { "DIFFERS" },
             match (&old_data, &new_data) {
-                (Some(o), Some(n)) if o != n => format!(
-                    "(recorded {}, now {})",
-                    &o[..12.min(o.len())],
-                    &n[..12.min(n.len())]
-                ),
+                (Some(o), Some(n)) if o != n =>
+                    format!("(recorded {}, now {})", prefix(o, 12), prefix(n, 12)),
                 (Some(o), _) => o.clone(),
                 _ => "(not recorded)".to_string(),
             }
@@ -478,8 +480,8 @@ fn reproduce(
             match &old_weights {
                 Some(o) if o != &new_weights => format!(
                     "(recorded {}, now {})",
-                    &o[..12.min(o.len())],
-                    &new_weights[..12]
+                    prefix(o, 12),
+                    prefix(&new_weights, 12)
                 ),
                 Some(o) => o.clone(),
                 None => "(not recorded)".to_string(),

@@ -28,21 +28,7 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
     let followed = resolve_registry_sources(&mut sources)?;
     anyhow::ensure!(args.max_batch >= 1, "--max-batch must be at least 1");
     anyhow::ensure!(args.queue >= 1, "--queue must be at least 1");
-    let token = match &args.token_file {
-        Some(path) => {
-            let token = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the token file {}", path.display()))?
-                .trim()
-                .to_string();
-            anyhow::ensure!(
-                !token.is_empty(),
-                "the token file {} is empty",
-                path.display()
-            );
-            Some(token)
-        }
-        None => None,
-    };
+    let token = super::read_token(args.token_file.as_deref())?;
     for root in &args.model_root {
         anyhow::ensure!(
             root.is_dir(),

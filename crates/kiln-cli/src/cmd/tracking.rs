@@ -18,21 +18,7 @@ pub(crate) fn run(args: &TrackingArgs, json: bool) -> anyhow::Result<ExitCode> {
     super::serve::init_logs(crate::flags::LogFormat::Text);
     let store = super::store()?;
     let root = store.root().to_path_buf();
-    let token = match &args.token_file {
-        Some(path) => {
-            let token = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the token file {}", path.display()))?
-                .trim()
-                .to_string();
-            anyhow::ensure!(
-                !token.is_empty(),
-                "the token file {} is empty",
-                path.display()
-            );
-            Some(token)
-        }
-        None => None,
-    };
+    let token = super::read_token(args.token_file.as_deref())?;
     let config = ServeConfig {
         token,
         monitor: None,
