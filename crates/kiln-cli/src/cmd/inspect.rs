@@ -26,6 +26,8 @@ pub(crate) fn run(args: &InspectArgs, json: bool) -> anyhow::Result<ExitCode> {
         network.head_units,
     )?;
     let total: usize = layers.iter().map(|l| l.params).sum();
+    // The same digest a recorded run keeps as `kiln.weights_sha256`: a file matched to its run.
+    let weights_sha256 = kiln::weights_digest(&file).ok();
 
     if json {
         let mut value = json!(header);
@@ -37,6 +39,7 @@ pub(crate) fn run(args: &InspectArgs, json: bool) -> anyhow::Result<ExitCode> {
             "path": args.model,
             "file_bytes": file_bytes,
             "weights_bytes": weights_bytes,
+            "weights_sha256": weights_sha256,
             "sections": file.sections.iter().map(|(n, b)| json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
             "layers": layers.iter().map(|l| json!({
                 "index": l.index,
@@ -60,6 +63,9 @@ pub(crate) fn run(args: &InspectArgs, json: bool) -> anyhow::Result<ExitCode> {
         report::bytes(file_bytes),
         report::bytes(weights_bytes as u64)
     );
+    if let Some(digest) = &weights_sha256 {
+        let _ = writeln!(out, "  weights sha256 {digest}");
+    }
     let _ = writeln!(out, "\nSpec ({} as written)", header.name);
     for line in header.spec_toml.lines() {
         if line.is_empty() {

@@ -71,6 +71,10 @@ fn a_training_run_is_recorded_with_params_metrics_data_and_model() {
     };
     assert_eq!(metric("accuracy"), Some(file_accuracy));
     assert_eq!(metric("test.accuracy"), Some(file_accuracy));
+    // The file's weights are the ones the run recorded.
+    let weights = inspect["weights_sha256"].as_str().expect("weights digest");
+    assert_eq!(weights.len(), 64);
+    assert_eq!(tags["kiln.weights_sha256"], weights);
 
     // Per-epoch history, and the model file and spec as artifacts.
     let shown = dir
