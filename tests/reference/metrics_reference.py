@@ -22,14 +22,19 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from sklearn.calibration import calibration_curve
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     confusion_matrix,
     log_loss,
     mean_absolute_error,
     mean_squared_error,
+    precision_recall_curve,
     precision_recall_fscore_support,
     r2_score,
+    roc_auc_score,
+    roc_curve,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,6 +119,42 @@ REGRESSION = [
 ]
 
 
+def one_vs_rest(positive, scores):
+    """ROC and precision-recall of one class against the rest (None where undefined)."""
+    out = {"roc": None, "roc_auc": None, "pr": None, "average_precision": None}
+    if positive.any() and not positive.all():
+        fpr, tpr, _ = roc_curve(positive, scores, drop_intermediate=False)
+        out["roc"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
+        out["roc_auc"] = float(roc_auc_score(positive, scores))
+    if positive.any():
+        precision, recall, _ = precision_recall_curve(positive, scores, drop_intermediate=False)
+        out["pr"] = {"precision": precision.tolist(), "recall": recall.tolist()}
+        out["average_precision"] = float(average_precision_score(positive, scores))
+    return out
+
+
+def curves(y_true, probs, k):
+    """kiln's Curves: the positive class for two classes, else every class against the rest;
+    calibration of the positive class's probability (two classes) or top-label (more)."""
+    if k == 2:
+        per_class = [one_vs_rest(y_true == 1, probs[:, 1])]
+        cal_true, cal_prob = y_true == 1, probs[:, 1]
+    else:
+        per_class = [one_vs_rest(y_true == c, probs[:, c]) for c in range(k)]
+        cal_true, cal_prob = probs.argmax(axis=1) == y_true, probs.max(axis=1)
+    frac, mean = calibration_curve(cal_true, cal_prob, n_bins=10, strategy="uniform")
+    aucs = [c["roc_auc"] for c in per_class if c["roc_auc"] is not None]
+    out = {
+        "per_class": per_class,
+        "calibration": {"fraction_positive": frac.tolist(), "mean_predicted": mean.tolist()},
+        "roc_auc_mean": float(np.mean(aucs)) if aucs else None,
+    }
+    if k > 2 and all(c["roc_auc"] is not None for c in per_class):
+        # Every class occurs: the mean is sklearn's one-vs-rest macro AUC.
+        out["roc_auc_ovr_macro"] = float(roc_auc_score(y_true, probs, multi_class="ovr"))
+    return out
+
+
 def classification_case(case):
     weights = np.asarray(case["weights"], dtype=np.int64)
     assert (weights.sum(axis=1) == 64).all(), case["name"]
@@ -149,6 +190,7 @@ def classification_case(case):
             "macro_avg": averaged("macro"),
             "weighted_avg": averaged("weighted"),
             "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+            "curves": curves(y_true, probs, k),
         },
     }
 

@@ -71,6 +71,10 @@ pub struct ClassificationReport {
     pub confusion: Vec<Vec<u64>>,
     /// Number of samples.
     pub count: usize,
+    /// ROC and precision–recall per class and a reliability curve (absent in model files
+    /// written before kiln recorded them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curves: Option<crate::curves::Curves>,
 }
 
 /// Index of the largest value in `row`, the first one on ties (like `numpy.argmax`).
@@ -196,6 +200,7 @@ pub fn classification_report(
         weighted_avg,
         confusion,
         count: n,
+        curves: Some(crate::curves::curves(y_true, probs, classes)),
     })
 }
 

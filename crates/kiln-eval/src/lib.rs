@@ -6,6 +6,8 @@
 //!
 //! - [`classification`]: [`classification_report`] → [`ClassificationReport`] (accuracy, log
 //!   loss, per-class precision / recall / F1, macro and weighted averages, confusion matrix).
+//! - [`curves`]: ROC and precision–recall per class with their areas, and reliability bins
+//!   ([`Curves`], part of every [`ClassificationReport`]).
 //! - [`regression`]: [`regression_report`] → [`RegressionReport`] (MAE, MSE, RMSE, R²).
 //! - [`running`]: cheap metrics for the training loop, batch by batch ([`RunningAccuracy`],
 //!   [`RunningMeanAbsoluteError`]), beside the one-shot [`accuracy`] and
@@ -30,6 +32,7 @@
 //! ```
 
 pub mod classification;
+pub mod curves;
 pub mod error;
 pub mod metrics;
 pub mod regression;
@@ -39,9 +42,10 @@ pub use classification::{
     AverageMetrics, ClassMetrics, ClassificationReport, PROBABILITY_CLIP,
     PROBABILITY_SUM_TOLERANCE, argmax, classification_report,
 };
+pub use curves::{CalibrationBin, ClassCurves, Curves};
 pub use error::EvalError;
 pub use metrics::{LanguageModelReport, Metrics};
-pub use regression::{RegressionReport, regression_report};
+pub use regression::{MAX_RESIDUALS, RegressionReport, regression_report};
 pub use running::{RunningAccuracy, RunningMeanAbsoluteError, accuracy, mean_absolute_error};
 
 /// Sums with Neumaier's compensation, so that means over millions of samples keep the digits a

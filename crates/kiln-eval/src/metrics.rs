@@ -59,6 +59,9 @@ impl Metrics {
                     ("recall_weighted", r.weighted_avg.recall),
                     ("f1_weighted", r.weighted_avg.f1),
                 ]);
+                if let Some(auc) = r.curves.as_ref().and_then(crate::Curves::roc_auc) {
+                    out.push(("roc_auc".to_string(), auc));
+                }
                 for (class, m) in r.classes.iter().zip(&r.per_class) {
                     out.push((format!("precision.{class}"), m.precision));
                     out.push((format!("recall.{class}"), m.recall));

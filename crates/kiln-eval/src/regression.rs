@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{EvalError, compensated_sum};
 
 /// Everything [`regression_report`] measures on one set of predictions.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegressionReport {
     /// Mean absolute error, `mean(|y - ŷ|)`.
     pub mae: f64,
@@ -27,7 +27,14 @@ pub struct RegressionReport {
     pub r2: Option<f64>,
     /// Number of samples.
     pub count: usize,
+    /// `(prediction, true − prediction)` of at most [`MAX_RESIDUALS`] rows spread evenly over
+    /// the split, for a residual plot (absent in model files written before kiln kept them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residuals: Option<Vec<(f64, f64)>>,
 }
+
+/// Rows kept for [`RegressionReport::residuals`].
+pub const MAX_RESIDUALS: usize = 1000;
 
 /// Builds a [`RegressionReport`] from targets and predictions.
 ///
@@ -87,6 +94,12 @@ pub fn regression_report(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionRep
         mse,
         r2,
         count: n,
+        residuals: Some(
+            (0..n.min(MAX_RESIDUALS))
+                .map(|i| i * n / n.min(MAX_RESIDUALS))
+                .map(|i| (y_pred[i], y_true[i] - y_pred[i]))
+                .collect(),
+        ),
     })
 }
 

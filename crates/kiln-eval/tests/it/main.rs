@@ -197,3 +197,100 @@ fn report_json_round_trips() {
     let back: kiln_eval::ClassificationReport = serde_json::from_value(json).unwrap();
     assert_eq!(back, report);
 }
+
+/// ROC, precision–recall, their areas and the reliability bins against scikit-learn's
+/// `roc_curve`, `precision_recall_curve` (both with `drop_intermediate=False`),
+/// `roc_auc_score`, `average_precision_score` and `calibration_curve` on the same rows.
+#[test]
+fn curves_match_sklearn() {
+    use kiln_eval::curves::{
+        average_precision, calibration_curve, precision_recall_curve, roc_auc, roc_curve,
+    };
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sklearn_metrics.json"
+    );
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let close = |case: &str, what: &str, kiln: &[f64], sk: &[f64]| {
+        assert_eq!(kiln.len(), sk.len(), "{case}: {what}: {kiln:?} vs {sk:?}");
+        for (a, b) in kiln.iter().zip(sk) {
+            assert!((a - b).abs() <= TOLERANCE, "{case}: {what}: {kiln:?} vs {sk:?}");
+        }
+    };
+    let mut checked = 0;
+    for case in golden["classification"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let classes: Vec<String> = serde_json::from_value(case["classes"].clone()).unwrap();
+        let y: Vec<usize> = serde_json::from_value(case["y_true"].clone()).unwrap();
+        let rows: Vec<Vec<f64>> = serde_json::from_value(case["probs"].clone()).unwrap();
+        let k = classes.len();
+        let e = &case["expected"]["curves"];
+        let probs: Vec<f32> = rows.iter().flatten().map(|&p| p as f32).collect();
+        let report = classification_report(&y, &probs, &classes).unwrap();
+        let curves = report.curves.as_ref().expect("curves");
+        let positive_classes: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
+        assert_eq!(curves.per_class.len(), positive_classes.len());
+        for ((&c, expected), stored) in positive_classes
+            .iter()
+            .zip(e["per_class"].as_array().unwrap())
+            .zip(&curves.per_class)
+        {
+            let positive: Vec<bool> = y.iter().map(|&t| t == c).collect();
+            let scores: Vec<f64> = rows.iter().map(|r| r[c]).collect();
+            let what = format!("class {}", classes[c]);
+            match (roc_curve(&positive, &scores), expected["roc"].is_null()) {
+                (Some(roc), false) => {
+                    close(name, &what, &roc.fpr, &floats(&expected["roc"]["fpr"]));
+                    close(name, &what, &roc.tpr, &floats(&expected["roc"]["tpr"]));
+                    let auc = expected["roc_auc"].as_f64().unwrap();
+                    check(name, &what, roc_auc(&roc), auc);
+                    check(name, &what, stored.roc_auc.unwrap(), auc);
+                    checked += 1;
+                }
+                (None, true) => assert!(stored.roc_auc.is_none() && stored.roc.is_empty()),
+                (kiln, _) => panic!("{name}: {what}: kiln ROC {kiln:?}, sklearn {}", expected["roc"]),
+            }
+            match (precision_recall_curve(&positive, &scores), expected["pr"].is_null()) {
+                (Some(pr), false) => {
+                    close(name, &what, &pr.precision, &floats(&expected["pr"]["precision"]));
+                    close(name, &what, &pr.recall, &floats(&expected["pr"]["recall"]));
+                    let ap = expected["average_precision"].as_f64().unwrap();
+                    check(name, &what, average_precision(&pr), ap);
+                    check(name, &what, stored.average_precision.unwrap(), ap);
+                }
+                (None, true) => assert!(stored.average_precision.is_none()),
+                (kiln, _) => panic!("{name}: {what}: kiln PR {kiln:?}, sklearn {}", expected["pr"]),
+            }
+        }
+        if let Some(macro_auc) = e["roc_auc_ovr_macro"].as_f64() {
+            check(name, "one-vs-rest macro AUC", curves.roc_auc().unwrap(), macro_auc);
+        }
+        // Reliability bins, as stored in the report and as the public function computes them.
+        let (cal_true, cal_prob): (Vec<bool>, Vec<f64>) = if k == 2 {
+            rows.iter().zip(&y).map(|(r, &t)| (t == 1, r[1])).unzip()
+        } else {
+            rows.iter()
+                .zip(&y)
+                .map(|(r, &t)| {
+                    let top = argmax(&r.iter().map(|&p| p as f32).collect::<Vec<_>>());
+                    (top == t, r[top])
+                })
+                .unzip()
+        };
+        for bins in [calibration_curve(&cal_true, &cal_prob, 10), curves.calibration.clone()] {
+            let frac: Vec<f64> = bins.iter().map(|b| b.fraction_positive).collect();
+            let mean: Vec<f64> = bins.iter().map(|b| b.mean_predicted).collect();
+            close(name, "calibration", &frac, &floats(&e["calibration"]["fraction_positive"]));
+            close(name, "calibration", &mean, &floats(&e["calibration"]["mean_predicted"]));
+        }
+    }
+    assert!(checked >= 7, "only {checked} ROC curves compared");
+}

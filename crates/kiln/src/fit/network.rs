@@ -217,6 +217,8 @@ fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
             mse: mean(&|r| r.mse),
             r2: (!r2s.is_empty()).then(|| r2s.iter().sum::<f64>() / r2s.len() as f64),
             count: regs.iter().map(|r| r.count).sum(),
+            // Each fold's residuals are under `fold_N`.
+            residuals: None,
         }));
     }
     // Classification: accuracy and log loss are averaged over the folds; the per-class table
