@@ -63,6 +63,9 @@ pub(crate) enum Command {
     Models(ModelsCommand),
     /// Serve the runs store over MLflow's tracking REST API (for the `mlflow` client).
     Tracking(TrackingArgs),
+    /// The web UI: runs, run pages, compare, the model registry and live servers, at
+    /// http://127.0.0.1:PORT/ui/ (it also answers MLflow's tracking API, like `mlflow ui`).
+    Ui(UiArgs),
 }
 
 /// How a command records its run in the runs store.
@@ -182,6 +185,23 @@ pub(crate) struct TrackingArgs {
     pub token_file: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct UiArgs {
+    /// Address to listen on (loopback by default: the runs store is yours).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0 picks a free one).
+    #[arg(long, short = 'p', default_value_t = 5000)]
+    pub port: u16,
+    /// A file holding a bearer token: the browser then opens the printed address once, which
+    /// sets a session cookie; MLflow clients send the token (MLFLOW_TRACKING_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// A running `kiln serve` whose live page to show (its base URL); repeat for several.
+    #[arg(long, value_name = "URL")]
+    pub live: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum MonitorCommand {
     /// Compare a batch file with the model's reference profile and write an HTML report.
@@ -230,9 +250,11 @@ pub(crate) struct MonitorCheckArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// The model file (trained with `training.method = "advi"`).
+    /// A model file, or a recorded run (its id or a unique prefix, as `kiln runs` shows).
     pub model: PathBuf,
-    /// The picture to write: `.png` or `.svg` [default: the model's path with `.png`].
+    /// What to write: `.html` (the run page as one file that opens offline; any model or
+    /// run), or `.png`/`.svg` (a Bayesian model's probability and uncertainty maps)
+    /// [default: the model's path with `.html`, or `.png` for a Bayesian model; `RUN.html`].
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// Grid cells per axis for the probability and uncertainty maps.
@@ -424,6 +446,10 @@ pub(crate) struct ServeArgs {
     /// MLFLOW_TRACKING_URI=http://HOST:PORT), behind the same token and access rules.
     #[arg(long)]
     pub tracking: bool,
+    /// Also serve the web UI at /ui/: the runs store's runs and registry, and a live page of
+    /// this server (traffic, latency, batch sizes, drift), behind the same token and rules.
+    #[arg(long)]
+    pub ui: bool,
 }
 
 /// How `kiln serve` logs.

@@ -56,6 +56,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Runs(command) => cmd::runs::run(&command, json),
         Command::Models(command) => cmd::models::run(&command, json),
         Command::Tracking(args) => cmd::tracking::run(&args, json),
+        Command::Ui(args) => cmd::tracking::ui(&args, json),
     }
 }
 

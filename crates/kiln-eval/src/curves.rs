@@ -122,7 +122,11 @@ pub fn precision_recall_curve(positive: &[bool], scores: &[f64]) -> Option<PrCur
         .rev()
         .map(|&(_, tp, fp)| tp as f64 / (tp + fp) as f64)
         .collect();
-    let mut recall: Vec<f64> = points.iter().rev().map(|&(_, tp, _)| tp as f64 / p).collect();
+    let mut recall: Vec<f64> = points
+        .iter()
+        .rev()
+        .map(|&(_, tp, _)| tp as f64 / p)
+        .collect();
     precision.push(1.0);
     recall.push(0.0);
     Some(PrCurve { precision, recall })
@@ -265,9 +269,7 @@ pub(crate) fn curves(y_true: &[usize], probs: &[f32], classes: &[String]) -> Cur
             .zip(rows())
             .map(|(&y, r)| crate::argmax(r) == y)
             .collect();
-        let top: Vec<f64> = rows()
-            .map(|r| f64::from(r[crate::argmax(r)]))
-            .collect();
+        let top: Vec<f64> = rows().map(|r| f64::from(r[crate::argmax(r)])).collect();
         Curves {
             per_class: (0..k).map(one_class).collect(),
             calibration: calibration_curve(&correct, &top, CALIBRATION_BINS),

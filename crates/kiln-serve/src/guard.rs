@@ -7,7 +7,9 @@
 //! 2. A browser's cross-site request to a route that is not `GET`/`HEAD` is refused
 //!    (`Sec-Fetch-Site: cross-site|same-site`, or an `Origin` other than the server's own).
 //!    There is no CORS, so a browser never sends a token or a JSON body across sites either.
-//! 3. Every route except the health probes needs the bearer token when one is set.
+//! 3. Every route except the health probes needs the bearer token when one is set. A browser
+//!    on the UI (`/ui/…`, `GET` and `HEAD` only) may show it instead as the `kiln_session`
+//!    cookie that `/ui/login?token=…` sets (`HttpOnly`, `SameSite=Strict`, `Path=/ui`).
 //! 4. The admin routes are off unless a token is set, or [`AdminAccess::Loopback`] is chosen
 //!    and the listener is loopback.
 //! 5. Without a token, the routes that change state (`/admin/*`, `/feedback`, the MLflow
@@ -22,8 +24,31 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Routes that answer without a token: liveness and readiness probes.
-const PUBLIC: &[&str] = &["/ping", "/health", "/v2/health/live", "/v2/health/ready"];
+/// Routes that answer without a token: liveness and readiness probes, and the UI's login
+/// (which checks the token it is given).
+const PUBLIC: &[&str] = &[
+    "/ping",
+    "/health",
+    "/v2/health/live",
+    "/v2/health/ready",
+    "/ui/login",
+];
+
+/// The UI's session cookie.
+pub(crate) const SESSION_COOKIE: &str = "kiln_session";
+
+/// The value of the `kiln_session` cookie, if the request carries one.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == SESSION_COOKIE).then_some(v)
+        })
+}
 
 /// One request as the guard sees it.
 pub(crate) struct Visitor<'a> {
@@ -51,12 +76,17 @@ pub(crate) fn check(
     if PUBLIC.contains(&visitor.path) {
         return Ok(());
     }
-    if !state.authorized(
-        visitor
-            .headers
-            .get(header::AUTHORIZATION)
-            .map(HeaderValue::as_bytes),
-    ) {
+    let ui_session = !changes_state
+        && (visitor.path == "/ui" || visitor.path.starts_with("/ui/"))
+        && session_cookie(visitor.headers).is_some_and(|c| state.authorized_cookie(Some(c)));
+    if !ui_session
+        && !state.authorized(
+            visitor
+                .headers
+                .get(header::AUTHORIZATION)
+                .map(HeaderValue::as_bytes),
+        )
+    {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",

@@ -57,6 +57,14 @@ fn router(state: Arc<AppState>, listening: Option<SocketAddr>) -> Router {
     if let Some(store) = &state.config.tracking {
         app = app.merge(kiln_tracking::router(Arc::clone(store)));
     }
+    if let Some(ui) = &state.config.ui {
+        app = app
+            .merge(kiln_ui::router(Arc::new(ui_for(&state, ui))))
+            .route(
+                "/ui/login",
+                axum::routing::get(ui_login).with_state(Arc::clone(&state)),
+            );
+    }
     app.fallback(not_found)
         .layer(middleware::from_fn_with_state(
             Guarded {
@@ -65,6 +73,64 @@ fn router(state: Arc<AppState>, listening: Option<SocketAddr>) -> Router {
             },
             around_request,
         ))
+}
+
+/// The UI of this server: its live page reads this server's own metrics and monitor (through
+/// a weak handle, so the router does not keep the state alive) before any remote server's.
+fn ui_for(state: &Arc<AppState>, settings: &crate::state::UiSettings) -> kiln_ui::Ui {
+    let mut live = Vec::new();
+    if settings.local_live {
+        let weak = Arc::downgrade(state);
+        live.push(kiln_ui::LiveTarget::Local(Arc::new(move || {
+            weak.upgrade()
+                .map(|st| kiln_ui::LiveSnapshot {
+                    metrics: crate::routes::monitor::metrics_text(&st),
+                    monitor: st.monitor_statuses(),
+                })
+                .unwrap_or_default()
+        })));
+    }
+    live.extend(settings.remote_live.iter().cloned());
+    kiln_ui::Ui {
+        store: Arc::clone(&settings.store),
+        live,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Login {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /ui/login?token=T`: with the server's token, sets the UI's session cookie (the token's
+/// SHA-256, `HttpOnly`, `SameSite=Strict`, only for `/ui`) and goes to the runs page.
+async fn ui_login(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    axum::extract::Query(login): axum::extract::Query<Login>,
+) -> Response {
+    use sha2::Digest as _;
+    let header = format!("Bearer {}", login.token);
+    if !state.authorized(Some(header.as_bytes())) {
+        return ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "wrong token: open the address `kiln ui` printed",
+        )
+        .into_response();
+    }
+    let digest = hex::encode(sha2::Sha256::digest(login.token.as_bytes()));
+    let cookie = format!(
+        "{}={digest}; Path=/ui; HttpOnly; SameSite=Strict",
+        crate::guard::SESSION_COOKIE
+    );
+    let mut response = axum::response::Redirect::to("/ui/runs").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::SET_COOKIE, value);
+    }
+    response
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);

@@ -58,6 +58,6 @@ pub use model_id::ModelId;
 pub use monitoring::MonitorSettings;
 pub use schema::CheckedRows;
 pub use server::{serve, signals};
-pub use state::{AdminAccess, AppState, ModelSource, ServeConfig, ServedModel};
+pub use state::{AdminAccess, AppState, ModelSource, ServeConfig, ServedModel, UiSettings};
 pub use wire::generate::MAX_TOKENS_CAP;
 pub use wire::row::PREDICTION_ID;

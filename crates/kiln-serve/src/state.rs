@@ -94,6 +94,20 @@ pub struct ServeConfig {
     /// Also answer MLflow's tracking REST API over this runs store (`kiln serve --tracking`,
     /// `kiln tracking`), behind the same access guard; `None` = off.
     pub tracking: Option<Arc<kiln_runs::Store>>,
+    /// Also serve the web UI under `/ui/` (`kiln serve --ui`, `kiln ui`), behind the same
+    /// guard; `None` = off.
+    pub ui: Option<UiSettings>,
+}
+
+/// What the web UI reads.
+#[derive(Debug, Clone)]
+pub struct UiSettings {
+    /// The runs store of its runs, run and registry pages.
+    pub store: Arc<kiln_runs::Store>,
+    /// Other servers its live page watches (by base URL, from the command line).
+    pub remote_live: Vec<kiln_ui::LiveTarget>,
+    /// Whether its live page watches this server too (on when it serves models).
+    pub local_live: bool,
 }
 
 impl Default for ServeConfig {
@@ -109,6 +123,7 @@ impl Default for ServeConfig {
             drain_timeout: Duration::from_secs(30),
             monitor: Some(MonitorSettings::default()),
             tracking: None,
+            ui: None,
         }
     }
 }
@@ -590,6 +605,19 @@ impl AppState {
         };
         let sent: [u8; 32] = Sha256::digest(sent).into();
         sent.ct_eq(expected).into()
+    }
+
+    /// Whether the UI's session cookie (the token's SHA-256 in hex, set by `/ui/login`) is
+    /// this server's; true when no token is set.
+    pub fn authorized_cookie(&self, cookie_hex: Option<&str>) -> bool {
+        use subtle::ConstantTimeEq;
+        let Some(expected) = &self.token_digest else {
+            return true;
+        };
+        let Some(sent) = cookie_hex.and_then(|h| hex::decode(h).ok()) else {
+            return false;
+        };
+        sent.len() == expected.len() && bool::from(sent.as_slice().ct_eq(expected))
     }
 }
 

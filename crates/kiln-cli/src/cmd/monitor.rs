@@ -90,7 +90,7 @@ fn print_summary(status: &MonitorStatus, output: &Path) {
     println!("Wrote {}", output.display());
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", path.display()))?;

@@ -1,4 +1,6 @@
-//! `kiln report MODEL [-o OUT.png|OUT.svg] [--grid N]`: pictures of a Bayesian model.
+//! `kiln report MODEL|RUN [-o OUT.html|OUT.png|OUT.svg] [--grid N]`: a model's or a run's
+//! page as one HTML file that opens offline (drawn by kiln-ui, the same as the web UI's run
+//! page), and pictures of a Bayesian model, described below (also inside its HTML report).
 //!
 //! For two inputs: the posterior mean probability and the posterior predictive standard
 //! deviation over a grid of the (encoded) input plane, with the test points on top, like the
@@ -6,6 +8,7 @@
 //! an embedded subset of DejaVu Sans (plotters' `ab_glyph` backend), so no system font
 //! library is needed.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -40,24 +43,72 @@ struct Maps {
 }
 
 pub(crate) fn run(args: &ReportArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let ext_of = |p: &Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+    };
+    if !args.model.exists() {
+        // Not a file: a recorded run, by id or prefix; its page as one HTML file.
+        let given = args.model.to_string_lossy().into_owned();
+        if let Some(out) = &args.output
+            && ext_of(out).as_deref() != Some("html")
+        {
+            anyhow::bail!(
+                "{given} is not a file, so it names a run, and a run's report is HTML: name the output .html"
+            );
+        }
+        let store = super::store()?;
+        let html = kiln_ui::run_report(&store, &given)?;
+        let output = args
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("run-{given}.html")));
+        return wrote_html(&output, &html, json);
+    }
     let model = TrainedModel::load(&args.model)?;
+    let output = args.output.clone().unwrap_or_else(|| {
+        args.model
+            .with_extension(if model.is_bayesian() { "png" } else { "html" })
+    });
+    let ext = ext_of(&output);
+    if ext.as_deref() == Some("html") {
+        let mut figures = Vec::new();
+        if model.is_bayesian() {
+            plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+                .map_err(|_| anyhow::anyhow!("the embedded font is unreadable"))?;
+            let maps = if model.header.encoder.input_shape() == [2] {
+                Some(maps(&model, args.grid as usize)?)
+            } else {
+                None
+            };
+            let panels = if maps.is_some() { 3 } else { 1 };
+            let mut svg = String::new();
+            draw(
+                SVGBackend::with_string(&mut svg, (520 * panels as u32, 480)).into_drawing_area(),
+                maps.as_ref(),
+                model.elbo_trace(),
+            )
+            .map_err(|e| anyhow::anyhow!("cannot draw the posterior maps: {e}"))?;
+            figures.push(kiln_ui::Figure {
+                id: "posterior".into(),
+                title: "Posterior: probability, uncertainty and ELBO".into(),
+                svg,
+            });
+        }
+        let html = kiln_ui::model_report(&args.model, &figures)?;
+        return wrote_html(&output, &html, json);
+    }
     if !model.is_bayesian() {
         anyhow::bail!(
-            "{} is not a Bayesian model; `kiln report` draws models trained with training.method = \"advi\"",
-            args.model.display()
+            "{} is not a Bayesian model; its pictures are the HTML report (`-o {}`), and .png/.svg draw models trained with training.method = \"advi\"",
+            args.model.display(),
+            args.model.with_extension("html").display()
         );
     }
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| args.model.with_extension("png"));
-    let ext = output
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
     if !matches!(ext.as_deref(), Some("png" | "svg")) {
         anyhow::bail!(
-            "cannot tell the picture format from {}; name it .png or .svg",
+            "cannot tell the picture format from {}; name it .html, .png or .svg",
             output.display()
         );
     }
@@ -98,6 +149,16 @@ pub(crate) fn run(args: &ReportArgs, json: bool) -> anyhow::Result<ExitCode> {
             },
             "grid": args.grid,
         }));
+    } else {
+        eprintln!("Wrote {}", output.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn wrote_html(output: &Path, html: &str, json: bool) -> anyhow::Result<ExitCode> {
+    super::monitor::write_atomically(output, html.as_bytes())?;
+    if json {
+        emit(&json!({"path": output, "bytes": html.len()}));
     } else {
         eprintln!("Wrote {}", output.display());
     }

@@ -36,6 +36,12 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
             root.display()
         );
     }
+    // One handle on the runs store for the tracking API and the UI.
+    let store = if args.tracking || args.ui {
+        Some(super::store()?)
+    } else {
+        None
+    };
     let config = ServeConfig {
         batch: BatchConfig {
             max_batch_rows: args.max_batch,
@@ -52,11 +58,14 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body,
         request_timeout: Duration::from_secs(args.timeout.max(1)),
         monitor: monitor_settings(args)?,
-        tracking: if args.tracking {
-            Some(super::store()?)
-        } else {
-            None
-        },
+        tracking: store.clone().filter(|_| args.tracking),
+        ui: store
+            .filter(|_| args.ui)
+            .map(|store| kiln_serve::UiSettings {
+                store,
+                remote_live: Vec::new(),
+                local_live: true,
+            }),
         ..ServeConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -109,6 +118,9 @@ pub(crate) fn run(args: &ServeArgs, json: bool) -> anyhow::Result<ExitCode> {
                 "listening on http://{local} (ready in {:.0} ms; Ctrl-C or SIGTERM drains and stops, SIGHUP reloads the files)",
                 started.elapsed().as_secs_f64() * 1e3
             );
+            if args.ui {
+                eprintln!("web UI on http://{local}/ui/ (live page: http://{local}/ui/live)");
+            }
             // Without a token, kiln_serve::serve logs the warning for a network address.
             if !local.ip().is_loopback() && args.token_file.is_some() {
                 eprintln!("note: {local} is reachable from the network; every route but the health probes needs the token");

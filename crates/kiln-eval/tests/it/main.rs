@@ -222,7 +222,10 @@ fn curves_match_sklearn() {
     let close = |case: &str, what: &str, kiln: &[f64], sk: &[f64]| {
         assert_eq!(kiln.len(), sk.len(), "{case}: {what}: {kiln:?} vs {sk:?}");
         for (a, b) in kiln.iter().zip(sk) {
-            assert!((a - b).abs() <= TOLERANCE, "{case}: {what}: {kiln:?} vs {sk:?}");
+            assert!(
+                (a - b).abs() <= TOLERANCE,
+                "{case}: {what}: {kiln:?} vs {sk:?}"
+            );
         }
     };
     let mut checked = 0;
@@ -256,22 +259,41 @@ fn curves_match_sklearn() {
                     checked += 1;
                 }
                 (None, true) => assert!(stored.roc_auc.is_none() && stored.roc.is_empty()),
-                (kiln, _) => panic!("{name}: {what}: kiln ROC {kiln:?}, sklearn {}", expected["roc"]),
+                (kiln, _) => panic!(
+                    "{name}: {what}: kiln ROC {kiln:?}, sklearn {}",
+                    expected["roc"]
+                ),
             }
-            match (precision_recall_curve(&positive, &scores), expected["pr"].is_null()) {
+            match (
+                precision_recall_curve(&positive, &scores),
+                expected["pr"].is_null(),
+            ) {
                 (Some(pr), false) => {
-                    close(name, &what, &pr.precision, &floats(&expected["pr"]["precision"]));
+                    close(
+                        name,
+                        &what,
+                        &pr.precision,
+                        &floats(&expected["pr"]["precision"]),
+                    );
                     close(name, &what, &pr.recall, &floats(&expected["pr"]["recall"]));
                     let ap = expected["average_precision"].as_f64().unwrap();
                     check(name, &what, average_precision(&pr), ap);
                     check(name, &what, stored.average_precision.unwrap(), ap);
                 }
                 (None, true) => assert!(stored.average_precision.is_none()),
-                (kiln, _) => panic!("{name}: {what}: kiln PR {kiln:?}, sklearn {}", expected["pr"]),
+                (kiln, _) => panic!(
+                    "{name}: {what}: kiln PR {kiln:?}, sklearn {}",
+                    expected["pr"]
+                ),
             }
         }
         if let Some(macro_auc) = e["roc_auc_ovr_macro"].as_f64() {
-            check(name, "one-vs-rest macro AUC", curves.roc_auc().unwrap(), macro_auc);
+            check(
+                name,
+                "one-vs-rest macro AUC",
+                curves.roc_auc().unwrap(),
+                macro_auc,
+            );
         }
         // Reliability bins, as stored in the report and as the public function computes them.
         let (cal_true, cal_prob): (Vec<bool>, Vec<f64>) = if k == 2 {
@@ -285,11 +307,24 @@ fn curves_match_sklearn() {
                 })
                 .unzip()
         };
-        for bins in [calibration_curve(&cal_true, &cal_prob, 10), curves.calibration.clone()] {
+        for bins in [
+            calibration_curve(&cal_true, &cal_prob, 10),
+            curves.calibration.clone(),
+        ] {
             let frac: Vec<f64> = bins.iter().map(|b| b.fraction_positive).collect();
             let mean: Vec<f64> = bins.iter().map(|b| b.mean_predicted).collect();
-            close(name, "calibration", &frac, &floats(&e["calibration"]["fraction_positive"]));
-            close(name, "calibration", &mean, &floats(&e["calibration"]["mean_predicted"]));
+            close(
+                name,
+                "calibration",
+                &frac,
+                &floats(&e["calibration"]["fraction_positive"]),
+            );
+            close(
+                name,
+                "calibration",
+                &mean,
+                &floats(&e["calibration"]["mean_predicted"]),
+            );
         }
     }
     assert!(checked >= 7, "only {checked} ROC curves compared");

@@ -31,16 +31,19 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4"),
         )],
-        {
-            let mut text = state.metrics.render(&state.queue_depths());
-            let statuses = state.monitor_statuses();
-            if !statuses.is_empty() {
-                text.push_str(&kiln::monitor::render_prometheus(&statuses));
-            }
-            text
-        },
+        metrics_text(&state),
     )
         .into_response()
+}
+
+/// The `/metrics` text: request, batch and queue figures, then the monitors'.
+pub(crate) fn metrics_text(state: &AppState) -> String {
+    let mut text = state.metrics.render(&state.queue_depths());
+    let statuses = state.monitor_statuses();
+    if !statuses.is_empty() {
+        text.push_str(&kiln::monitor::render_prometheus(&statuses));
+    }
+    text
 }
 
 /// `GET /monitor[?model=NAME[&version=V]]`: the monitoring status of every monitored model

@@ -12,4 +12,5 @@ mod monitoring;
 mod protocols;
 mod socket;
 mod tracking;
+mod ui;
 mod util;
