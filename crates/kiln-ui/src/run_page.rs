@@ -22,7 +22,14 @@ pub(crate) struct RunView {
     pub(crate) children: Vec<RunInfo>,
     pub(crate) artifacts: Vec<ArtifactEntry>,
     pub(crate) model: Option<ModelHeader>,
+    /// `posterior.svg` (a Bayesian model's maps), as `kiln train` logs it.
+    pub(crate) posterior: Option<Vec<u8>>,
+    /// `samples.txt` (a language model's samples), as `kiln train` logs it.
+    pub(crate) samples: Option<String>,
 }
+
+/// Artifacts larger than this are not shown inline.
+const MAX_INLINE_BYTES: u64 = 8 << 20;
 
 /// Reads a run (a full id, or a unique prefix as `kiln runs` takes) and its model file.
 pub(crate) fn load(store: &Store, given: &str) -> Result<RunView> {
@@ -39,6 +46,22 @@ pub(crate) fn load(store: &Store, given: &str) -> Result<RunView> {
     } else {
         None
     };
+    let small = |path: &str| {
+        artifacts
+            .iter()
+            .any(|a| a.path == path && a.size.is_some_and(|s| s <= MAX_INLINE_BYTES))
+    };
+    let posterior = if small("posterior.svg") {
+        Some(artifact_bytes(store, &run.info.run_id, "posterior.svg")?)
+    } else {
+        None
+    };
+    let samples = if small("samples.txt") {
+        let bytes = artifact_bytes(store, &run.info.run_id, "samples.txt")?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    } else {
+        None
+    };
     Ok(RunView {
         run,
         experiment,
@@ -46,17 +69,24 @@ pub(crate) fn load(store: &Store, given: &str) -> Result<RunView> {
         children,
         artifacts,
         model,
+        posterior,
+        samples,
     })
+}
+
+fn artifact_bytes(store: &Store, run_id: &str, path: &str) -> Result<Vec<u8>> {
+    let (_, mut file) = store.artifact(run_id, path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|source| UiError::Io {
+        what: format!("{run_id}/{path}"),
+        source,
+    })?;
+    Ok(bytes)
 }
 
 fn model_header(store: &Store, run_id: &str) -> Result<ModelHeader> {
     let what = PathBuf::from(format!("{run_id}/{MODEL_ARTIFACT}"));
-    let (_, mut file) = store.artifact(run_id, MODEL_ARTIFACT)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(|source| UiError::Io {
-        what: what.display().to_string(),
-        source,
-    })?;
+    let bytes = artifact_bytes(store, run_id, MODEL_ARTIFACT)?;
     ModelFile::from_bytes(&bytes, &what)
         .map(|f| f.header)
         .map_err(|source| UiError::Model { path: what, source })
@@ -89,6 +119,17 @@ pub(crate) fn body(v: &RunView, links: bool) -> Markup {
             }
         }
         (curves(&v.histories))
+        @if let Some(svg) = &v.posterior {
+            // As an image: an SVG shown through <img> runs no script, whoever logged it.
+            section #posterior {
+                h2 { "Posterior: probability, uncertainty and ELBO" }
+                img alt="posterior probability and uncertainty maps, ELBO trace"
+                    src=(format!("data:image/svg+xml;base64,{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, svg)));
+            }
+        }
+        @if let Some(text) = &v.samples {
+            section #samples { h2 { "Samples" } pre { (text) } }
+        }
         @if let Some(header) = &v.model { (model_view::sections(header)) }
         h2 { "Metrics" }
         @if data.metrics.is_empty() { p.muted { "No metrics." } } @else {

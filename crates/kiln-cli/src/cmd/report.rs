@@ -75,25 +75,10 @@ pub(crate) fn run(args: &ReportArgs, json: bool) -> anyhow::Result<ExitCode> {
     if ext.as_deref() == Some("html") {
         let mut figures = Vec::new();
         if model.is_bayesian() {
-            plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-                .map_err(|_| anyhow::anyhow!("the embedded font is unreadable"))?;
-            let maps = if model.header.encoder.input_shape() == [2] {
-                Some(maps(&model, args.grid as usize)?)
-            } else {
-                None
-            };
-            let panels = if maps.is_some() { 3 } else { 1 };
-            let mut svg = String::new();
-            draw(
-                SVGBackend::with_string(&mut svg, (520 * panels as u32, 480)).into_drawing_area(),
-                maps.as_ref(),
-                model.elbo_trace(),
-            )
-            .map_err(|e| anyhow::anyhow!("cannot draw the posterior maps: {e}"))?;
             figures.push(kiln_ui::Figure {
                 id: "posterior".into(),
                 title: "Posterior: probability, uncertainty and ELBO".into(),
-                svg,
+                svg: posterior_svg(&model, args.grid as usize)?,
             });
         }
         let html = kiln_ui::model_report(&args.model, &figures)?;
@@ -153,6 +138,27 @@ pub(crate) fn run(args: &ReportArgs, json: bool) -> anyhow::Result<ExitCode> {
         eprintln!("Wrote {}", output.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A Bayesian model's pictures as SVG text: the probability and uncertainty maps over a grid
+/// of `grid` cells per axis (two inputs only) and the ELBO trace.
+pub(crate) fn posterior_svg(model: &TrainedModel, grid: usize) -> anyhow::Result<String> {
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| anyhow::anyhow!("the embedded font is unreadable"))?;
+    let maps = if model.header.encoder.input_shape() == [2] {
+        Some(maps(model, grid)?)
+    } else {
+        None
+    };
+    let panels = if maps.is_some() { 3 } else { 1 };
+    let mut svg = String::new();
+    draw(
+        SVGBackend::with_string(&mut svg, (520 * panels as u32, 480)).into_drawing_area(),
+        maps.as_ref(),
+        model.elbo_trace(),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot draw the posterior maps: {e}"))?;
+    Ok(svg)
 }
 
 fn wrote_html(output: &Path, html: &str, json: bool) -> anyhow::Result<ExitCode> {

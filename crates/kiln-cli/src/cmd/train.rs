@@ -43,8 +43,15 @@ pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
     }
 
     let mode = Mode::from_flags(json, args.quiet);
-    let result = train(request, mode)?;
+    let store = request.tracking.as_ref().map(|t| Arc::clone(&t.store));
+    let (result, run_id) = train_tracked(request, mode)?;
     let path = output.as_path();
+    if let (Some(store), Some(run_id)) = (store, run_id)
+        && let Err(e) = log_pictures(&store, &run_id, path, &result)
+    {
+        // The model and its run are saved; only the picture is missing from the run page.
+        eprintln!("warning: run {run_id}: {e:#}");
+    }
     let size = file_size(path);
 
     match mode {
@@ -72,10 +79,58 @@ pub(crate) fn run(args: &TrainArgs, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// Trains with the display `mode` and a Ctrl-C handler; shared with `quickstart`.
-pub(crate) fn train(mut request: TrainRequest, mode: Mode) -> anyhow::Result<TrainResult> {
+pub(crate) fn train(request: TrainRequest, mode: Mode) -> anyhow::Result<TrainResult> {
+    Ok(train_tracked(request, mode)?.0)
+}
+
+/// [`train`], and the id of the run it recorded, if any.
+fn train_tracked(
+    mut request: TrainRequest,
+    mode: Mode,
+) -> anyhow::Result<(TrainResult, Option<String>)> {
     request.cancel = Some(interrupt_flag()?);
     let mut view = TrainView::new(mode);
-    Ok(kiln::train_spec(&request, |event| view.on_event(event))?)
+    let mut run_id = None;
+    let result = kiln::train_spec(&request, |event| {
+        if let kiln::RunEvent::Tracked { run_id: id } = &event {
+            run_id = Some((*id).to_string());
+        }
+        view.on_event(event);
+    })?;
+    Ok((result, run_id))
+}
+
+/// What a run page shows that the library does not record: a Bayesian model's posterior maps
+/// (`posterior.svg`, drawn as `kiln report` draws them) and a language model's samples
+/// (`samples.txt`: three of 300 characters at temperature 0.8, seeds 0 to 2).
+fn log_pictures(
+    store: &kiln::runs::Store,
+    run_id: &str,
+    path: &Path,
+    result: &TrainResult,
+) -> anyhow::Result<()> {
+    if result.file.header.bayes.is_some() {
+        let model = kiln::TrainedModel::load(path)?;
+        let svg = super::report::posterior_svg(&model, 60)?;
+        store.put_artifact(run_id, "posterior.svg", &mut svg.as_bytes())?;
+    } else if matches!(
+        result.metrics.get("heldout"),
+        Some(kiln::Metrics::LanguageModel(_))
+    ) {
+        let lm = kiln::lm::LanguageModel::load(path)?;
+        let mut text = String::new();
+        for seed in 0..3 {
+            let options = kiln::lm::GenerateOptions {
+                length: 300,
+                temperature: 0.8,
+                seed,
+            };
+            let sample: String = lm.generate("", &options)?.collect();
+            text.push_str(&format!("--- seed {seed}, temperature 0.8\n{sample}\n"));
+        }
+        store.put_artifact(run_id, "samples.txt", &mut text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// 130 when Ctrl-C stopped the run (the model was still saved), else 0.

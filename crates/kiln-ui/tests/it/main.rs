@@ -182,6 +182,29 @@ async fn run_page_shows_metrics_curves_and_escaped_tags() {
 }
 
 #[tokio::test]
+async fn logged_pictures_and_samples_are_shown_inert() {
+    let f = fixture();
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg'><script>window.__xss=3</script></svg>";
+    f.store
+        .put_artifact(&f.ids[0], "posterior.svg", &mut svg.as_bytes())
+        .unwrap();
+    f.store
+        .put_artifact(
+            &f.ids[0],
+            "samples.txt",
+            &mut "to be <b>or</b> not".as_bytes(),
+        )
+        .unwrap();
+    let (_, html) = get(&f, &format!("/ui/runs/{}", f.ids[0])).await;
+    // The SVG only as an image (no script runs in <img>), the text escaped.
+    assert!(
+        html.contains("<img alt=\"posterior") && html.contains("src=\"data:image/svg+xml;base64,")
+    );
+    assert!(!html.contains("__xss=3"));
+    assert!(html.contains("<pre>to be &lt;b&gt;or&lt;/b&gt; not</pre>"));
+}
+
+#[tokio::test]
 async fn compare_marks_what_differs() {
     let f = fixture();
     let (status, html) = get(
@@ -242,7 +265,11 @@ fn run_report_is_one_offline_file() {
     // Nothing that would fetch: no script, link, src or remote URL (SVG's namespace name is
     // an identifier, never fetched).
     let html = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-    for needle in ["<script", "<link", " src=", "http://", "https://"] {
+    for needle in ["<script", "<link", "http://", "https://"] {
         assert!(!html.contains(needle), "{needle} in the report");
+    }
+    // Pictures are inline (data: URIs), never fetched.
+    for src in html.split(" src=\"").skip(1) {
+        assert!(src.starts_with("data:"), "an image fetched from {src:.40}");
     }
 }
