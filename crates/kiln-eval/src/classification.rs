@@ -200,7 +200,12 @@ pub fn classification_report(
         weighted_avg,
         confusion,
         count: n,
-        curves: Some(crate::curves::curves(y_true, probs, classes)),
+        curves: Some(crate::curves::curves(
+            y_true,
+            &probs.chunks_exact(k).map(argmax).collect::<Vec<_>>(),
+            probs,
+            classes,
+        )),
     })
 }
 

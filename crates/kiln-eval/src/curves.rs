@@ -237,8 +237,14 @@ fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 }
 
 /// The curves of checked probability rows (`y_true.len() × k`, as
-/// [`classification_report`](crate::classification_report) accepts them).
-pub(crate) fn curves(y_true: &[usize], probs: &[f32], classes: &[String]) -> Curves {
+/// `classification_report` accepts them), whose argmax is
+/// `predicted`.
+pub(crate) fn curves(
+    y_true: &[usize],
+    predicted: &[usize],
+    probs: &[f32],
+    classes: &[String],
+) -> Curves {
     let k = classes.len();
     let rows = || probs.chunks_exact(k);
     let one_class = |c: usize| {
@@ -267,9 +273,13 @@ pub(crate) fn curves(y_true: &[usize], probs: &[f32], classes: &[String]) -> Cur
         let correct: Vec<bool> = y_true
             .iter()
             .zip(rows())
-            .map(|(&y, r)| crate::argmax(r) == y)
+            .zip(predicted)
+            .map(|((&y, _), &p)| p == y)
             .collect();
-        let top: Vec<f64> = rows().map(|r| f64::from(r[crate::argmax(r)])).collect();
+        let top: Vec<f64> = rows()
+            .zip(predicted)
+            .map(|(r, &p)| f64::from(r[p]))
+            .collect();
         Curves {
             per_class: (0..k).map(one_class).collect(),
             calibration: calibration_curve(&correct, &top, CALIBRATION_BINS),

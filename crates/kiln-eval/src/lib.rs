@@ -16,6 +16,9 @@
 //!   regression, language model: [`LanguageModelReport`]), as model files store them.
 //! - [`error`]: [`EvalError`], what the report builders reject.
 //!
+//! **Layers**, lowest first: `error`, `running`, `curves` (needs the predicted classes from its
+//! caller), `classification` and `regression`, `metrics`.
+//!
 //! Both reports implement [`Display`](std::fmt::Display) (a readable table, like
 //! scikit-learn's `classification_report`) and `Serialize`/`Deserialize` (for `--json`).
 //!

@@ -9,9 +9,6 @@ pub enum MonitorError {
     /// Invalid monitor settings.
     #[error("invalid monitor settings: {0}")]
     Config(String),
-    /// The HTML report could not be drawn.
-    #[error("cannot draw the report: {0}")]
-    Report(String),
 }
 
 /// Result alias of this crate.

@@ -5,7 +5,6 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use kiln_data::Table;
-use plotters::prelude::*;
 
 use crate::drift::{DriftConfig, FeatureDrift, State};
 use crate::error::{MonitorError, Result};
@@ -65,8 +64,7 @@ fn fmt_num(v: f64) -> String {
 /// `table`, and `predictions` are the batch's outputs.
 ///
 /// # Errors
-/// [`MonitorError::Input`] when the table's columns do not fit the profile;
-/// [`MonitorError::Report`] when a plot cannot be drawn.
+/// [`MonitorError::Input`] when the table's columns do not fit the profile.
 pub fn render_html(
     profile: &ReferenceProfile,
     status: &MonitorStatus,
@@ -136,7 +134,7 @@ Overall state: <span class=\"badge {cls}\">{state}</span>. Dataset drift: {dd} (
             .iter()
             .chain(std::iter::once(&window.prediction)),
     ) {
-        let svg = plot_feature(feature, values)?;
+        let svg = plot_feature(feature, values);
         let _ = write!(
             html,
             "<div class=\"feature\"><h3>{} <span class=\"{}\">{}</span></h3>{svg}</div>",
@@ -177,17 +175,33 @@ fn summary_row(html: &mut String, f: &FeatureDrift) {
     );
 }
 
-/// (labels, reference shares, current shares) for a feature.
-fn shares(feature: &FeatureProfile, values: &[f64]) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+/// A feature's distribution in the reference and in the batch, as shares.
+enum Shares {
+    /// Categories (or the few levels of a discrete number), each labelled.
+    Categories {
+        names: Vec<String>,
+        reference: Vec<f64>,
+        current: Vec<f64>,
+    },
+    /// Bins of a numeric feature, `edges` one longer than the shares.
+    Bins {
+        edges: Vec<f64>,
+        reference: Vec<f64>,
+        current: Vec<f64>,
+    },
+}
+
+fn normalised(v: Vec<f64>) -> Vec<f64> {
+    let s: f64 = v.iter().sum();
+    if s > 0.0 {
+        v.iter().map(|x| x / s).collect()
+    } else {
+        v
+    }
+}
+
+fn shares(feature: &FeatureProfile, values: &[f64]) -> Shares {
     let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    let norm = |v: Vec<f64>| {
-        let s: f64 = v.iter().sum();
-        if s > 0.0 {
-            v.iter().map(|x| x / s).collect()
-        } else {
-            v
-        }
-    };
     match &feature.distribution {
         Distribution::Categorical { categories, counts } => {
             let last = counts.len() - 1;
@@ -197,20 +211,32 @@ fn shares(feature: &FeatureProfile, values: &[f64]) -> (Vec<String>, Vec<f64>, V
             }
             let mut names = categories.clone();
             names.push("<other>".into());
-            (names, norm(counts.clone()), norm(cur))
+            let (mut reference, mut current) = (normalised(counts.clone()), normalised(cur));
+            // The bucket of unseen values is drawn only when something fell in it.
+            if names.len() > 1 && reference[last] == 0.0 && current[last] == 0.0 {
+                names.pop();
+                reference.pop();
+                current.pop();
+            }
+            Shares::Categories {
+                names,
+                reference,
+                current,
+            }
         }
         Distribution::Numeric {
             levels: Some(levels),
             ..
-        } => {
-            let names = levels.iter().map(|l| fmt_num(l.0)).collect();
-            let reference = levels.iter().map(|l| l.1).collect();
-            let cur = levels
-                .iter()
-                .map(|l| present.iter().filter(|&&v| v == l.0).count() as f64)
-                .collect();
-            (names, norm(reference), norm(cur))
-        }
+        } => Shares::Categories {
+            names: levels.iter().map(|l| fmt_level(l.0)).collect(),
+            reference: normalised(levels.iter().map(|l| l.1).collect()),
+            current: normalised(
+                levels
+                    .iter()
+                    .map(|l| present.iter().filter(|&&v| v == l.0).count() as f64)
+                    .collect(),
+            ),
+        },
         Distribution::Numeric { sample, .. } => {
             let lo = sample
                 .iter()
@@ -223,71 +249,73 @@ fn shares(feature: &FeatureProfile, values: &[f64]) -> (Vec<String>, Vec<f64>, V
                 .copied()
                 .fold(f64::NEG_INFINITY, f64::max);
             let bins = 30;
-            let width = if hi > lo {
-                (hi - lo) / bins as f64
+            let (lo, width) = if hi > lo && lo.is_finite() && hi.is_finite() {
+                (lo, (hi - lo) / bins as f64)
+            } else if lo.is_finite() {
+                (lo - 0.5, 1.0 / bins as f64)
             } else {
-                1.0
+                (0.0, 1.0 / bins as f64)
             };
             let hist = |v: &[f64]| {
                 let mut h = vec![0.0; bins];
                 for &x in v {
-                    h[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
+                    h[(((x - lo) / width).max(0.0) as usize).min(bins - 1)] += 1.0;
                 }
                 h
             };
-            let names = (0..bins).map(|i| fmt_num(lo + width * i as f64)).collect();
-            (names, norm(hist(sample)), norm(hist(&present)))
+            Shares::Bins {
+                edges: (0..=bins).map(|i| lo + width * i as f64).collect(),
+                reference: normalised(hist(sample)),
+                current: normalised(hist(&present)),
+            }
         }
     }
 }
 
-fn plot_feature(feature: &FeatureProfile, values: &[f64]) -> Result<String> {
-    let (names, reference, current) = shares(feature, values);
-    let k = names.len().max(1);
-    let top = reference
-        .iter()
-        .chain(&current)
-        .copied()
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.1;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (440, 280)).into_drawing_area();
-        let err = |e: &dyn std::fmt::Display| MonitorError::Report(e.to_string());
-        root.fill(&WHITE).map_err(|e| err(&e))?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(30)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..k as f64, 0f64..top)
-            .map_err(|e| err(&e))?;
-        let label_names = names.clone();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(k.min(8))
-            .x_label_formatter(&move |x| {
-                let i = x.floor() as usize;
-                label_names.get(i).cloned().unwrap_or_default()
-            })
-            .y_label_formatter(&|y| format!("{y:.2}"))
-            .draw()
-            .map_err(|e| err(&e))?;
-        let blue = RGBColor(31, 119, 180).mix(0.55);
-        let orange = RGBColor(255, 127, 14).mix(0.55);
-        let discrete = feature.is_discrete();
-        for (series, color, offset) in [(&reference, blue, 0.0), (&current, orange, 0.5)] {
-            // Categories: side-by-side bars; numbers: overlaid translucent histograms.
-            let (w, off) = if discrete { (0.45, offset) } else { (1.0, 0.0) };
-            chart
-                .draw_series(series.iter().enumerate().map(|(i, &v)| {
-                    let x0 = i as f64 + off + if discrete { 0.025 } else { 0.0 };
-                    Rectangle::new([(x0, 0.0), (x0 + w, v)], color.filled())
-                }))
-                .map_err(|e| err(&e))?;
-        }
-        root.present().map_err(|e| err(&e))?;
+/// A level of a discrete number: as written when it is whole (`3`, not `3.0000`).
+fn fmt_level(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        fmt_num(v)
     }
-    Ok(svg)
+}
+
+/// The feature's chart: shared axes, ticks and labels with every other kiln chart (kiln-chart).
+fn plot_feature(feature: &FeatureProfile, values: &[f64]) -> String {
+    let series = |reference: Vec<f64>, current: Vec<f64>| {
+        vec![
+            ("reference".to_string(), reference),
+            ("batch".to_string(), current),
+        ]
+    };
+    match shares(feature, values) {
+        Shares::Categories {
+            names,
+            reference,
+            current,
+        } => kiln_chart::BarChart {
+            title: feature.name.clone(),
+            y_label: "share of rows".into(),
+            categories: names,
+            series: series(reference, current),
+            width: 440,
+            height: 280,
+        }
+        .svg(),
+        Shares::Bins {
+            edges,
+            reference,
+            current,
+        } => kiln_chart::Histogram {
+            title: feature.name.clone(),
+            x_label: feature.name.clone(),
+            y_label: "share of rows".into(),
+            edges,
+            series: series(reference, current),
+            width: 440,
+            height: 280,
+        }
+        .svg(),
+    }
 }

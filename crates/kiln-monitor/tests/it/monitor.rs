@@ -404,6 +404,44 @@ fn offline_report_is_self_contained_html() {
     assert_eq!(html.matches("<svg").count(), 4);
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(html.contains("x1") && html.contains("colour") && html.contains("WARNING"));
+
+    // Each chart's x-axis labels follow its data: the two predicted classes are "0" and "1"
+    // (not "0" and "<other>", as the plotters chart labelled them), colour its categories, and
+    // a numeric feature's ticks are round multiples of one step.
+    let chart = |name: &str| {
+        let start = html
+            .find(&format!("aria-label=\"{name}\""))
+            .unwrap_or_else(|| panic!("no chart {name}"));
+        let svg = &html[start..start + html[start..].find("</svg>").unwrap()];
+        let axis = &svg[svg.find("<g class=\"x-axis\"").expect("x axis")..];
+        let axis = &axis[..axis.find("</g>").unwrap()];
+        axis.split("class=\"tick\"")
+            .skip(1)
+            .map(|t| {
+                let t = &t[t.find('>').unwrap() + 1..];
+                t[..t.find('<').unwrap()].to_string()
+            })
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(chart("prediction"), ["0", "1"]);
+    assert_eq!(chart("colour"), ["blue", "green", "red"]);
+    let ticks: Vec<f64> = chart("x2")
+        .iter()
+        .map(|t| {
+            t.replace('\u{2212}', "-")
+                .parse()
+                .unwrap_or_else(|_| panic!("tick {t}"))
+        })
+        .collect();
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    let step = ticks[1] - ticks[0];
+    for t in &ticks {
+        let k = t / step;
+        assert!(
+            (k - k.round()).abs() < 1e-9,
+            "{t} is not a multiple of {step}: {ticks:?}"
+        );
+    }
 }
 
 #[test]
