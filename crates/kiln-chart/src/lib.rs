@@ -72,5 +72,3 @@ pub use line::{LineChart, Series};
 pub use parallel::ParallelCoordinates;
 pub use svg::{PALETTE, escape};
 pub use ticks::{nice_ticks, tick_label};
-#[cfg(test)]
-mod zz_dump;

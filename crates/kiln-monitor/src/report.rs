@@ -200,43 +200,53 @@ fn normalised(v: Vec<f64>) -> Vec<f64> {
     }
 }
 
+/// Shares over `names` and a last `<other>` bucket of `reference` and `current` counts; the
+/// `<other>` bucket is drawn only when something fell in it, in the reference or the batch
+/// (a prediction never does: it is always one of the model's classes).
+fn with_other(mut names: Vec<String>, reference: Vec<f64>, current: Vec<f64>) -> Shares {
+    let (mut reference, mut current) = (normalised(reference), normalised(current));
+    if reference.last() == Some(&0.0) && current.last() == Some(&0.0) {
+        reference.pop();
+        current.pop();
+    } else {
+        names.push("<other>".into());
+    }
+    Shares::Categories {
+        names,
+        reference,
+        current,
+    }
+}
+
 fn shares(feature: &FeatureProfile, values: &[f64]) -> Shares {
     let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     match &feature.distribution {
         Distribution::Categorical { categories, counts } => {
-            let last = counts.len() - 1;
-            let mut cur = vec![0.0; counts.len()];
+            // One bucket per category plus `<other>`, sized from the categories so that a
+            // profile with too few counts cannot index out of bounds.
+            let buckets = categories.len() + 1;
+            let mut reference = counts.clone();
+            reference.resize(buckets, 0.0);
+            let mut current = vec![0.0; buckets];
             for &v in &present {
-                cur[(v as usize).min(last)] += 1.0;
+                current[(v.max(0.0) as usize).min(buckets - 1)] += 1.0;
             }
-            let mut names = categories.clone();
-            names.push("<other>".into());
-            let (mut reference, mut current) = (normalised(counts.clone()), normalised(cur));
-            // The bucket of unseen values is drawn only when something fell in it.
-            if names.len() > 1 && reference[last] == 0.0 && current[last] == 0.0 {
-                names.pop();
-                reference.pop();
-                current.pop();
-            }
-            Shares::Categories {
-                names,
-                reference,
-                current,
-            }
+            with_other(categories.clone(), reference, current)
         }
         Distribution::Numeric {
             levels: Some(levels),
             ..
-        } => Shares::Categories {
-            names: levels.iter().map(|l| fmt_level(l.0)).collect(),
-            reference: normalised(levels.iter().map(|l| l.1).collect()),
-            current: normalised(
-                levels
-                    .iter()
-                    .map(|l| present.iter().filter(|&&v| v == l.0).count() as f64)
-                    .collect(),
-            ),
-        },
+        } => {
+            // A value outside the reference levels counts as `<other>`, as in the drift test.
+            let mut reference: Vec<f64> = levels.iter().map(|l| l.1).collect();
+            reference.push(0.0);
+            let mut current = vec![0.0; levels.len() + 1];
+            for &v in &present {
+                current[levels.iter().position(|l| l.0 == v).unwrap_or(levels.len())] += 1.0;
+            }
+            let names = levels.iter().map(|l| fmt_level(l.0)).collect();
+            with_other(names, reference, current)
+        }
         Distribution::Numeric { sample, .. } => {
             let lo = sample
                 .iter()
@@ -317,5 +327,79 @@ fn plot_feature(feature: &FeatureProfile, values: &[f64]) -> String {
             height: 280,
         }
         .svg(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::FeatureSource;
+
+    fn feature(distribution: Distribution) -> FeatureProfile {
+        FeatureProfile {
+            name: "f".into(),
+            source: FeatureSource::Prediction,
+            count: 4,
+            missing_rate: 0.0,
+            distribution,
+        }
+    }
+
+    fn categories(shares: Shares) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+        match shares {
+            Shares::Categories {
+                names,
+                reference,
+                current,
+            } => (names, reference, current),
+            Shares::Bins { .. } => panic!("expected categories"),
+        }
+    }
+
+    #[test]
+    fn other_bucket_only_when_something_fell_in_it() {
+        let classes = feature(Distribution::Categorical {
+            categories: vec!["0".into(), "1".into()],
+            counts: vec![3.0, 1.0, 0.0],
+        });
+        let (names, reference, current) = categories(shares(&classes, &[0.0, 1.0]));
+        assert_eq!(names, ["0", "1"]);
+        assert_eq!((reference, current), (vec![0.75, 0.25], vec![0.5, 0.5]));
+        // An unknown category in the batch (index 2 = categories.len()) brings it back.
+        let (names, _, current) = categories(shares(&classes, &[0.0, 2.0]));
+        assert_eq!(names, ["0", "1", "<other>"]);
+        assert_eq!(current, [0.5, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn malformed_counts_do_not_panic() {
+        let short = feature(Distribution::Categorical {
+            categories: vec!["a".into(), "b".into()],
+            counts: Vec::new(),
+        });
+        let (names, reference, current) = categories(shares(&short, &[1.0, 7.0, -1.0]));
+        assert_eq!(names, ["a", "b", "<other>"]);
+        assert_eq!(reference, [0.0, 0.0, 0.0]);
+        assert_eq!(current.len(), 3);
+    }
+
+    #[test]
+    fn levels_count_unseen_values_as_other() {
+        let levels = feature(Distribution::Numeric {
+            mean: 0.5,
+            std: 0.5,
+            min: 0.0,
+            max: 1.0,
+            sample: vec![0.0, 0.0, 1.0, 1.0],
+            psi_edges: Vec::new(),
+            psi_counts: Vec::new(),
+            levels: Some(vec![(0.0, 2.0), (1.0, 2.0)]),
+        });
+        let (names, _, current) = categories(shares(&levels, &[0.0, 1.0]));
+        assert_eq!(names, ["0", "1"]);
+        assert_eq!(current, [0.5, 0.5]);
+        let (names, _, current) = categories(shares(&levels, &[0.0, 1.0, 2.5, 3.0]));
+        assert_eq!(names, ["0", "1", "<other>"]);
+        assert_eq!(current, [0.25, 0.25, 0.5]);
     }
 }
