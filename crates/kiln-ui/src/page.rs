@@ -39,18 +39,25 @@ tr.differs td { background:#fff8c5; }
 svg.kiln-chart { background:#fff; }
 "#;
 
+/// The `<head>` both kinds of page share: the tab title and the inline stylesheet.
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            style { (PreEscaped(CSS)) }
+        }
+    }
+}
+
 /// A whole page: `title` in the tab, `body` in `<main>`; `script` (trusted, written by this
 /// crate) at the end.
 pub(crate) fn page(title: &str, body: &Markup, script: Option<&str>) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · kiln" }
-                style { (PreEscaped(CSS)) }
-            }
+            (head(&format!("{title} · kiln")))
             body {
                 header.top {
                     b { "kiln" }
@@ -72,12 +79,7 @@ pub(crate) fn report(title: &str, body: &Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · kiln report" }
-                style { (PreEscaped(CSS)) }
-            }
+            (head(&format!("{title} · kiln report")))
             body { main { (body) } }
         }
     }
