@@ -104,9 +104,11 @@ pub enum OverrideError {
     },
 }
 
-/// One step of a path: a key, with an index when it names an array-of-tables entry.
+/// One step of a path: a key, with an index when it names an array-of-tables entry. An
+/// index is written `layers[1]` or, as run params spell it, `layers.1`.
 fn segments(path: &str) -> Result<Vec<(&str, Option<usize>)>, OverrideError> {
-    path.split('.')
+    let steps: Vec<(&str, Option<usize>)> = path
+        .split('.')
         .map(|seg| {
             let bad = || OverrideError::Path {
                 path: path.to_string(),
@@ -125,7 +127,21 @@ fn segments(path: &str) -> Result<Vec<(&str, Option<usize>)>, OverrideError> {
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if plain { Ok((key, index)) } else { Err(bad()) }
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let mut merged: Vec<(&str, Option<usize>)> = Vec::with_capacity(steps.len());
+    for (key, index) in steps {
+        let numeric = index.is_none() && key.bytes().all(|b| b.is_ascii_digit());
+        match merged.last_mut() {
+            Some(last) if numeric && last.1.is_none() => {
+                last.1 = Some(key.parse().map_err(|_| OverrideError::Path {
+                    path: path.to_string(),
+                    segment: key.to_string(),
+                })?);
+            }
+            _ => merged.push((key, index)),
+        }
+    }
+    Ok(merged)
 }
 
 /// Parses `text` as a TOML value, or takes it as a string.
@@ -266,6 +282,18 @@ mod tests {
             SPEC.replace("rate = 0.5", "rate = 0.25")
                 .replace("epochs = 10", "epochs = 3")
                 .replace("\"a.csv\"", "\"b.csv\"")
+        );
+    }
+
+    #[test]
+    fn an_index_may_be_written_as_a_dotted_number() {
+        assert_eq!(
+            apply(SPEC, &["layers.1.rate=0.25", "layers.0.units=4"]).unwrap(),
+            apply(SPEC, &["layers[1].rate=0.25", "layers[0].units=4"]).unwrap()
+        );
+        assert_eq!(
+            apply(SPEC, &["layers.2.rate=0.1"]).unwrap_err().to_string(),
+            "override `layers.2.rate`: layers has 2 entries, so there is no layers[2]"
         );
     }
 

@@ -31,6 +31,81 @@ pub struct Spec {
     /// built-in such as `shakespeare`, or a text file) rather than a table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_model: Option<LanguageModelSpec>,
+    /// A hyper-parameter search over this spec (`kiln tune`); `kiln train` ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<TuneSpec>,
+}
+
+/// A hyper-parameter search (`[tune]`): what to optimise, how, and over which spec values.
+/// Named values stay strings here; `kiln-tune` checks them, naming the key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TuneSpec {
+    /// The run metric to optimise, as runs record it (`validation.accuracy`,
+    /// `validation.loss`, `cv_mean.accuracy`); default `validation.` + the task's metric.
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// `maximize` or `minimize`; default from the metric (loss, error and MAE-like metrics
+    /// are minimised).
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// Trials in the study.
+    #[serde(default = "default_trials")]
+    pub trials: usize,
+    /// `tpe` (default), `random` or `grid`.
+    #[serde(default)]
+    pub sampler: Option<String>,
+    /// TPE over all parameters jointly rather than one at a time.
+    #[serde(default)]
+    pub multivariate: bool,
+    /// Random trials before TPE starts modelling (Optuna's `n_startup_trials`, 10).
+    #[serde(default)]
+    pub startup_trials: Option<usize>,
+    /// `asha`, `median` or `none` (default).
+    #[serde(default)]
+    pub pruner: Option<String>,
+    /// The study's seed; default the spec's `training.seed`.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The space: spec paths (`training.optimizer.learning_rate`, `layers.1.units`) and
+    /// their ranges.
+    #[serde(default)]
+    pub space: std::collections::BTreeMap<String, DimensionSpec>,
+}
+
+fn default_trials() -> usize {
+    20
+}
+
+/// One searched value, as written: exactly one of `uniform`, `log_uniform`, `int`, `choice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionSpec {
+    /// `[low, high]`, a real number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniform: Option<Vec<f64>>,
+    /// `[low, high]`, a positive real number searched on a log scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_uniform: Option<Vec<f64>>,
+    /// `[low, high]`, an integer (both ends included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub int: Option<Vec<i64>>,
+    /// The values to choose from (numbers, strings or booleans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<Vec<toml::Value>>,
+    /// Search `int` or `uniform` on a log scale.
+    #[serde(default)]
+    pub log: bool,
+    /// Spacing of the values (`int`: an integer step; `uniform`: a real one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<f64>,
+    /// Points per real range for the grid sampler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<usize>,
+    /// Searched only when this condition on other searched values holds, e.g.
+    /// `"training.optimizer.type = 'sgd'"` (kiln's filter syntax).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
 }
 
 /// A character-level language model: windows of `sequence_length` characters, each followed by

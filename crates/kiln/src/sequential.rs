@@ -344,6 +344,7 @@ impl Sequential {
                 ..TrainingSpec::default()
             },
             language_model: None,
+            tune: None,
         }
     }
 

@@ -37,6 +37,7 @@ fn settle_text(feature: FeatureSpec) -> kiln_spec::settings::TextInput {
         layers: Vec::new(),
         training: kiln_spec::TrainingSpec::default(),
         language_model: None,
+        tune: None,
     };
     match &spec.check().unwrap().inputs()[0] {
         Input::Text(text) => text.clone(),
