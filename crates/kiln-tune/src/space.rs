@@ -553,10 +553,10 @@ fn dimension(path: &str, spec: &DimensionSpec) -> Result<Dimension, TuneError> {
             Some((text.clone(), expr))
         }
     };
-    if let (Some(g), Distribution::Float { step: None, .. }) = (spec.grid, &distribution) {
-        if g == 0 {
-            return Err(err("grid = 0: expected at least 1 point".into()));
-        }
+    if let (Some(g), Distribution::Float { step: None, .. }) = (spec.grid, &distribution)
+        && g == 0
+    {
+        return Err(err("grid = 0: expected at least 1 point".into()));
     }
     Ok(Dimension {
         path: path.to_string(),

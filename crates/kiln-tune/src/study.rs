@@ -257,11 +257,13 @@ pub fn optimize(
                     shared.wake.notify_all();
                     return;
                 }
-                if let Outcome::Failed { retry: true, .. } = outcome {
-                    if attempt < study.config.retries && !st.stop && !cancelled() {
-                        attempt += 1;
-                        continue;
-                    }
+                if let Outcome::Failed { retry: true, .. } = outcome
+                    && attempt < study.config.retries
+                    && !st.stop
+                    && !cancelled()
+                {
+                    attempt += 1;
+                    continue;
                 }
                 let t = st.trials.get_mut(&k).expect("inserted above");
                 match outcome {

@@ -64,7 +64,7 @@ impl TpeSampler {
 }
 
 /// The good and the bad trials, each in trial order.
-fn split<'a>(history: &'a [Trial], direction: Direction) -> (Vec<&'a Trial>, Vec<&'a Trial>) {
+fn split(history: &[Trial], direction: Direction) -> (Vec<&Trial>, Vec<&Trial>) {
     let mut complete: Vec<&Trial> = history
         .iter()
         .filter(|t| t.state == TrialState::Complete && t.value.is_some_and(f64::is_finite))
