@@ -88,6 +88,16 @@ pub enum RunsError {
         /// The parser's message with the caret diagram.
         message: String,
     },
+    /// Another live process owns the run (a study being resumed while it still runs).
+    #[error("run {run_id} is in progress in process {pid} on {host}; stop it first or wait for it to end")]
+    Owned {
+        /// The run.
+        run_id: String,
+        /// The owner's pid.
+        pid: u32,
+        /// The owner's host.
+        host: String,
+    },
     /// The run is not active (finished, failed, killed or deleted) and cannot be changed so.
     #[error("run {run_id} is {state}; {action} needs an active run")]
     RunNotActive {

@@ -15,7 +15,7 @@ use crate::entity::{
     RunStatus,
 };
 use crate::error::{Result, RunsError};
-use crate::liveness::Owner;
+use crate::liveness::{HEARTBEAT_STALE, Owner};
 use crate::store::Store;
 use crate::validate;
 
@@ -599,6 +599,61 @@ impl Store {
                     params![run_id, id, tags],
                 )?;
             }
+            Ok(())
+        })
+    }
+
+    /// Makes `owner` the owner of `run_id` and sets it `RUNNING` again (no end time): how a
+    /// resumed study takes its run back after a crash.
+    ///
+    /// # Errors
+    /// [`RunsError::Owned`] while another live process owns the run (on this host by its pid,
+    /// elsewhere by a fresh heartbeat); [`RunsError::NotFound`]; [`RunsError::RunNotActive`]
+    /// for a deleted run.
+    pub fn take_over_run(&self, run_id: &str, owner: &Owner) -> Result<()> {
+        self.write(|tx| {
+            writable(tx, run_id, "resuming")?;
+            let (status, current, heartbeat): (String, Option<Owner>, i64) = tx.query_row(
+                "SELECT status, pid, host, process_start, heartbeat FROM runs WHERE run_id = ?1",
+                [run_id],
+                |r| {
+                    let pid: Option<i64> = r.get(1)?;
+                    Ok((
+                        r.get(0)?,
+                        pid.map(|pid| Owner {
+                            pid: pid as u32,
+                            host: r.get::<_, Option<String>>(2).ok().flatten().unwrap_or_default(),
+                            process_start: r.get(3).ok().flatten(),
+                        }),
+                        r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+                    ))
+                },
+            )?;
+            if status == "RUNNING"
+                && let Some(current) = current
+                && current != *owner
+            {
+                let stale = clock::now_ms() - heartbeat > HEARTBEAT_STALE.as_millis() as i64;
+                let alive = current.alive_here().unwrap_or(!stale);
+                if alive {
+                    return Err(RunsError::Owned {
+                        run_id: run_id.to_string(),
+                        pid: current.pid,
+                        host: current.host,
+                    });
+                }
+            }
+            tx.execute(
+                "UPDATE runs SET status = 'RUNNING', end_time = NULL, pid = ?2, host = ?3,
+                     process_start = ?4, heartbeat = ?5 WHERE run_id = ?1",
+                params![
+                    run_id,
+                    i64::from(owner.pid),
+                    owner.host,
+                    owner.process_start,
+                    clock::now_ms()
+                ],
+            )?;
             Ok(())
         })
     }

@@ -31,6 +31,21 @@ impl ActiveRun {
     pub fn start(store: Arc<Store>, mut new: NewRun) -> Result<Self> {
         new.owner = Some(Owner::this_process());
         let info = store.create_run(&new)?;
+        Ok(Self::beating(store, info))
+    }
+
+    /// Takes over an existing run (a study resumed after a crash or Ctrl-C): this process
+    /// becomes its owner and it is `RUNNING` again.
+    ///
+    /// # Errors
+    /// As [`Store::take_over_run`]: another live process still owns it.
+    pub fn adopt(store: Arc<Store>, run_id: &str) -> Result<Self> {
+        store.take_over_run(run_id, &Owner::this_process())?;
+        let info = store.run_info(run_id)?;
+        Ok(Self::beating(store, info))
+    }
+
+    fn beating(store: Arc<Store>, info: RunInfo) -> Self {
         let (stop, stopped) = mpsc::channel::<()>();
         let beat_store = Arc::clone(&store);
         let run_id = info.run_id.clone();
@@ -45,12 +60,12 @@ impl ActiveRun {
                 }
             })
             .ok();
-        Ok(Self {
+        Self {
             store,
             info,
             heartbeat: thread.map(|t| (stop, t)),
             ended: false,
-        })
+        }
     }
 
     /// The run's id.

@@ -32,5 +32,7 @@ pub use error::TuneError;
 pub use pruner::Pruner;
 pub use sampler::{GridSampler, RandomSampler, Sampler, TpeSampler};
 pub use space::{Dimension, Distribution, ParamValue, Params, Space};
-pub use study::{Listener, Objective, Outcome, Quiet, Study, StudyConfig, TrialRun, optimize};
+pub use study::{
+    Listener, Objective, Outcome, Quiet, Reporter, Study, StudyConfig, TrialRun, optimize,
+};
 pub use trial::{Direction, Step, Trial, TrialState, best};

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::error::TuneError;
@@ -120,14 +120,39 @@ pub struct TrialRun<'a> {
     pub params: &'a Params,
     /// 0 on the first attempt.
     pub attempt: usize,
-    shared: &'a Shared,
-    pruner: Pruner,
-    direction: Direction,
+    reporter: Reporter,
 }
 
 impl TrialRun<'_> {
     /// Records `value` at `step` (an epoch of a fold) and answers whether the trial should
     /// stop now (the pruner's verdict against every trial so far).
+    pub fn report(&self, step: Step, value: f64) -> bool {
+        self.reporter.report(step, value)
+    }
+
+    /// A handle that reports for this trial from anywhere (an epoch callback that must own
+    /// what it uses).
+    pub fn reporter(&self) -> Reporter {
+        self.reporter.clone()
+    }
+
+    /// The pruner in use (`None` means reports are only recorded).
+    pub fn pruner(&self) -> Pruner {
+        self.reporter.pruner
+    }
+}
+
+/// Reports a trial's intermediate values; cheap to clone.
+#[derive(Clone)]
+pub struct Reporter {
+    number: usize,
+    shared: Arc<Shared>,
+    pruner: Pruner,
+    direction: Direction,
+}
+
+impl Reporter {
+    /// As [`TrialRun::report`].
     pub fn report(&self, step: Step, value: f64) -> bool {
         let mut st = self.shared.lock();
         let Some(t) = st.trials.get_mut(&self.number) else {
@@ -137,11 +162,6 @@ impl TrialRun<'_> {
         let snapshot = t.clone();
         self.pruner
             .should_prune(self.direction, &snapshot, step, value, &st.trials)
-    }
-
-    /// The pruner in use (`None` means reports are only recorded).
-    pub fn pruner(&self) -> Pruner {
-        self.pruner
     }
 }
 
@@ -172,7 +192,7 @@ pub fn optimize(
         .filter(|t| t.state.is_finished())
         .map(|t| t.number)
         .collect();
-    let shared = Shared {
+    let shared = Arc::new(Shared {
         state: Mutex::new(State {
             trials: previous
                 .into_iter()
@@ -184,7 +204,7 @@ pub fn optimize(
             error: None,
         }),
         wake: Condvar::new(),
-    };
+    });
     let deadline = study.config.timeout.map(|t| Instant::now() + t);
     let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let worker = || {
@@ -245,9 +265,12 @@ pub fn optimize(
                     number: k,
                     params: &params,
                     attempt,
-                    shared: &shared,
-                    pruner: study.pruner,
-                    direction: study.config.direction,
+                    reporter: Reporter {
+                        number: k,
+                        shared: Arc::clone(&shared),
+                        pruner: study.pruner,
+                        direction: study.config.direction,
+                    },
                 };
                 let outcome = objective.evaluate(&run);
                 let mut st = shared.lock();
@@ -295,7 +318,15 @@ pub fn optimize(
             s.spawn(worker);
         }
     });
-    let st = shared.into_state();
+    let st = std::mem::replace(
+        &mut *shared.lock(),
+        State {
+            trials: BTreeMap::new(),
+            next: 0,
+            stop: true,
+            error: None,
+        },
+    );
     if let Some(e) = st.error {
         return Err(TuneError::Objective(e));
     }
@@ -306,10 +337,3 @@ pub fn optimize(
         .collect())
 }
 
-impl Shared {
-    fn into_state(self) -> State {
-        self.state
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
