@@ -82,6 +82,6 @@ pub(crate) fn parzen_for_importance(
     weights: &[f64],
     distribution: &Distribution,
 ) -> impl Fn(f64) -> f64 + use<> {
-    let p = parzen::Parzen::fit(rows, weights, &[distribution], false);
+    let p = parzen::Parzen::fit(rows, weights, &[distribution]);
     move |x| p.log_pdf(&[x]).exp()
 }

@@ -1,8 +1,11 @@
 //! The Parzen estimator TPE models the good and the bad trials with: a weighted mixture of
 //! one kernel per observation plus a prior kernel, each kernel a product over dimensions of a
 //! truncated normal (a real range), a discretised truncated normal (an integer or stepped
-//! range) or a categorical (a choice). Bandwidths follow Optuna 4/5's `_ParzenEstimator`
-//! with its defaults (prior weight 1, magic clip on, endpoints off).
+//! range, on a log scale for a log-scaled integer) or a categorical (a choice). Bandwidths
+//! follow Optuna 5's `_ParzenEstimator` with its defaults (prior weight 1, magic clip on,
+//! endpoints off): each kernel's is the distance to its farther neighbour among the
+//! observations (the prior's mean is not one), for the univariate and the multivariate
+//! estimator alike.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -13,8 +16,6 @@ use crate::space::{Distribution, Numeric};
 const SQRT2: f64 = std::f64::consts::SQRT_2;
 /// `ln √(2π)`.
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
-/// Bandwidth scale of the multivariate estimator (Optuna's `SIGMA0_MAGNITUDE`).
-const SIGMA0: f64 = 0.2;
 
 /// Standard normal CDF, accurate in both tails.
 fn ndtr(x: f64) -> f64 {
@@ -30,12 +31,49 @@ fn mass(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The values of a log-scaled integer range, `low, low + step, … ≤ high`, in the value's own
+/// scale. Its kernels are normals in the log scale, and a value's probability is their mass
+/// over `[ln(v − step/2), ln(v + step/2)]`, as Optuna's `_BatchedDiscreteTruncLogNorm`
+/// has it; draws are rounded onto the grid in the value's scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LogGrid {
+    low: f64,
+    high: f64,
+    step: f64,
+}
+
+impl LogGrid {
+    fn of(distribution: &Distribution) -> Option<Self> {
+        match *distribution {
+            Distribution::Int {
+                low,
+                high,
+                log: true,
+                step,
+            } => Some(Self {
+                low: low as f64,
+                high: (low + (high - low) / step * step) as f64,
+                step: step as f64,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The grid value nearest `exp(x)`, as an internal (log) value.
+    fn snap(self, x: f64) -> f64 {
+        let v = self.low + ((x.exp() - self.low) / self.step).round() * self.step;
+        v.clamp(self.low, self.high).ln()
+    }
+}
+
 /// One dimension of every kernel.
 #[derive(Debug, Clone)]
 enum Axis {
-    /// Truncated normals over `[low, high]`; `step` makes them discrete on `low + k·step`.
+    /// Truncated normals over `[low, high]`; `step` makes them discrete on `low + k·step`,
+    /// `log_grid` discrete on a log-scaled integer range.
     Numeric {
         range: Numeric,
+        log_grid: Option<LogGrid>,
         mu: Vec<f64>,
         sigma: Vec<f64>,
         /// `ln(Φ(β) − Φ(α))` per kernel.
@@ -55,12 +93,13 @@ pub(crate) struct Parzen {
 
 impl Parzen {
     /// Fits to `observations` (one row per trial, internal values in `distributions`'
-    /// order) with per-observation `weights`; the prior kernel is appended.
+    /// order) with per-observation `weights`; the prior kernel is appended. Several
+    /// distributions make the multivariate estimator (one kernel over all of them per
+    /// observation); its bandwidths are computed per dimension as for one.
     pub(crate) fn fit(
         observations: &[Vec<f64>],
         weights: &[f64],
         distributions: &[&Distribution],
-        multivariate: bool,
     ) -> Self {
         let n = observations.len();
         let mut w: Vec<f64> = weights.to_vec();
@@ -69,14 +108,13 @@ impl Parzen {
         for x in &mut w {
             *x /= total;
         }
-        let n_params = distributions.len();
         let axes = distributions
             .iter()
             .enumerate()
             .map(|(d, dist)| {
                 let column: Vec<f64> = observations.iter().map(|o| o[d]).collect();
                 match dist.numeric() {
-                    Some(range) => numeric_axis(range, &column, multivariate, n_params),
+                    Some(range) => numeric_axis(range, LogGrid::of(dist), &column),
                     None => {
                         let Distribution::Choice(choices) = dist else {
                             unreachable!("numeric() is None only for a choice")
@@ -103,8 +141,15 @@ impl Parzen {
                     .iter()
                     .map(|axis| match axis {
                         Axis::Numeric {
-                            range, mu, sigma, ..
-                        } => sample_numeric(*range, mu[k], sigma[k], rng.random::<f64>()),
+                            range,
+                            log_grid,
+                            mu,
+                            sigma,
+                            ..
+                        } => {
+                            let x = sample_numeric(*range, mu[k], sigma[k], rng.random::<f64>());
+                            log_grid.map_or(x, |g| g.snap(x))
+                        }
                         Axis::Categorical { probs } => pick(&probs[k], rng.random::<f64>()) as f64,
                     })
                     .collect()
@@ -121,10 +166,18 @@ impl Parzen {
                     s += match axis {
                         Axis::Numeric {
                             range,
+                            log_grid: None,
                             mu,
                             sigma,
                             log_z,
                         } => log_pdf_numeric(*range, mu[k], sigma[k], log_z[k], v),
+                        Axis::Numeric {
+                            log_grid: Some(g),
+                            mu,
+                            sigma,
+                            log_z,
+                            ..
+                        } => log_mass_log_grid(*g, mu[k], sigma[k], log_z[k], v),
                         Axis::Categorical { probs } => probs[k][v as usize].ln(),
                     };
                 }
@@ -164,40 +217,31 @@ fn bounds(range: Numeric) -> (f64, f64) {
     }
 }
 
-fn numeric_axis(range: Numeric, mus: &[f64], multivariate: bool, n_params: usize) -> Axis {
+fn numeric_axis(range: Numeric, log_grid: Option<LogGrid>, mus: &[f64]) -> Axis {
     let (low, high) = bounds(range);
     let n = mus.len();
     let width = high - low;
     let prior_mu = 0.5 * (low + high);
-    let mut sigma: Vec<f64> = if multivariate {
-        let s = SIGMA0 * (n.max(1) as f64).powf(-1.0 / (n_params as f64 + 4.0)) * width;
-        vec![s; n]
-    } else {
-        // Distance to the farther neighbour among the observations and the prior's mean,
-        // the range's ends standing in as neighbours; the outermost kernels use their
-        // inner neighbour only (endpoints not considered).
-        let mut with_prior: Vec<f64> = mus.to_vec();
-        with_prior.push(prior_mu);
-        let mut order: Vec<usize> = (0..with_prior.len()).collect();
-        order.sort_by(|&a, &b| with_prior[a].total_cmp(&with_prior[b]).then(a.cmp(&b)));
-        let mut padded = vec![low];
-        padded.extend(order.iter().map(|&i| with_prior[i]));
-        padded.push(high);
-        let m = order.len();
-        let mut sorted_sigma: Vec<f64> = (1..=m)
-            .map(|j| (padded[j] - padded[j - 1]).max(padded[j + 1] - padded[j]))
-            .collect();
-        if padded.len() >= 4 {
-            sorted_sigma[0] = padded[2] - padded[1];
-            sorted_sigma[m - 1] = padded[m] - padded[m - 1];
-        }
-        let mut sigma = vec![0.0; m];
-        for (j, &i) in order.iter().enumerate() {
-            sigma[i] = sorted_sigma[j];
-        }
-        sigma.truncate(n);
-        sigma
-    };
+    // Distance to the farther neighbour among the observations, the range's ends standing
+    // in as neighbours; the outermost kernels use their inner neighbour only (endpoints not
+    // considered). The prior's mean is no neighbour (Optuna 5; Optuna 4 counted it, and
+    // used `0.2·n^(−1/(d+4))·width` for every kernel of the multivariate estimator).
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| mus[a].total_cmp(&mus[b]).then(a.cmp(&b)));
+    let mut padded = vec![low];
+    padded.extend(order.iter().map(|&i| mus[i]));
+    padded.push(high);
+    let mut sorted_sigma: Vec<f64> = (1..=n)
+        .map(|j| (padded[j] - padded[j - 1]).max(padded[j + 1] - padded[j]))
+        .collect();
+    if padded.len() >= 4 {
+        sorted_sigma[0] = padded[2] - padded[1];
+        sorted_sigma[n - 1] = padded[n] - padded[n - 1];
+    }
+    let mut sigma = vec![0.0; n];
+    for (j, &i) in order.iter().enumerate() {
+        sigma[i] = sorted_sigma[j];
+    }
     let min_sigma = width / (100.0f64).min(1.0 + (n + 1) as f64);
     for s in &mut sigma {
         *s = s.clamp(min_sigma, width);
@@ -216,6 +260,7 @@ fn numeric_axis(range: Numeric, mus: &[f64], multivariate: bool, n_params: usize
         .collect();
     Axis::Numeric {
         range,
+        log_grid,
         mu,
         sigma,
         log_z,
@@ -252,6 +297,14 @@ fn sample_numeric(range: Numeric, mu: f64, sigma: f64, u: f64) -> f64 {
     }
 }
 
+/// `ln P(v)` of the grid value `v = exp(x)` under one kernel of a log-scaled integer range.
+fn log_mass_log_grid(g: LogGrid, mu: f64, sigma: f64, log_z: f64, x: f64) -> f64 {
+    let v = x.exp().round();
+    let a = ((v - 0.5 * g.step).ln() - mu) / sigma;
+    let b = ((v + 0.5 * g.step).ln() - mu) / sigma;
+    mass(a, b).max(f64::MIN_POSITIVE).ln() - log_z
+}
+
 fn log_pdf_numeric(range: Numeric, mu: f64, sigma: f64, log_z: f64, x: f64) -> f64 {
     match range.step {
         None => {
@@ -283,7 +336,7 @@ mod tests {
     #[test]
     fn the_density_integrates_to_one_and_sampling_follows_it() {
         let d = uniform(0.0, 10.0);
-        let p = Parzen::fit(&[vec![1.0], vec![2.0], vec![8.5]], &[1.0; 3], &[&d], false);
+        let p = Parzen::fit(&[vec![1.0], vec![2.0], vec![8.5]], &[1.0; 3], &[&d]);
         let n = 20_000;
         let integral: f64 = (0..n)
             .map(|i| p.log_pdf(&[10.0 * (i as f64 + 0.5) / n as f64]).exp() * 10.0 / n as f64)
@@ -308,7 +361,7 @@ mod tests {
             log: false,
             step: 2,
         };
-        let p = Parzen::fit(&[vec![3.0], vec![7.0]], &[1.0; 2], &[&d], false);
+        let p = Parzen::fit(&[vec![3.0], vec![7.0]], &[1.0; 2], &[&d]);
         let total: f64 = [1.0, 3.0, 5.0, 7.0, 9.0]
             .iter()
             .map(|&x| p.log_pdf(&[x]).exp())
@@ -327,7 +380,7 @@ mod tests {
             crate::space::ParamValue::Int(2),
             crate::space::ParamValue::Int(3),
         ]);
-        let p = Parzen::fit(&[vec![0.0], vec![0.0], vec![2.0]], &[1.0; 3], &[&d], false);
+        let p = Parzen::fit(&[vec![0.0], vec![0.0], vec![2.0]], &[1.0; 3], &[&d]);
         // Kernel k: 1/4 on each choice, +1 on its observation, normalised; the prior
         // kernel uniform; kernels weighted equally (4 of them).
         let k = |obs: usize, c: usize| (0.25 + if obs == c { 1.0 } else { 0.0 }) / 1.75;
@@ -341,10 +394,103 @@ mod tests {
         // Inner rule gives max(2-0, 3-2)=2, max(1, 2)=2, max(2, 5)=5; endpoints off: the
         // first uses its right gap (1), the last its left gap (2). Magic clip: 10/4 = 2.5.
         let d = uniform(0.0, 10.0);
-        let p = Parzen::fit(&[vec![2.0], vec![3.0]], &[1.0; 2], &[&d], false);
+        let p = Parzen::fit(&[vec![2.0], vec![3.0]], &[1.0; 2], &[&d]);
         let Axis::Numeric { sigma, .. } = &p.axes[0] else {
             unreachable!()
         };
         assert_eq!(sigma, &vec![2.5, 2.5, 10.0]);
+    }
+
+    fn sigmas(p: &Parzen, axis: usize) -> (Vec<f64>, Vec<f64>) {
+        let Axis::Numeric { mu, sigma, .. } = &p.axes[axis] else {
+            unreachable!()
+        };
+        (mu.clone(), sigma.clone())
+    }
+
+    fn close(a: &[f64], b: &[f64]) {
+        assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() < 1e-8, "{a:?} vs {b:?}");
+        }
+    }
+
+    // The expected figures below are Optuna 5.0.0's `_ParzenEstimator` (prior weight 1, magic
+    // clip, endpoints off) fitted to the same observations: `.mu`, `.sigma` of its batched
+    // distributions and `log_pdf`.
+
+    #[test]
+    fn the_prior_mean_is_no_neighbour_as_in_optuna_5() {
+        // Sorted 1, 2, 9 with ends 0 and 10: gaps 1, 1, 7, 1; the first kernel uses its
+        // right gap (1), the last its left gap (7), the middle max(1, 7); magic clip 10/5.
+        // Optuna 4 counted the prior's mean (5) as a neighbour: 2, 3, 4.
+        let d = uniform(0.0, 10.0);
+        let p = Parzen::fit(&[vec![1.0], vec![2.0], vec![9.0]], &[1.0; 3], &[&d]);
+        let (mu, sigma) = sigmas(&p, 0);
+        close(&mu, &[1.0, 2.0, 9.0, 5.0]);
+        close(&sigma, &[2.0, 7.0, 7.0, 10.0]);
+        let lp: Vec<f64> = [0.5, 3.0, 7.25].iter().map(|&x| p.log_pdf(&[x])).collect();
+        close(&lp, &[-1.987_815_06, -2.121_388_07, -2.547_743_88]);
+    }
+
+    #[test]
+    fn multivariate_bandwidths_are_per_dimension_neighbour_distances_as_in_optuna_5() {
+        // Optuna 5 dropped the multivariate rule 0.2·n^(−1/(d+4))·width.
+        let (dx, dy) = (uniform(0.0, 10.0), uniform(0.0, 1.0));
+        let rows = [vec![1.0, 0.1], vec![2.0, 0.5], vec![9.0, 0.45]];
+        let p = Parzen::fit(&rows, &[1.0; 3], &[&dx, &dy]);
+        close(&sigmas(&p, 0).1, &[2.0, 7.0, 7.0, 10.0]);
+        close(&sigmas(&p, 1).1, &[0.35, 0.2, 0.35, 1.0]);
+        close(
+            &[p.log_pdf(&[0.5, 0.2]), p.log_pdf(&[3.0, 0.9])],
+            &[-1.694_014_56, -2.970_560_33],
+        );
+    }
+
+    #[test]
+    fn a_log_scaled_integer_is_a_discrete_log_normal_as_in_optuna_5() {
+        let d = Distribution::Int {
+            low: 1,
+            high: 100,
+            log: true,
+            step: 1,
+        };
+        let rows: Vec<Vec<f64>> = [2.0f64, 3.0, 40.0].iter().map(|v| vec![v.ln()]).collect();
+        let p = Parzen::fit(&rows, &[1.0; 3], &[&d]);
+        let (mu, sigma) = sigmas(&p, 0);
+        // Observations' logs, and the prior's mean: the middle of [ln ½, ln 100½].
+        let prior = 0.5 * (0.5f64.ln() + 100.5f64.ln());
+        close(&mu, &[2f64.ln(), 3f64.ln(), 40f64.ln(), prior]);
+        assert!((prior - 1.958_505_27).abs() < 1e-8);
+        close(
+            &sigma,
+            &[1.060_660_98, 2.590_267_17, 2.590_267_17, 5.303_304_91],
+        );
+        // Probabilities of values (masses over [ln(v − ½), ln(v + ½)]), not densities.
+        let lp: Vec<f64> = [1.0f64, 2.0, 3.0, 17.0, 100.0]
+            .iter()
+            .map(|v| p.log_pdf(&[v.ln()]))
+            .collect();
+        close(
+            &lp,
+            &[
+                -1.550_034_37,
+                -2.098_389_78,
+                -2.508_166_61,
+                -4.607_583_21,
+                -6.665_041_82,
+            ],
+        );
+        let total: f64 = (1..=100).map(|v| p.log_pdf(&[(v as f64).ln()]).exp()).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        // Draws are the logs of integers in range.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for x in p.sample(&mut rng, 500) {
+            let v = x[0].exp();
+            assert!(
+                (v - v.round()).abs() < 1e-9 && (1.0..=100.0).contains(&v),
+                "{v}"
+            );
+        }
     }
 }

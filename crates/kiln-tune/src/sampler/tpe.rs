@@ -1,9 +1,9 @@
-//! The tree-structured Parzen estimator (Bergstra et al. 2011), with Optuna 4/5's defaults:
+//! The tree-structured Parzen estimator (Bergstra et al. 2011), with Optuna 5's defaults:
 //! 10 random startup trials, `γ(n) = min(⌈0.1·n⌉, 25)` trials in the good group, recent
 //! trials weighted up past 25, 24 candidates drawn from the good model `l(x)` and the one
 //! maximising `l(x)/g(x)` kept. Univariate by default (one model per path); `multivariate`
 //! models the unconditional paths jointly (Falkner et al. 2018), conditional ones stay
-//! univariate.
+//! univariate; the joint kernels' bandwidths are computed per path as for one (Optuna 5).
 
 use super::parzen::Parzen;
 use super::{Sampler, random_value, trial_rng, walk};
@@ -133,8 +133,8 @@ impl TpeSampler {
         let dists: Vec<&Distribution> = dims.iter().map(|(_, d)| *d).collect();
         let ob = observations(below, dims);
         let oa = observations(above, dims);
-        let l = Parzen::fit(&ob, &default_weights(ob.len()), &dists, self.multivariate);
-        let g = Parzen::fit(&oa, &default_weights(oa.len()), &dists, self.multivariate);
+        let l = Parzen::fit(&ob, &default_weights(ob.len()), &dists);
+        let g = Parzen::fit(&oa, &default_weights(oa.len()), &dists);
         let candidates = l.sample(rng, self.candidates);
         let mut best = 0;
         let mut best_score = f64::NEG_INFINITY;
