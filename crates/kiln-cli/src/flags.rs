@@ -38,6 +38,9 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// Train the model a spec file describes and write the model file.
     Train(TrainArgs),
+    /// Search hyper-parameters: the spec's `[tune]` section names the metric and the spec
+    /// paths to search; each trial is a recorded run under the study's run.
+    Tune(TuneArgs),
     /// Print a model's metrics on one of its data splits or on a file.
     Evaluate(EvaluateArgs),
     /// Predict every row of a data file.
@@ -329,6 +332,53 @@ pub(crate) struct TrainArgs {
     pub no_checkpoint: bool,
     #[command(flatten)]
     pub track: TrackArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TuneArgs {
+    /// The spec file (TOML) with a `[tune]` section.
+    pub spec: PathBuf,
+    /// Write the best trial's model file here, and its spec (the trial's values applied)
+    /// beside it with a `.toml` extension.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Trials trained at once (the CPU's threads are shared among them).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers: u32,
+    /// Trial k's values depend only on the seed and trials 0..k-L [default: --workers].
+    /// Studies with the same lag give the same trials whatever the workers.
+    #[arg(long, value_name = "L", value_parser = clap::value_parser!(u32).range(1..))]
+    pub lag: Option<u32>,
+    /// Override `tune.trials`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub trials: Option<u32>,
+    /// Start no trial after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Continue the latest study of this name (after a crash or Ctrl-C): finished trials are
+    /// kept, the rest run.
+    #[arg(long)]
+    pub resume: bool,
+    /// The study's name [default: the spec's file name].
+    #[arg(long, value_name = "NAME")]
+    pub study: Option<String>,
+    /// The experiment the study is recorded in (created when missing) [default: Default].
+    #[arg(long, value_name = "NAME")]
+    pub experiment: Option<String>,
+    /// A configuration to try first, as `PATH=VALUE,PATH=VALUE` (repeatable; trial i takes
+    /// the i-th; paths left out are sampled).
+    #[arg(long, value_name = "PATH=VALUE,...")]
+    pub enqueue: Vec<String>,
+    /// Cross-validate each trial with K folds (the metric is then `cv_mean.…`; pruning
+    /// compares the same fold across trials).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..))]
+    pub folds: Option<u32>,
+    /// Change a spec setting before tuning, as `kiln train --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<kiln::Override>,
+    /// Print only the summary.
+    #[arg(long, short = 'q', conflicts_with = "json")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Datasets(command) => cmd::datasets::run(&command, json),
         Command::Init(args) => cmd::init::run(&args, json),
         Command::Train(args) => cmd::train::run(&args, json),
+        Command::Tune(args) => cmd::tune::run(&args, json),
         Command::Evaluate(args) => cmd::evaluate::run(&args, json),
         Command::Predict(args) => cmd::predict::run(&args, json),
         Command::Inspect(args) => cmd::inspect::run(&args, json),

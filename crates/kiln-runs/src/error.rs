@@ -89,7 +89,9 @@ pub enum RunsError {
         message: String,
     },
     /// Another live process owns the run (a study being resumed while it still runs).
-    #[error("run {run_id} is in progress in process {pid} on {host}; stop it first or wait for it to end")]
+    #[error(
+        "run {run_id} is in progress in process {pid} on {host}; stop it first or wait for it to end"
+    )]
     Owned {
         /// The run.
         run_id: String,

@@ -622,7 +622,11 @@ impl Store {
                         r.get(0)?,
                         pid.map(|pid| Owner {
                             pid: pid as u32,
-                            host: r.get::<_, Option<String>>(2).ok().flatten().unwrap_or_default(),
+                            host: r
+                                .get::<_, Option<String>>(2)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default(),
                             process_start: r.get(3).ok().flatten(),
                         }),
                         r.get::<_, Option<i64>>(4)?.unwrap_or(0),

@@ -55,8 +55,9 @@ pub struct TuneSpec {
     /// `tpe` (default), `random` or `grid`.
     #[serde(default)]
     pub sampler: Option<String>,
-    /// TPE over all parameters jointly rather than one at a time.
-    #[serde(default)]
+    /// TPE over all parameters jointly rather than one at a time (Optuna 5's default, and
+    /// kiln's).
+    #[serde(default = "default_multivariate")]
     pub multivariate: bool,
     /// Random trials before TPE starts modelling (Optuna's `n_startup_trials`, 10).
     #[serde(default)]
@@ -75,6 +76,10 @@ pub struct TuneSpec {
 
 fn default_trials() -> usize {
     20
+}
+
+fn default_multivariate() -> bool {
+    true
 }
 
 /// One searched value, as written: exactly one of `uniform`, `log_uniform`, `int`, `choice`.

@@ -336,4 +336,3 @@ pub fn optimize(
         .filter(|t| t.state.is_finished())
         .collect())
 }
-

@@ -37,6 +37,12 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A study's `[tune]` section, space or trial that cannot be run.
+    #[error(transparent)]
+    Tune(kiln_tune::TuneError),
+    /// The runs store refused (a study's records).
+    #[error("runs store: {0}")]
+    Runs(Box<kiln_runs::RunsError>),
     /// A `--set` override that cannot be applied to the spec's text.
     #[error(transparent)]
     Override(#[from] kiln_spec::OverrideError),
@@ -302,4 +308,10 @@ boxed_from! {
     Eval: kiln_eval::EvalError,
     Monitor: kiln_monitor::MonitorError,
     Bayes: kiln_bayes::BayesError,
+}
+
+impl From<kiln_runs::RunsError> for Error {
+    fn from(e: kiln_runs::RunsError) -> Self {
+        Self::Runs(Box::new(e))
+    }
 }

@@ -34,7 +34,9 @@
 //!    events (what [`TrainRequest::track`] asks for), and an evaluation as a run;
 //! 7. `pipeline`: reads a spec (with `--set` overrides), runs the table prologue, names every
 //!    fit method and dispatches;
-//! 8. `predict` (loading and predicting a model file), then `sequential`.
+//! 8. `predict` (loading and predicting a model file), then `sequential`;
+//! 9. [`tune`]: hyper-parameter studies ([`kiln_tune`]), each trial a tracked `train_spec`
+//!    run under the study's run.
 
 mod bayesian;
 mod error;
@@ -47,6 +49,7 @@ mod predict;
 mod run;
 mod sequential;
 pub mod tracking;
+pub mod tune;
 
 pub use bayesian::elbo_trace;
 pub use error::{AdviProblem, CheckpointProblem, Error, PriorProblem};
@@ -71,6 +74,7 @@ pub use kiln_monitor as monitor;
 pub use kiln_runs as runs;
 pub use kiln_spec as spec;
 pub use kiln_train as train;
+pub use kiln_tune as tuning;
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -171,6 +171,8 @@ pub struct Tracking {
     pub run_name: Option<String>,
     /// Extra tags (`kiln.reproduces`, ...).
     pub tags: BTreeMap<String, String>,
+    /// The run this one belongs to (a tuning trial's study).
+    pub parent_run_id: Option<String>,
 }
 
 impl Tracking {
@@ -181,6 +183,7 @@ impl Tracking {
             experiment: None,
             run_name: None,
             tags: BTreeMap::new(),
+            parent_run_id: None,
         }
     }
 }

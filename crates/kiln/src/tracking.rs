@@ -42,6 +42,11 @@ pub const FOLDS_TAG: &str = "kiln.folds";
 /// The artifact holding the spec text.
 pub const SPEC_ARTIFACT: &str = "spec.toml";
 
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// Every value of a spec as `dotted.path → text`: tables nest with `.`, arrays of tables by
 /// index (`layers.1.units`), other arrays as TOML text. Values longer than MLflow's param limit
 /// are cut (the full text is the `spec.toml` artifact).
@@ -239,6 +244,7 @@ impl Recorder {
                 experiment_id,
                 name: Some(name),
                 tags,
+                parent_run_id: tracking.parent_run_id.clone(),
                 ..NewRun::default()
             },
         )?;

@@ -14,6 +14,7 @@ pub(crate) mod runs;
 pub(crate) mod serve;
 pub(crate) mod tracking;
 pub(crate) mod train;
+pub(crate) mod tune;
 
 use anyhow::Context as _;
 use kiln::data::Cache;

@@ -195,12 +195,14 @@ fn show(store: &Store, given: &str, json: bool) -> anyhow::Result<ExitCode> {
     let history = store.metric_histories(&info.run_id)?;
     let artifacts = store.list_artifacts(&info.run_id, None)?;
     let children = store.child_runs(&info.run_id)?;
+    let study = kiln::tune::study_summary(store, &run)?;
     if json {
         emit(&json!({
             "run": run,
             "history": history,
             "artifacts": artifacts,
             "children": children,
+            "study": study.as_ref().map(study_json),
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -288,13 +290,89 @@ fn show(store: &Store, given: &str, json: bool) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if !children.is_empty() {
+    if let Some(study) = &study {
+        print_study(study);
+    } else if !children.is_empty() {
         println!("\nChild runs:");
         for c in &children {
             println!("  {} {} {}", short(&c.run_id), c.name, c.status);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn study_json(s: &kiln::tune::StudySummary) -> serde_json::Value {
+    json!({
+        "metric": s.metric,
+        "direction": s.direction.as_str(),
+        "planned": s.planned,
+        "trials": s.trials.iter().map(|(t, id)| json!({
+            "number": t.number, "state": t.state.as_str(), "value": t.value,
+            "params": t.params, "run_id": id,
+        })).collect::<Vec<_>>(),
+        "best": s.best.as_ref().map(|(t, id)| json!({
+            "number": t.number, "value": t.value, "params": t.params, "run_id": id,
+        })),
+        "importance": s.importance.as_ref().map(|imp| {
+            imp.iter().map(|(p, v)| (p.clone(), json!(v))).collect::<serde_json::Map<_, _>>()
+        }),
+    })
+}
+
+/// A study's trials (a table: number, state, value, each searched path, run), its best trial
+/// and the parameters' importance.
+fn print_study(s: &kiln::tune::StudySummary) {
+    println!(
+        "\nStudy: {} {} over {} of {} trials",
+        s.direction.as_str(),
+        s.metric,
+        s.trials.len(),
+        s.planned
+    );
+    let paths: BTreeSet<&String> = s.trials.iter().flat_map(|(t, _)| t.params.keys()).collect();
+    let mut header = vec![
+        "trial".to_string(),
+        "state".to_string(),
+        "value".to_string(),
+    ];
+    header.extend(paths.iter().map(|p| (*p).clone()));
+    header.push("run".to_string());
+    let rows: Vec<Vec<String>> = s
+        .trials
+        .iter()
+        .map(|(t, id)| {
+            let mut row = vec![
+                t.number.to_string(),
+                t.state.as_str().to_string(),
+                t.value.map_or_else(|| "-".to_string(), number),
+            ];
+            row.extend(paths.iter().map(|p| {
+                t.params
+                    .get(*p)
+                    .map_or_else(|| "-".to_string(), |v| v.to_string())
+            }));
+            row.push(short(id).to_string());
+            row
+        })
+        .collect();
+    table(&header, &rows);
+    if let Some((t, id)) = &s.best {
+        println!(
+            "\nBest: trial {} ({}) {} = {}",
+            t.number,
+            short(id),
+            s.metric,
+            t.value.map_or_else(|| "-".to_string(), number)
+        );
+    }
+    if let Some(imp) = &s.importance {
+        println!("\nImportance (PED-ANOVA):");
+        let mut imp = imp.clone();
+        imp.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (p, v) in imp {
+            println!("  {v:>6.3}  {p}");
+        }
+    }
 }
 
 fn compare(store: &Store, given: &[String], json: bool) -> anyhow::Result<ExitCode> {

@@ -190,7 +190,7 @@ pub(crate) fn file_size(path: &Path) -> Option<u64> {
 
 /// The flag a Ctrl-C sets. The first press asks training to stop after the current step (the
 /// library then saves the best weights so far); a second press exits at once with 130.
-fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
+pub(crate) fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
     let cancel = Arc::new(AtomicBool::new(false));
     let presses = AtomicUsize::new(0);
     let flag = cancel.clone();
