@@ -14,15 +14,18 @@
 //! - [`study`]: the parallel study with a fixed lag `L` (trial `k` sees trials `0 … k−L`),
 //!   retries, timeout, resume.
 //! - [`importance`]: PED-ANOVA parameter importance.
+//! - [`record`]: a study and its trials in the runs store ([`kiln_runs`]), read back to
+//!   resume or to show.
 //! - [`benchmarks`]: Branin and Hartmann-6.
 //!
 //! **Layers**, lowest first; a module imports only from the lines above it: `error`,
-//! `benchmarks` → `space` → `trial` → `sampler` → `pruner` → `study`, `importance`.
+//! `benchmarks` → `space` → `trial` → `sampler` → `pruner` → `study`, `importance` → `record`.
 
 pub mod benchmarks;
 mod error;
 pub mod importance;
 pub mod pruner;
+pub mod record;
 pub mod sampler;
 pub mod space;
 pub mod study;

@@ -56,7 +56,8 @@ impl ParamValue {
         }
     }
 
-    fn from_toml(value: &toml::Value) -> Option<Self> {
+    /// A TOML number, string or boolean as a value.
+    pub fn from_toml(value: &toml::Value) -> Option<Self> {
         match value {
             toml::Value::Boolean(b) => Some(Self::Bool(*b)),
             toml::Value::Integer(i) => Some(Self::Int(*i)),

@@ -35,25 +35,11 @@ use crate::pipeline::train_spec;
 use crate::run::{RunEvent, Tracking, TrainRequest};
 use crate::{Error, Result};
 
-/// Tag on a study's run: the study's name.
-pub const STUDY_NAME_TAG: &str = "kiln.study.name";
-/// Tag on a trial's run: its number in the study.
-pub const TRIAL_TAG: &str = "kiln.trial";
-/// Tag on a trial's run: `COMPLETE`, `PRUNED` or `FAILED`, set when the trial ends.
-pub const TRIAL_STATE_TAG: &str = "kiln.trial.state";
-/// Tag on a trial's run: the objective's value (exact, as JSON).
-pub const TRIAL_VALUE_TAG: &str = "kiln.trial.value";
-/// Tag on a trial's run: the trial's values, as JSON (exact types).
-pub const TRIAL_PARAMS_TAG: &str = "kiln.trial.params";
-/// Tag on a trial's run: why it failed.
-pub const TRIAL_ERROR_TAG: &str = "kiln.trial.error";
-/// Metric on a trial's run: what it reported to the pruner, at step `fold · 1,000,000 +
-/// epoch`.
-pub const INTERMEDIATE_METRIC: &str = "tune.intermediate";
-/// Metric on a study's run: the best value after each trial (step = trial number).
-pub const BEST_METRIC: &str = "tune.best";
-
-const STEP_GROUP: i64 = 1_000_000;
+pub use kiln_tune::record::{
+    BEST_METRIC, INTERMEDIATE_METRIC, STUDY_NAME_TAG, StudySummary, TRIAL_ERROR_TAG,
+    TRIAL_PARAMS_TAG, TRIAL_STATE_TAG, TRIAL_TAG, TRIAL_VALUE_TAG, find_study, study_summary,
+    study_trials,
+};
 
 /// What to tune.
 #[derive(Debug, Clone)]
@@ -403,136 +389,6 @@ fn settings_tags(s: &StudySettings) -> Vec<(String, String)> {
     .collect()
 }
 
-/// Reads a trial back from its run; `None` for a run that did not finish its trial.
-fn trial_from_run(store: &Store, run: &kiln_runs::Run) -> Option<Trial> {
-    let tags = &run.data.tags;
-    let number: usize = tags.get(TRIAL_TAG)?.parse().ok()?;
-    let state = TrialState::parse(tags.get(TRIAL_STATE_TAG)?)?;
-    let params: Params = serde_json::from_str(tags.get(TRIAL_PARAMS_TAG)?).ok()?;
-    let value: Option<f64> = tags
-        .get(TRIAL_VALUE_TAG)
-        .and_then(|v| serde_json::from_str(v).ok());
-    let intermediate = store
-        .metric_history(&run.info.run_id, INTERMEDIATE_METRIC)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|p| {
-            (
-                Step {
-                    group: (p.step / STEP_GROUP) as u32,
-                    index: (p.step % STEP_GROUP) as u32,
-                },
-                p.value,
-            )
-        })
-        .collect();
-    Some(Trial {
-        number,
-        params,
-        state,
-        value,
-        intermediate,
-    })
-}
-
-/// Every finished trial of a study, by number, with its run id (the first run that finished
-/// each number).
-pub fn study_trials(store: &Store, study_run_id: &str) -> kiln_runs::Result<Vec<(Trial, String)>> {
-    let children = store.child_runs(study_run_id)?;
-    let mut out: BTreeMap<usize, (Trial, String)> = BTreeMap::new();
-    for info in children {
-        let run = store.run(&info.run_id)?;
-        if let Some(t) = trial_from_run(store, &run) {
-            out.entry(t.number).or_insert((t, info.run_id));
-        }
-    }
-    Ok(out.into_values().collect())
-}
-
-/// A study read back from the store: its settings, trials, best and importance.
-#[derive(Debug, Clone)]
-pub struct StudySummary {
-    /// The metric optimised.
-    pub metric: String,
-    /// Its direction.
-    pub direction: Direction,
-    /// Trials planned.
-    pub planned: usize,
-    /// Finished trials with their run ids.
-    pub trials: Vec<(Trial, String)>,
-    /// The best complete trial.
-    pub best: Option<(Trial, String)>,
-    /// The space, when the study's spec could be read back.
-    pub space: Option<Space>,
-    /// PED-ANOVA importance, when there are enough trials.
-    pub importance: Option<Vec<(String, f64)>>,
-}
-
-/// The study whose run is `run`, or `None` when `run` is not a study.
-///
-/// # Errors
-/// On a store error.
-pub fn study_summary(
-    store: &Store,
-    run: &kiln_runs::Run,
-) -> kiln_runs::Result<Option<StudySummary>> {
-    let tags = &run.data.tags;
-    if !tags.contains_key(STUDY_NAME_TAG) {
-        return Ok(None);
-    }
-    let metric = tags.get("kiln.tune.metric").cloned().unwrap_or_default();
-    let direction = tags
-        .get("kiln.tune.direction")
-        .and_then(|d| Direction::parse(d))
-        .unwrap_or(Direction::Maximize);
-    let planned = tags
-        .get("kiln.tune.trials")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let trials = study_trials(store, &run.info.run_id)?;
-    let plain: Vec<Trial> = trials.iter().map(|(t, _)| t.clone()).collect();
-    let best = kiln_tune::best(&plain, direction)
-        .and_then(|b| trials.iter().find(|(t, _)| t.number == b.number).cloned());
-    let space = store
-        .artifact(&run.info.run_id, crate::tracking::SPEC_ARTIFACT)
-        .ok()
-        .and_then(|(_, mut f)| {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut f, &mut text).ok()?;
-            let spec = kiln_spec::parse_spec(&text, "spec.toml").ok()?;
-            Space::from_spec(&spec.tune?.space).ok()
-        });
-    let importance = space
-        .as_ref()
-        .and_then(|s| kiln_tune::importance::ped_anova(s, &plain, direction));
-    Ok(Some(StudySummary {
-        metric,
-        direction,
-        planned,
-        trials,
-        best,
-        space,
-        importance,
-    }))
-}
-
-/// Finds the latest study named `name` in `experiment_id`.
-fn find_study(
-    store: &Store,
-    experiment_id: kiln_runs::ExperimentId,
-    name: &str,
-) -> kiln_runs::Result<Option<kiln_runs::Run>> {
-    let quoted = name.replace('\'', "''");
-    let page = store.search_runs(&kiln_runs::RunQuery {
-        experiment_ids: vec![experiment_id],
-        filter: Some(format!("tags.\"{STUDY_NAME_TAG}\" = '{quoted}'")),
-        order_by: vec!["attributes.start_time DESC".to_string()],
-        max_results: 1,
-        ..kiln_runs::RunQuery::default()
-    })?;
-    Ok(page.runs.into_iter().next())
-}
-
 /// What the store listener and the objective share.
 struct Shared<'a> {
     store: Arc<Store>,
@@ -624,7 +480,7 @@ impl Objective for TrialObjective<'_> {
                 }
             }));
         }
-        let params_json = serde_json::to_string(trial.params).unwrap_or_default();
+        let params_json = kiln_tune::record::params_text(trial.params);
         request.tracking = Some(Tracking {
             experiment: self.experiment.clone(),
             run_name: Some(format!("{}-trial-{k}", self.name)),
@@ -718,57 +574,14 @@ impl Listener for Shared<'_> {
             .map_or(0.0, |t| t.elapsed().as_secs_f64());
         let run_id = self.run_ids.lock().expect("not poisoned").get(&k).cloned();
         let error = self.errors.lock().expect("not poisoned").remove(&k);
-        let mut tags = vec![
-            (
-                TRIAL_STATE_TAG.to_string(),
-                trial.state.as_str().to_string(),
-            ),
-            (TRIAL_TAG.to_string(), k.to_string()),
-            (
-                TRIAL_PARAMS_TAG.to_string(),
-                serde_json::to_string(&trial.params).unwrap_or_default(),
-            ),
-        ];
-        if let Some(v) = trial.value {
-            tags.push((
-                TRIAL_VALUE_TAG.to_string(),
-                serde_json::to_string(&v).unwrap_or_default(),
-            ));
-        }
-        if let Some(e) = &error {
-            tags.push((TRIAL_ERROR_TAG.to_string(), e.chars().take(4000).collect()));
-        }
-        let metrics: Vec<Metric> = trial
-            .intermediate
-            .iter()
-            .map(|(s, v)| {
-                Metric::now(
-                    INTERMEDIATE_METRIC,
-                    *v,
-                    i64::from(s.group) * STEP_GROUP + i64::from(s.index),
-                )
-            })
-            .collect();
-        let record = || -> kiln_runs::Result<String> {
-            let id = match &run_id {
-                Some(id) => id.clone(),
-                None => {
-                    // Failed before its run was created (e.g. the spec refused the values):
-                    // recorded all the same, so a resume does not run it again.
-                    let run = self.store.create_run(&NewRun {
-                        experiment_id: self.study.info().experiment_id,
-                        name: Some(format!("{}-trial-{k}", self.study.info().name)),
-                        parent_run_id: Some(self.study.id().to_string()),
-                        ..NewRun::default()
-                    })?;
-                    self.store
-                        .update_run(&run.run_id, Some(RunStatus::Failed), None, None)?;
-                    run.run_id
-                }
-            };
-            // The tag that marks the trial done goes last, with the rest in one batch.
-            self.store.log_batch(&id, &metrics, &[], &tags)?;
-            Ok(id)
+        let record = || {
+            kiln_tune::record::record_trial(
+                &self.store,
+                self.study.info(),
+                run_id.as_deref(),
+                trial,
+                error.as_deref(),
+            )
         };
         let id = record().map_err(|e| format!("recording trial {k} in the runs store: {e}"))?;
         let mut best = self.best.lock().expect("not poisoned");
