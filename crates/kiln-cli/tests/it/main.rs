@@ -10,5 +10,6 @@ mod monitor;
 mod runs;
 mod serve;
 mod text;
+mod tune;
 mod util;
 mod workflow;
