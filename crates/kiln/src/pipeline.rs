@@ -105,7 +105,10 @@ pub fn train_spec(
     };
     let tables = match &spec.language_model {
         Some(_) => None,
-        None => Some(load_tables(&spec, &base_dir, &request.cache)?),
+        None => Some(match &request.tables {
+            Some(read) => (read.0.clone(), read.1.clone()),
+            None => load_tables(&spec, &base_dir, &request.cache)?,
+        }),
     };
     let mut recorder = match &request.tracking {
         Some(tracking) => {

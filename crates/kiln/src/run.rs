@@ -123,6 +123,9 @@ pub struct TrainRequest {
     /// Train on this spec text instead of reading `spec_path`, with relative paths taken from
     /// the given folder (`kiln runs reproduce` re-runs a recorded spec so).
     pub spec_text: Option<(String, PathBuf)>,
+    /// The tables the spec's `data` section names, already read (a tuning study reads them
+    /// once for all its trials); read from `data` when `None`.
+    pub tables: Option<Arc<(Table, Option<Table>)>>,
 }
 
 impl TrainRequest {
@@ -141,6 +144,7 @@ impl TrainRequest {
             overrides: Vec::new(),
             tracking: None,
             spec_text: None,
+            tables: None,
         }
     }
 

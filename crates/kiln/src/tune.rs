@@ -410,6 +410,7 @@ struct TrialObjective<'a> {
     experiment: Option<String>,
     workdir: &'a Path,
     cancel: Arc<AtomicBool>,
+    tables: Option<Arc<(kiln_data::Table, Option<kiln_data::Table>)>>,
 }
 
 /// Whether a training error is worth another attempt: the data or the disk, not the spec or
@@ -438,6 +439,7 @@ impl Objective for TrialObjective<'_> {
             .map(|(p, v)| Override::new(p.clone(), v.to_toml()))
             .collect();
         request.checkpoint = false;
+        request.tables = self.tables.clone();
         request.folds = self.request.folds;
         request.cancel = Some(Arc::clone(&self.cancel));
         let metric_name = self
@@ -726,6 +728,18 @@ pub fn tune_spec(
         resumed,
     });
     let sampler = sampler_for(&settings, &space)?;
+    // The data are read once for every trial, unless the space searches the data section.
+    let tables = if spec.language_model.is_none()
+        && !space.dimensions.iter().any(|d| d.path.starts_with("data."))
+    {
+        Some(Arc::new(crate::run::load_tables(
+            &spec,
+            &base,
+            &request.cache,
+        )?))
+    } else {
+        None
+    };
     let workdir = tempfile::Builder::new()
         .prefix("kiln-tune-")
         .tempdir()
@@ -756,6 +770,7 @@ pub fn tune_spec(
         experiment: request.experiment.clone(),
         workdir: workdir.path(),
         cancel: Arc::clone(&cancel),
+        tables,
     };
     let config = StudyConfig {
         direction: settings.direction,
