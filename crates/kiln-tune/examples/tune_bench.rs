@@ -104,6 +104,8 @@ enum Command {
         multivariate: bool,
         trials: usize,
         repeats: usize,
+        /// Also run each repeat recording every trial in a fresh runs store.
+        store: bool,
     },
 }
 
@@ -119,7 +121,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
         let key = rest[i]
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument `{}`", rest[i]))?;
-        if key == "multivariate" {
+        if key == "multivariate" || key == "store" {
             flags.insert(key, None);
             i += 1;
         } else {
@@ -141,7 +143,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     };
     let allowed: &[&str] = match mode.as_str() {
         "quality" => &["function", "sampler", "multivariate", "seeds", "trials"],
-        "overhead" => &["params", "multivariate", "trials", "repeats"],
+        "overhead" => &["params", "multivariate", "trials", "repeats", "store"],
         _ => return Err(format!("unknown mode `{mode}`")),
     };
     if let Some(k) = flags.keys().find(|k| !allowed.contains(k)) {
@@ -184,6 +186,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             multivariate: flags.contains_key("multivariate"),
             trials: number("trials", 1000)?,
             repeats: number("repeats", 3)?,
+            store: flags.contains_key("store"),
         })
     }
 }
@@ -308,7 +311,13 @@ impl Listener for Clock {
     }
 }
 
-fn overhead(params: usize, multivariate: bool, trials: usize, repeats: usize) -> serde_json::Value {
+fn overhead(
+    params: usize,
+    multivariate: bool,
+    trials: usize,
+    repeats: usize,
+    store: bool,
+) -> serde_json::Value {
     let domain: Vec<(String, f64, f64)> = (0..params)
         .map(|i| (format!("x{i}"), -10.0, 10.0))
         .collect();
@@ -337,6 +346,30 @@ fn overhead(params: usize, multivariate: bool, trials: usize, repeats: usize) ->
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
+    // The same studies again, every trial recorded as a run in a fresh store (a child run of
+    // the study's run: created, tagged with its params, state and value, ended).
+    let mut store_seconds = Vec::new();
+    if store {
+        for repeat in 0..repeats {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let runs = kiln_runs::Store::open(dir.path()).expect("a fresh store");
+            let study = runs
+                .create_run(&kiln_runs::NewRun::default())
+                .expect("the study's run");
+            let sampler = TpeSampler {
+                multivariate,
+                ..TpeSampler::new(repeat as u64, Direction::Minimize)
+            };
+            let listener = kiln_tune::record::StoreListener {
+                store: &runs,
+                study,
+            };
+            let start = Instant::now();
+            let done = run(&space, &sampler, trials, &objective, &listener);
+            store_seconds.push(start.elapsed().as_secs_f64());
+            assert_eq!(done.len(), trials, "every trial finishes");
+        }
+    }
     let per_trial_param_us: Vec<f64> = seconds
         .iter()
         .map(|s| s * 1e6 / (trials * params) as f64)
@@ -350,6 +383,7 @@ fn overhead(params: usize, multivariate: bool, trials: usize, repeats: usize) ->
         "repeats": repeats,
         "seconds": seconds,
         "us_per_trial_param": per_trial_param_us,
+        "store_seconds": store_seconds,
         "finished_at": first_finished,
     })
 }
@@ -376,7 +410,8 @@ fn main() -> ExitCode {
             multivariate,
             trials,
             repeats,
-        } => overhead(params, multivariate, trials, repeats),
+            store,
+        } => overhead(params, multivariate, trials, repeats, store),
     };
     println!("{result}");
     ExitCode::SUCCESS
