@@ -14,7 +14,11 @@ the wall time it took to reach the unpruned study's best validation accuracy min
 as a fraction of the unpruned study's wall time.
 
 Settings (environment): TRIALS (40), EPOCHS (5), SEEDS (3), WORKERS (1), SAMPLERS
-("tpe random"), ASHA (1 = run the ASHA study), KILN (the binary; else the release build).
+("tpe random"), ASHA (1 = run the ASHA study), KILN (the binary; else the release build),
+STUDIES (instead of SEEDS/SAMPLERS/ASHA: the studies to run, e.g. "tpe:none:0 tpe:asha:0").
+
+Besides wall time, each study reports the epochs it trained (a pruned trial's epochs are the
+values it reported), a measure of its cost that other load on the machine does not change.
 """
 
 import json
@@ -83,10 +87,18 @@ def study(kiln: Path, work: Path, sampler: str, pruner: str, seed: int) -> dict:
                                       check=True, capture_output=True, text=True,
                                       env=env_).stdout)
     metrics = {m["key"]: m["value"] for m in shown["run"]["data"]["metrics"]}
+    epochs = 0
+    for t in arrivals:
+        trial = json.loads(subprocess.run([str(kiln), "--json", "runs", "show", t[1]["run_id"]],
+                                          check=True, capture_output=True, text=True,
+                                          env=env_).stdout)
+        reported = len(trial["history"].get("tune.intermediate", []))
+        epochs += reported if pruner != "none" else EPOCHS
     return {
         "sampler": sampler, "pruner": pruner, "seed": seed, "wall": wall,
         "best_val": best["value"], "test": metrics.get("test.accuracy"),
         "best_params": best["params"], "pruned": done["pruned"], "failed": done["failed"],
+        "epochs": epochs,
         "arrivals": [(t, e["state"], e["value"]) for t, e in arrivals],
     }
 
@@ -102,30 +114,37 @@ def main() -> None:
     kiln_cache()
     OUT.mkdir(exist_ok=True)
     results = []
+    plan = os.environ.get("STUDIES")
+    if plan:
+        studies = [(x.split(":")[0], x.split(":")[1], int(x.split(":")[2])) for x in plan.split()]
+    else:
+        studies = [(sampler, "none", seed) for seed in range(SEEDS) for sampler in SAMPLERS]
+        if ASHA:
+            studies.append(("tpe", "asha", 0))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for seed in range(SEEDS):
-            for sampler in SAMPLERS:
-                log(f"{sampler} seed {seed}: {TRIALS} trials, {EPOCHS} epochs, {WORKERS} worker(s)")
-                results.append(study(kiln, work, sampler, "none", seed))
-                log(f"  best validation {results[-1]['best_val']:.4f}, {results[-1]['wall']:.0f} s")
-        if ASHA:
-            log(f"tpe + asha seed 0")
-            results.append(study(kiln, work, "tpe", "asha", 0))
+        for sampler, pruner, seed in studies:
+            log(f"{sampler}/{pruner} seed {seed}: {TRIALS} trials, {EPOCHS} epochs, {WORKERS} worker(s)")
+            results.append(study(kiln, work, sampler, pruner, seed))
+            r = results[-1]
+            log(f"  best validation {r['best_val']:.4f} (test {r['test']}), {r['wall']:.0f} s, "
+                f"{r['epochs']} epochs, {r['pruned']} pruned")
+            (OUT / "tune_mnist.json").write_text(json.dumps(results, indent=1))
     rows = [[r["sampler"], r["pruner"], str(r["seed"]), f"{100 * r['best_val']:.2f}",
              f"{100 * r['test']:.2f}" if r["test"] is not None else "-", str(r["pruned"]),
-             f"{r['wall']:.0f}"] for r in results]
+             f"{r['wall']:.0f}", str(r["epochs"])] for r in results]
     print(f"\nkiln tune, MNIST MLP: {TRIALS} trials, {EPOCHS} epochs, {WORKERS} worker(s)")
-    print_table(["sampler", "pruner", "seed", "best val %", "its test %", "pruned", "wall s"],
-                rows, right=(3, 4, 5, 6))
-    for sampler in SAMPLERS:
+    print_table(["sampler", "pruner", "seed", "best val %", "its test %", "pruned", "wall s",
+                 "epochs"], rows, right=(3, 4, 5, 6, 7))
+    for sampler in sorted({r["sampler"] for r in results if r["pruner"] == "none"}):
         vals = [r["best_val"] for r in results if r["sampler"] == sampler and r["pruner"] == "none"]
         tests = [r["test"] for r in results if r["sampler"] == sampler and r["pruner"] == "none"]
         print(f"{sampler}: median best validation {100 * median(vals):.2f} %, "
               f"median test of the best {100 * median(tests):.2f} % over {len(vals)} seeds")
-    if ASHA:
-        plain = next(r for r in results if r["sampler"] == "tpe" and r["pruner"] == "none" and r["seed"] == 0)
-        asha = results[-1]
+    plain = next((r for r in results if r["sampler"] == "tpe" and r["pruner"] == "none"
+                  and r["seed"] == 0), None)
+    asha = next((r for r in results if r["pruner"] == "asha"), None)
+    if plain and asha:
         target = plain["best_val"] - 0.001
         reach = next((t for t, state, v in asha["arrivals"]
                       if state == "COMPLETE" and v is not None and v >= target), None)
@@ -134,8 +153,8 @@ def main() -> None:
         else:
             print(f"ASHA reached {100 * target:.2f} % (unpruned best − 0.1 point) after {reach:.0f} s "
                   f"= {reach / plain['wall']:.2f} of the unpruned study's {plain['wall']:.0f} s; "
-                  f"its whole study took {asha['wall']:.0f} s ({asha['wall'] / plain['wall']:.2f})")
-    (OUT / "tune_mnist.json").write_text(json.dumps(results, indent=1))
+                  f"its whole study took {asha['wall']:.0f} s ({asha['wall'] / plain['wall']:.2f}) "
+                  f"and {asha['epochs']} epochs vs {plain['epochs']} ({asha['epochs'] / plain['epochs']:.2f})")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,11 @@ enum Axis {
         sigma: Vec<f64>,
         /// `ln(Φ(β) − Φ(α))` per kernel.
         log_z: Vec<f64>,
+        /// `1/σ` per kernel.
+        inv_sigma: Vec<f64>,
+        /// `−ln σ − ln √(2π) − ln Z` per kernel: a continuous kernel's log density is this
+        /// minus `z²/2`.
+        norm: Vec<f64>,
     },
     /// Probabilities over the choices, per kernel.
     Categorical { probs: Vec<Vec<f64>> },
@@ -157,33 +162,54 @@ impl Parzen {
             .collect()
     }
 
-    /// `ln p(x)` of the mixture.
+    /// `ln p(x)` of the mixture, accumulated one dimension at a time over every kernel.
     pub(crate) fn log_pdf(&self, x: &[f64]) -> f64 {
-        let terms: Vec<f64> = (0..self.weights.len())
-            .map(|k| {
-                let mut s = self.log_weights[k];
-                for (axis, &v) in self.axes.iter().zip(x) {
-                    s += match axis {
-                        Axis::Numeric {
-                            range,
-                            log_grid: None,
-                            mu,
-                            sigma,
-                            log_z,
-                        } => log_pdf_numeric(*range, mu[k], sigma[k], log_z[k], v),
-                        Axis::Numeric {
-                            log_grid: Some(g),
-                            mu,
-                            sigma,
-                            log_z,
-                            ..
-                        } => log_mass_log_grid(*g, mu[k], sigma[k], log_z[k], v),
-                        Axis::Categorical { probs } => probs[k][v as usize].ln(),
-                    };
+        let mut terms = self.log_weights.clone();
+        for (axis, &v) in self.axes.iter().zip(x) {
+            match axis {
+                Axis::Numeric {
+                    range,
+                    log_grid: None,
+                    mu,
+                    inv_sigma,
+                    norm,
+                    ..
+                } if range.step.is_none() => {
+                    for (((t, m), is), n) in terms.iter_mut().zip(mu).zip(inv_sigma).zip(norm) {
+                        let z = (v - m) * is;
+                        *t += n - 0.5 * z * z;
+                    }
                 }
-                s
-            })
-            .collect();
+                Axis::Numeric {
+                    range,
+                    log_grid: None,
+                    mu,
+                    sigma,
+                    log_z,
+                    ..
+                } => {
+                    for (k, t) in terms.iter_mut().enumerate() {
+                        *t += log_pdf_numeric(*range, mu[k], sigma[k], log_z[k], v);
+                    }
+                }
+                Axis::Numeric {
+                    log_grid: Some(g),
+                    mu,
+                    sigma,
+                    log_z,
+                    ..
+                } => {
+                    for (k, t) in terms.iter_mut().enumerate() {
+                        *t += log_mass_log_grid(*g, mu[k], sigma[k], log_z[k], v);
+                    }
+                }
+                Axis::Categorical { probs } => {
+                    for (k, t) in terms.iter_mut().enumerate() {
+                        *t += probs[k][v as usize].ln();
+                    }
+                }
+            }
+        }
         log_sum_exp(&terms)
     }
 }
@@ -258,12 +284,20 @@ fn numeric_axis(range: Numeric, log_grid: Option<LogGrid>, mus: &[f64]) -> Axis 
                 .ln()
         })
         .collect();
+    let inv_sigma: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
+    let norm = sigma
+        .iter()
+        .zip(&log_z)
+        .map(|(s, z)| -s.ln() - LN_SQRT_2PI - z)
+        .collect();
     Axis::Numeric {
         range,
         log_grid,
         mu,
         sigma,
         log_z,
+        inv_sigma,
+        norm,
     }
 }
 
