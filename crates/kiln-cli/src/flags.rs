@@ -376,6 +376,10 @@ pub(crate) struct TuneArgs {
     /// Change a spec setting before tuning, as `kiln train --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<kiln::Override>,
+    /// Train the best trial's spec again on the training and validation rows together
+    /// (`data.split.validation = 0`) into OUT, instead of copying the trial's model.
+    #[arg(long, requires = "output")]
+    pub refit: bool,
     /// Print only the summary.
     #[arg(long, short = 'q', conflicts_with = "json")]
     pub quiet: bool,

@@ -163,10 +163,17 @@ pub(crate) fn run(args: &TuneArgs, json: bool) -> anyhow::Result<ExitCode> {
     let outcome = kiln::tune::tune_spec(&request, &on_event)?;
     let metric = outcome.settings.metric.clone();
     let mut written = None;
+    let mut refit_run = None;
     if let (Some(out), Some((_, Some(run_id)))) = (&args.output, &outcome.best) {
-        let spec = kiln::tune::write_best(&store, run_id, out)
-            .with_context(|| format!("writing the best trial's model to {}", out.display()))?;
-        written = Some((out.clone(), spec));
+        if args.refit {
+            let (spec, run) = refit(&request, &outcome, run_id, out)?;
+            refit_run = run;
+            written = Some((out.clone(), spec));
+        } else {
+            let spec = kiln::tune::write_best(&store, run_id, out)
+                .with_context(|| format!("writing the best trial's model to {}", out.display()))?;
+            written = Some((out.clone(), spec));
+        }
     }
     let counts = |s: TrialState| outcome.trials.iter().filter(|(t, _)| t.state == s).count();
     if json {
@@ -185,6 +192,7 @@ pub(crate) fn run(args: &TuneArgs, json: bool) -> anyhow::Result<ExitCode> {
                 imp.iter().map(|(p, v)| (p.clone(), json!(v))).collect::<serde_json::Map<_, _>>()
             }),
             "output": written.as_ref().map(|(m, s)| json!({"model": m, "spec": s})),
+            "refit_run_id": refit_run,
             "stopped_early": outcome.stopped_early,
         }));
     } else {
@@ -226,7 +234,12 @@ pub(crate) fn run(args: &TuneArgs, json: bool) -> anyhow::Result<ExitCode> {
             }
         }
         if let Some((m, s)) = &written {
-            println!("wrote {} and {}", m.display(), s.display());
+            let how = if args.refit {
+                " (the best spec trained again on training + validation rows)"
+            } else {
+                ""
+            };
+            println!("wrote {} and {}{how}", m.display(), s.display());
         }
         println!(
             "study run: {} (kiln runs show {})",
@@ -244,4 +257,53 @@ pub(crate) fn run(args: &TuneArgs, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--refit`: trains the best trial's spec again with no validation split (its rows join the
+/// training rows) into `out`, recorded as a child run of the study, and writes that spec
+/// beside it. Returns the spec's path and the run's id.
+fn refit(
+    request: &TuneRequest,
+    outcome: &kiln::tune::TuneOutcome,
+    best_run: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
+    let mut text = String::new();
+    let (_, mut file) = request
+        .store
+        .artifact(best_run, kiln::tracking::SPEC_ARTIFACT)
+        .context("reading the best trial's spec from the runs store")?;
+    std::io::Read::read_to_string(&mut file, &mut text)?;
+    let base = request
+        .spec_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    let mut train = kiln::TrainRequest::new(&request.spec_path, out, request.cache.clone());
+    train.spec_text = Some((text, base));
+    train.overrides = vec![kiln::Override::new("data.split.validation", "0.0")];
+    train.checkpoint = false;
+    train.folds = request.folds;
+    train.cancel = request.cancel.clone();
+    train.tracking = Some(kiln::Tracking {
+        experiment: request.experiment.clone(),
+        run_name: Some(format!("{}-refit", outcome.name)),
+        tags: [("kiln.refit_of".to_string(), best_run.to_string())].into(),
+        parent_run_id: Some(outcome.study_run_id.clone()),
+        ..kiln::Tracking::new(std::sync::Arc::clone(&request.store))
+    });
+    let mut run_id = None;
+    let result = kiln::train_spec(&train, |event| {
+        if let kiln::RunEvent::Tracked { run_id: id } = event {
+            run_id = Some(id.to_string());
+        }
+    })
+    .context("refitting the best trial's spec")?;
+    let spec = out.with_extension("toml");
+    let tmp = spec.with_extension("toml.tmp");
+    std::fs::write(&tmp, &result.file.header.spec_toml)
+        .and_then(|()| std::fs::rename(&tmp, &spec))
+        .with_context(|| format!("writing {}", spec.display()))?;
+    Ok((spec, run_id))
 }

@@ -196,3 +196,30 @@ fn a_bad_space_is_refused_before_any_trial_runs() {
     let runs = dir.kiln(&["--json", "runs", "list"]).json();
     assert_eq!(runs["runs"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn refit_trains_the_best_spec_on_training_and_validation_rows() {
+    let dir = Dir::new();
+    spec(&dir, &TUNE.replace("trials = 8", "trials = 3"));
+    let (_, done) = tune(&dir, &["-o", "best.kiln", "--refit"]);
+    let refit = done["refit_run_id"].as_str().expect("a refit run");
+    let best_spec: toml::Table = String::from_utf8(dir.read("best.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        best_spec["data"]["split"]["validation"].as_float(),
+        Some(0.0)
+    );
+    let units = done["best"]["params"]["layers.0.units"].as_i64().unwrap();
+    assert_eq!(best_spec["layers"][0]["units"].as_integer(), Some(units));
+    let shown = dir.kiln(&["--json", "runs", "show", refit]).json();
+    assert_eq!(shown["run"]["info"]["parent_run_id"], done["study_run_id"]);
+    assert_eq!(
+        shown["run"]["data"]["tags"]["kiln.refit_of"],
+        done["best"]["run_id"]
+    );
+    dir.kiln(&["inspect", "best.kiln"]).success();
+    dir.kiln(&["tune", "moons.toml", "--refit"])
+        .fails_with(&["--output"]);
+}
