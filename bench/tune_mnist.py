@@ -87,19 +87,20 @@ def study(kiln: Path, work: Path, sampler: str, pruner: str, seed: int) -> dict:
                                       check=True, capture_output=True, text=True,
                                       env=env_).stdout)
     metrics = {m["key"]: m["value"] for m in shown["run"]["data"]["metrics"]}
-    epochs = 0
+    per_trial = []
     for t in arrivals:
         trial = json.loads(subprocess.run([str(kiln), "--json", "runs", "show", t[1]["run_id"]],
                                           check=True, capture_output=True, text=True,
                                           env=env_).stdout)
         reported = len(trial["history"].get("tune.intermediate", []))
-        epochs += reported if pruner != "none" else EPOCHS
+        per_trial.append(reported if pruner != "none" else EPOCHS)
+    epochs = sum(per_trial)
     return {
         "sampler": sampler, "pruner": pruner, "seed": seed, "wall": wall,
         "best_val": best["value"], "test": metrics.get("test.accuracy"),
         "best_params": best["params"], "pruned": done["pruned"], "failed": done["failed"],
         "epochs": epochs,
-        "arrivals": [(t, e["state"], e["value"]) for t, e in arrivals],
+        "arrivals": [(t, e["state"], e["value"], n) for (t, e), n in zip(arrivals, per_trial)],
     }
 
 
@@ -146,15 +147,21 @@ def main() -> None:
     asha = next((r for r in results if r["pruner"] == "asha"), None)
     if plain and asha:
         target = plain["best_val"] - 0.001
-        reach = next((t for t, state, v in asha["arrivals"]
+        reach = next((t for t, state, v, _ in asha["arrivals"]
                       if state == "COMPLETE" and v is not None and v >= target), None)
+        epochs_to_reach = 0
+        for t, state, v, n in asha["arrivals"]:
+            epochs_to_reach += n
+            if t == reach:
+                break
         if reach is None:
             print(f"ASHA never reached {100 * target:.2f} % (its best {100 * asha['best_val']:.2f} %)")
         else:
             print(f"ASHA reached {100 * target:.2f} % (unpruned best − 0.1 point) after {reach:.0f} s "
                   f"= {reach / plain['wall']:.2f} of the unpruned study's {plain['wall']:.0f} s; "
                   f"its whole study took {asha['wall']:.0f} s ({asha['wall'] / plain['wall']:.2f}) "
-                  f"and {asha['epochs']} epochs vs {plain['epochs']} ({asha['epochs'] / plain['epochs']:.2f})")
+                  f"and {asha['epochs']} epochs vs {plain['epochs']} ({asha['epochs'] / plain['epochs']:.2f}); "
+                  f"{epochs_to_reach} epochs to reach it ({epochs_to_reach / plain['epochs']:.2f})")
 
 
 if __name__ == "__main__":

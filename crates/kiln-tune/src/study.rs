@@ -238,15 +238,17 @@ pub fn optimize(
             if st.stop {
                 return;
             }
-            let history: Vec<Trial> = st
+            // Suggest under the lock: the sampler reads the trials in place (a few
+            // milliseconds at most), with no copy of the history per trial.
+            let fixed = study.enqueued.get(k).cloned().unwrap_or_default();
+            let history: Vec<&Trial> = st
                 .trials
                 .values()
                 .filter(|t| t.number + lag <= k && t.state.is_finished())
-                .cloned()
                 .collect();
-            drop(st);
-            let fixed = study.enqueued.get(k).cloned().unwrap_or_default();
             let params = study.sampler.suggest(study.space, &history, k, &fixed);
+            drop(history);
+            drop(st);
             let mut attempt = 0;
             loop {
                 let mut st = shared.lock();

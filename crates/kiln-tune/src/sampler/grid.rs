@@ -72,7 +72,13 @@ impl GridSampler {
 }
 
 impl Sampler for GridSampler {
-    fn suggest(&self, _space: &Space, _history: &[Trial], number: usize, fixed: &Params) -> Params {
+    fn suggest(
+        &self,
+        _space: &Space,
+        _history: &[&Trial],
+        number: usize,
+        fixed: &Params,
+    ) -> Params {
         let mut index = self.order[number % self.order.len()];
         let mut params = Params::new();
         for (path, values) in self.axes.iter().rev() {

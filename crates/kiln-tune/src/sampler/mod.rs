@@ -25,7 +25,7 @@ pub trait Sampler: Send + Sync {
     /// The values for trial `number`, given the finished trials it may see (in number
     /// order). Paths in `fixed` (an enqueued configuration) keep their values; the others
     /// active under them are sampled.
-    fn suggest(&self, space: &Space, history: &[Trial], number: usize, fixed: &Params) -> Params;
+    fn suggest(&self, space: &Space, history: &[&Trial], number: usize, fixed: &Params) -> Params;
 }
 
 /// The generator of trial `number` in a study seeded with `seed`.

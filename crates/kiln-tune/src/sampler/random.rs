@@ -12,7 +12,7 @@ pub struct RandomSampler {
 }
 
 impl Sampler for RandomSampler {
-    fn suggest(&self, space: &Space, _history: &[Trial], number: usize, fixed: &Params) -> Params {
+    fn suggest(&self, space: &Space, _history: &[&Trial], number: usize, fixed: &Params) -> Params {
         let mut rng = trial_rng(self.seed, number);
         walk(space, fixed, |i, _| {
             random_value(&space.dimensions[i].distribution, &mut rng)

@@ -64,13 +64,15 @@ impl TpeSampler {
 }
 
 /// The good and the bad trials, each in trial order.
-fn split(history: &[Trial], direction: Direction) -> (Vec<&Trial>, Vec<&Trial>) {
+fn split<'a>(history: &[&'a Trial], direction: Direction) -> (Vec<&'a Trial>, Vec<&'a Trial>) {
     let mut complete: Vec<&Trial> = history
         .iter()
+        .copied()
         .filter(|t| t.state == TrialState::Complete && t.value.is_some_and(f64::is_finite))
         .collect();
     let mut pruned: Vec<&Trial> = history
         .iter()
+        .copied()
         .filter(|t| t.state == TrialState::Pruned)
         .collect();
     let n_below = default_gamma(complete.len() + pruned.len());
@@ -150,7 +152,7 @@ impl TpeSampler {
 }
 
 impl Sampler for TpeSampler {
-    fn suggest(&self, space: &Space, history: &[Trial], number: usize, fixed: &Params) -> Params {
+    fn suggest(&self, space: &Space, history: &[&Trial], number: usize, fixed: &Params) -> Params {
         let mut rng = trial_rng(self.seed, number);
         let seen = history
             .iter()
@@ -241,7 +243,8 @@ mod tests {
         for n in 3..12 {
             history.push(t(n, TrialState::Pruned, Some(0.3), 2));
         }
-        let (below, above) = split(&history, Direction::Minimize);
+        let refs: Vec<&Trial> = history.iter().collect();
+        let (below, above) = split(&refs, Direction::Minimize);
         assert_eq!(
             below.iter().map(|t| t.number).collect::<Vec<_>>(),
             vec![0, 2]
