@@ -13,8 +13,8 @@ use maud::{Markup, PreEscaped, html};
 
 use crate::error::{Result, UiError};
 use crate::model_view;
-use crate::study;
 use crate::page::{duration, num, time};
+use crate::study;
 
 /// Everything the run page draws, read from the store in one go.
 pub(crate) struct RunView {

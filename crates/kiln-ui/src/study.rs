@@ -4,9 +4,9 @@
 //! the objective, and the trials table. Everything comes from
 //! [`kiln_tune::record::study_summary`]; the charts are kiln-chart's.
 
+use kiln_chart::{BarChart, LineChart, ParallelCoordinates, Series};
 use kiln_tune::record::StudySummary;
 use kiln_tune::{Dimension, Distribution, ParamValue, Trial, TrialState};
-use kiln_chart::{BarChart, LineChart, ParallelCoordinates, Series};
 use maud::{Markup, PreEscaped, html};
 
 use crate::page::num;
@@ -178,10 +178,10 @@ fn history(s: &StudySummary) -> Markup {
     let mut best: Option<f64> = None;
     let mut best_line = Vec::new();
     for (t, _) in &s.trials {
-        if let (TrialState::Complete, Some(v)) = (t.state, t.value.filter(|v| v.is_finite())) {
-            if best.is_none_or(|b| s.direction.better(v, b)) {
-                best = Some(v);
-            }
+        if let (TrialState::Complete, Some(v)) = (t.state, t.value.filter(|v| v.is_finite()))
+            && best.is_none_or(|b| s.direction.better(v, b))
+        {
+            best = Some(v);
         }
         if let Some(b) = best {
             best_line.push((t.number as f64, b));

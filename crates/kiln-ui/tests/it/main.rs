@@ -175,7 +175,10 @@ async fn run_page_shows_metrics_curves_and_escaped_tags() {
     let curves = html.split("id=\"curves\"").nth(1).expect("curves section");
     assert_eq!(curves.matches("data-metric=\"loss\"").count(), 1);
     assert!(curves.contains("data-name=\"train\"") && curves.contains("data-name=\"validation\""));
-    assert!(!html.contains("id=\"study\""), "a plain run has no study section");
+    assert!(
+        !html.contains("id=\"study\""),
+        "a plain run has no study section"
+    );
 
     let (status, _) = get(&f, "/ui/runs/0123456789abcdef0123456789abcdef").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
