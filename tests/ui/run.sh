@@ -8,7 +8,8 @@
 # tests' independent source of truth, `kiln tracking` on the same store; trains the moons
 # example twice (3 and 5 epochs) so run pages show real evaluations; registers both as versions
 # of `moons` and moves the `champion` alias 2 -> 1 (an alias history of two moves); starts
-# `kiln serve moons.kiln --ui` and sends it 50 predictions (its live page has traffic);
+# `kiln serve moons.kiln --ui` and sends it 50 predictions (its live page has traffic); runs a
+# 6-trial `kiln tune` study of the same example (a study's page) and writes its `kiln report`;
 # populates N runs through the MLflow REST API (populate.mjs); writes `kiln report` HTML for
 # the first run and its model file; then runs ui.mjs. Screenshots, timings.json and the
 # servers' logs land in $UI_ARTIFACTS (default tests/ui/artifacts). Every server is stopped
@@ -90,6 +91,23 @@ RUN2="$(run_id train2.jsonl)"
 "$KILN" models alias moons champion 1 >/dev/null
 echo "trained and registered $RUN1 (moons v1, champion) and $RUN2 (v2) in $(since "$T") s"
 
+# A tiny study (6 trials of 5 epochs over two paths, one of them a log-scaled integer), so
+# a study's run page and its offline report have trials, history, slices and importance.
+T="$(now)"
+cp moons.toml study.toml
+cat >> study.toml <<'TOML'
+
+[tune]
+trials = 6
+[tune.space]
+"training.optimizer.learning_rate" = { log_uniform = [1e-3, 1e-1] }
+"layers.0.units" = { int = [2, 16], log = true }
+TOML
+"$KILN" --json tune study.toml --set training.epochs=5 > tune.jsonl 2> tune.log
+STUDY="$(node -e 'const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n").map((x) => x && JSON.parse(x)).find((e) => e && e.event === "study"); console.log(l.run_id)' "$WORK/tune.jsonl")"
+"$KILN" report "$STUDY" -o "$WORK/study.html" > report-study.log 2>&1 || { echo "kiln report $STUDY failed:"; tail -5 report-study.log; }
+echo "study $STUDY (6 trials) and its report in $(since "$T") s"
+
 # A serving server with the UI mounted, and traffic for its live page: 50 predictions of
 # moons-like points (the example's inputs are x0 and x1).
 start serve serve moons.kiln --port 0 --ui
@@ -121,7 +139,8 @@ T="$(now)"
 status=0
 node "$HERE/ui.mjs" --ui "$UI_URL" --api "$API_URL" --live "$LIVE_URL" \
     --trained "$RUN1=$WORK/train1.jsonl" --trained "$RUN2=$WORK/train2.jsonl" \
-    --model moons --kiln "$KILN" --report-run "$WORK/run.html" --report-model "$WORK/model.html" || status=$?
+    --model moons --kiln "$KILN" --report-run "$WORK/run.html" --report-model "$WORK/model.html" \
+    --study "$STUDY" --report-study "$WORK/study.html" || status=$?
 BROWSER_S="$(since "$T")"
 
 # Every server drains and exits 0 on SIGTERM.

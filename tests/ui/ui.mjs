@@ -1,14 +1,16 @@
 // Browser tests of `kiln ui` in Debian's headless Chromium, driven by playwright-core.
 //
 //   node tests/ui/ui.mjs --ui URL --api URL [--live URL] [--trained RUN_ID=TRAIN_LOG]...
-//        [--model NAME] [--kiln PATH] [--report-run FILE] [--report-model FILE] [--only REGEX]
+//        [--model NAME] [--kiln PATH] [--report-run FILE] [--report-model FILE]
+//        [--study RUN_ID] [--report-study FILE] [--only REGEX]
 //
 // --ui is a `kiln ui` server, --api a server of kiln's MLflow tracking API on the same store
 // (the truth every number on a page is compared with: `runs/search`, `runs/get`,
 // `metrics/get-history`, the registry routes), --live a `kiln serve --ui` server. --trained
 // names runs trained by `kiln train` with the JSON lines `kiln --json train` printed for them
 // (the evaluation the run page must show); the first is the run whose page, reports and
-// registry version are checked. tests/ui/run.sh sets all of this up.
+// registry version are checked. --study is a `kiln tune` study's run, --report-study its
+// `kiln report`. tests/ui/run.sh sets all of this up.
 //
 // What is checked, page by page, against the DOM contract of the UI (selectors below):
 //   - every page: the nav links, no uncaught JavaScript error, and no request to any host but
@@ -18,6 +20,8 @@
 //     exactly and its text is a rounding of it; sorting, paging, filtering, a filter that does
 //     not parse; timings with 10,000 runs (first paint, sort and filter round trips);
 //   - run page, compare page, registry pages, live page of a serving server;
+//   - a study's run page (and its offline report): the history chart drawn, one trials row per
+//     finished trial of the store, no console error;
 //   - a stored-XSS attempt (a run named `<script>…`) renders as text and never runs;
 //   - `kiln report` HTML opens from file:// with every request blocked and shows the same
 //     figures as the UI's run page.
@@ -45,6 +49,8 @@ const { values: opts } = parseArgs({
         kiln: { type: 'string' },
         'report-run': { type: 'string' },
         'report-model': { type: 'string' },
+        study: { type: 'string' },
+        'report-study': { type: 'string' },
         only: { type: 'string' },
         // The issue's figures: first rows painted within 1 s, a sort or filter round trip
         // within 200 ms, with 10,000 runs in the store.
@@ -786,6 +792,51 @@ await check('run page of a parent run: table#children lists its children', async
     assert(missing.length === 0, `table#children lacks ${missing.join(', ')}`);
     return `${children.length} children`;
 });
+
+// ---------------------------------------------------------------- a study
+
+if (opts.study) {
+    await check('study page: history chart and one trials row per finished trial, no console error (also offline)', async () => {
+        const { runs } = await searchRuns({ filter: `tags.mlflow.parentRunId = '${opts.study}'`, maxResults: 1000 });
+        const finished = runs.filter((r) => kv(r.data.tags)['kiln.trial.state']);
+        const complete = finished.filter((r) => kv(r.data.tags)['kiln.trial.state'] === 'COMPLETE');
+        assert(complete.length > 0, `the study ${opts.study} has no complete trial in the store`);
+        const consoleErrors = [];
+        const onConsole = (m) => m.type() === 'error' && consoleErrors.push(m.text());
+        const shows = async (p, where) => {
+            const chart = p.locator('section#study-history svg.kiln-chart');
+            eq(await chart.count(), 1, `${where}: history charts`);
+            const box = await chart.boundingBox();
+            assert(box && box.width > 100 && box.height > 100, `${where}: the history chart is not drawn (${JSON.stringify(box)})`);
+            eq(await chart.locator('g.series[data-name="complete"] circle').count(), complete.length, `${where}: complete trials' markers`);
+            eq(await p.locator('table#trials tbody tr').count(), finished.length, `${where}: rows of table#trials`);
+        };
+        page.on('console', onConsole);
+        try {
+            await open(`${UI}/ui/runs/${opts.study}`);
+            await nav();
+            await shows(page, 'UI');
+            await screenshot('run-study');
+        } finally {
+            page.off('console', onConsole);
+        }
+        if (opts['report-study']) {
+            const file = opts['report-study'];
+            assert(fs.existsSync(file), `${file} was not written (kiln report failed?)`);
+            const before = outside.length;
+            const ctx = await newContext({ offline: true, allow: (u) => u.protocol === 'file:' });
+            const p = await ctx.newPage();
+            p.on('console', onConsole);
+            await p.goto(pathToFileURL(path.resolve(file)).href, { waitUntil: 'load' });
+            await shows(p, 'report');
+            eq(await p.locator('a[href]').count(), 0, 'links in the offline report');
+            await ctx.close();
+            assert(outside.length === before, `the report asked for ${outside.slice(before).join(', ')}`);
+        }
+        assert(consoleErrors.length === 0, `console errors: ${consoleErrors.slice(0, 5).join('; ')}`);
+        return `${finished.length} trials, ${complete.length} complete`;
+    });
+}
 
 // ---------------------------------------------------------------- compare
 

@@ -3,10 +3,11 @@
 use std::fmt::Write as _;
 
 use crate::frame::{
-    self, Area, Linear, axis_ticks, finite_extent, grid, tick_target, x_axis, x_axis_margin,
-    y_axis, y_axis_margin,
+    self, Area, Linear, axis_ticks, category_labels, finite_extent, grid, tick_target, x_axis,
+    x_axis_margin, x_categories, y_axis, y_axis_margin,
 };
 use crate::svg::{Num, REFERENCE, Svg, Value, colour};
+use crate::ticks::Ticks;
 
 /// A named series of (x, y) points.
 ///
@@ -75,6 +76,10 @@ pub struct LineChart {
     pub points_only: bool,
     /// Lines with a small circle at each point (short series such as per-epoch curves).
     pub markers: bool,
+    /// A categorical x axis: when not empty, an x value `i` is the category `x_categories[i]`,
+    /// each labelled under its slot (as [`BarChart`](crate::BarChart) does), and `x_range` is
+    /// ignored. For a scatter of values per choice.
+    pub x_categories: Vec<String>,
     /// Width in px (at least 120).
     pub width: u32,
     /// Height in px (at least 80).
@@ -94,6 +99,7 @@ impl Default for LineChart {
             zero_line: false,
             points_only: false,
             markers: false,
+            x_categories: Vec::new(),
             width: 520,
             height: 300,
         }
@@ -209,6 +215,9 @@ impl LineChart {
         };
         let left = y_axis_margin(&y_ticks.labels(), &self.y_label);
         let area = Area::inside(&svg, left, top, 18.0, bottom);
+        if !self.x_categories.is_empty() {
+            return self.categorical(svg, area, left, top, y_ticks, y_domain);
+        }
         let x_target = tick_target(area.width(), 90.0, 10);
         let Some((x_ticks, x_domain)) = axis_ticks(Some(x_data), self.x_range, x_target) else {
             return frame::no_data(self.width, self.height, &self.title);
@@ -229,6 +238,54 @@ impl LineChart {
             self.draw_series(&mut svg, i, series, sx, sy);
         }
         x_axis(&mut svg, area, sx, &x_ticks, &self.x_label);
+        y_axis(&mut svg, area, sy, &y_ticks, &self.y_label);
+        svg.finish()
+    }
+
+    /// The rest of [`svg`](Self::svg) on a categorical x axis: one slot per category, x
+    /// value `i` at the centre of slot `i`.
+    fn categorical(
+        &self,
+        mut svg: Svg,
+        area: Area,
+        left: f64,
+        top: f64,
+        y_ticks: Ticks,
+        y_domain: (f64, f64),
+    ) -> String {
+        let n = self.x_categories.len();
+        let layout = category_labels(
+            &self.x_categories,
+            area.width() / n as f64,
+            svg.height * 0.35,
+        );
+        // Turned labels need more room than the horizontal tick labels `area` left.
+        let extra = (layout.height + 6.0 - x_axis_margin("")).max(0.0);
+        let bottom = x_axis_margin(&self.x_label) + extra;
+        let area = Area::inside(&svg, left, top, 18.0, bottom);
+        let sx = Linear {
+            domain: (-0.5, n as f64 - 0.5),
+            range: (area.left, area.right),
+        };
+        let sy = Linear {
+            domain: y_domain,
+            range: (area.bottom, area.top),
+        };
+        let ys: Vec<f64> = y_ticks.values.iter().map(|&v| sy.map(v)).collect();
+        grid(&mut svg, area, &[], &ys);
+        self.reference_lines(&mut svg, sx, sy);
+        for (i, series) in self.series.iter().enumerate() {
+            self.draw_series(&mut svg, i, series, sx, sy);
+        }
+        let centres: Vec<f64> = (0..n).map(|i| sx.map(i as f64)).collect();
+        x_categories(
+            &mut svg,
+            area,
+            &centres,
+            &self.x_categories,
+            layout,
+            &self.x_label,
+        );
         y_axis(&mut svg, area, sy, &y_ticks, &self.y_label);
         svg.finish()
     }
@@ -434,6 +491,42 @@ mod tests {
         assert!(svg.contains("class=\"zero-line\""));
         // One series: no legend.
         assert!(texts(&svg, "legend").is_empty());
+    }
+
+    #[test]
+    fn categorical_x_labels_each_choice_under_its_points() {
+        let c = LineChart {
+            points_only: true,
+            x_label: "optimizer".into(),
+            x_categories: vec!["adam".into(), "<sgd>".into(), "rmsprop".into()],
+            ..chart(vec![Series::new(
+                "trials",
+                vec![(0.0, 0.5), (1.0, 0.25), (0.0, 0.75), (2.0, 1.0)],
+            )])
+        };
+        let svg = c.svg();
+        crate::inspect::check_common(&svg);
+        assert_eq!(
+            texts(group(&svg, "x-axis"), "tick"),
+            ["adam", "<sgd>", "rmsprop"]
+        );
+        assert!(svg.contains(">&lt;sgd&gt;</text>"));
+        assert_eq!(texts(group(&svg, "x-axis"), "axis-label"), ["optimizer"]);
+        // Points of one category share its slot's centre, where its label sits.
+        let cx = |svg: &str| -> Vec<String> {
+            svg.split("<circle cx=\"")
+                .skip(1)
+                .map(|s| s.split('"').next().unwrap().to_string())
+                .collect()
+        };
+        let xs = cx(&svg);
+        assert_eq!(xs.len(), 4);
+        assert_eq!(xs[0], xs[2]);
+        assert!(xs[0].parse::<f64>().unwrap() < xs[1].parse::<f64>().unwrap());
+        assert_eq!(attr_values(&svg, "data-x"), ["0", "1", "0", "2"]);
+        // No numeric x ticks, so no vertical gridlines.
+        let y_ticks = texts(group(&svg, "y-axis"), "tick").len();
+        assert_eq!(group(&svg, "grid").matches("<line").count(), y_ticks);
     }
 
     #[test]

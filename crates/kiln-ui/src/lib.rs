@@ -3,7 +3,8 @@
 //! kiln's web UI, drawn on the server: the runs table (filter, sort and paging done by the
 //! runs store, in `kiln runs list`'s grammar), a page per run (metrics, params, tags, curves,
 //! confusion matrix, per-class table, ROC, precision–recall, calibration, residuals, layers,
-//! spec, children), compare, the model registry, and a live page of a running `kiln serve`.
+//! spec, children; for a `kiln tune` study: its history, importance, slices, parallel
+//! coordinates and trials), compare, the model registry, and a live page of a running `kiln serve`.
 //! Every page is HTML with its stylesheet inline and its charts as inline SVG
 //! ([`kiln_chart`]): the tables work without JavaScript, and only the live page runs a few
 //! lines of script to redraw itself. The same run page, saved as one file, is
@@ -18,8 +19,9 @@
 //! **Layers**, lowest first; a module imports only from lines above it:
 //!
 //! 1. [`error`] ([`UiError`]), `page` (frame, stylesheet, number and time formats).
-//! 2. `model_view` (what a model file shows), `live` (a serving server's numbers).
-//! 3. `run_page` (uses `model_view`), `runs_page`, `registry`.
+//! 2. `model_view` (what a model file shows), `live` (a serving server's numbers), `study`
+//!    (a study's section, from [`kiln_tune::record`]).
+//! 3. `run_page` (uses `model_view` and `study`), `runs_page`, `registry`.
 //! 4. `compare` (uses `run_page`'s curve grouping).
 //! 5. This file: the routes and the report entry points.
 
@@ -31,6 +33,7 @@ mod page;
 mod registry;
 mod run_page;
 mod runs_page;
+mod study;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -71,8 +74,8 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
-/// The run page as one self-contained HTML file (`kiln report RUN`): no script, no link or
-/// request outside the file.
+/// The run page as one self-contained HTML file (`kiln report RUN`, `kiln report STUDY`: a
+/// study's run has its study section): no script, no link or request outside the file.
 ///
 /// # Errors
 ///

@@ -35,6 +35,10 @@ form#filter { display:flex; gap:.5em; margin:.4em 0 1em; flex-wrap:wrap; }
 form#filter input[name=filter] { flex:1; min-width:30em; font-family:ui-monospace,monospace; padding:.35em; }
 form#filter input[name=order_by] { width:18em; font-family:ui-monospace,monospace; padding:.35em; }
 tr.differs td { background:#fff8c5; }
+tr.best td { background:#dafbe1; font-weight:600; }
+.best-mark { color:var(--ok); font-size:12px; }
+.trial-COMPLETE { color:var(--ok); } .trial-PRUNED { color:var(--warn); } .trial-FAILED { color:var(--bad); }
+h3 { font-size:14px; margin:1.1em 0 .4em; }
 .pager { margin:.8em 0; display:flex; gap:1em; }
 svg.kiln-chart { background:#fff; }
 "#;

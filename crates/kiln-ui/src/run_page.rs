@@ -1,5 +1,6 @@
 //! One run: its summary, metrics, params and tags from the store, per-step curves from the
-//! metric history, children (folds, trials), and what its model file shows.
+//! metric history, children (folds, trials), what its model file shows, and, for a study's
+//! run, the study (`study`).
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -13,6 +14,7 @@ use maud::{Markup, PreEscaped, html};
 use crate::error::{Result, UiError};
 use crate::model_view;
 use crate::page::{duration, num, time};
+use crate::study;
 
 /// Everything the run page draws, read from the store in one go.
 pub(crate) struct RunView {
@@ -26,6 +28,8 @@ pub(crate) struct RunView {
     pub(crate) posterior: Option<Vec<u8>>,
     /// `samples.txt` (a language model's samples), as `kiln train` logs it.
     pub(crate) samples: Option<String>,
+    /// The study, when the run is one (`kiln tune`).
+    pub(crate) study: Option<kiln_tune::record::StudySummary>,
 }
 
 /// Artifacts larger than this are not shown inline.
@@ -62,6 +66,7 @@ pub(crate) fn load(store: &Store, given: &str) -> Result<RunView> {
     } else {
         None
     };
+    let study = kiln_tune::record::study_summary(store, &run)?;
     Ok(RunView {
         run,
         experiment,
@@ -71,6 +76,7 @@ pub(crate) fn load(store: &Store, given: &str) -> Result<RunView> {
         model,
         posterior,
         samples,
+        study,
     })
 }
 
@@ -118,6 +124,7 @@ pub(crate) fn body(v: &RunView, links: bool) -> Markup {
                 dt { "dataset" } dd data-key="dataset" { (input.dataset.name) " " span.muted { (input.dataset.source) " · " (input.dataset.digest) } }
             }
         }
+        @if let Some(s) = &v.study { (study::section(s, links)) }
         (curves(&v.histories))
         @if let Some(svg) = &v.posterior {
             // As an image: an SVG shown through <img> runs no script, whoever logged it.

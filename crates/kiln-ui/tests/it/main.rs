@@ -13,6 +13,8 @@ use kiln_runs::{Metric, MetricPoint, NewRun, RunStatus, Store};
 use kiln_ui::{LiveSnapshot, LiveTarget, Ui};
 use tower::ServiceExt;
 
+mod study;
+
 const XSS: &str = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">";
 
 struct Fixture {
@@ -173,6 +175,10 @@ async fn run_page_shows_metrics_curves_and_escaped_tags() {
     let curves = html.split("id=\"curves\"").nth(1).expect("curves section");
     assert_eq!(curves.matches("data-metric=\"loss\"").count(), 1);
     assert!(curves.contains("data-name=\"train\"") && curves.contains("data-name=\"validation\""));
+    assert!(
+        !html.contains("id=\"study\""),
+        "a plain run has no study section"
+    );
 
     let (status, _) = get(&f, "/ui/runs/0123456789abcdef0123456789abcdef").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
