@@ -6,7 +6,7 @@
 
 use crate::sampler::default_weights;
 use crate::space::{Distribution, Space};
-use crate::trial::{Direction, Trial, TrialState};
+use crate::trial::{Direction, Trial, ranked};
 
 /// Fraction of trials that count as good.
 const TOP_QUANTILE: f64 = 0.1;
@@ -20,16 +20,7 @@ pub fn ped_anova(
     trials: &[Trial],
     direction: Direction,
 ) -> Option<Vec<(String, f64)>> {
-    let mut done: Vec<&Trial> = trials
-        .iter()
-        .filter(|t| t.state == TrialState::Complete && t.value.is_some_and(f64::is_finite))
-        .collect();
-    done.sort_by(|a, b| {
-        direction
-            .loss(a.value.unwrap_or(f64::NAN))
-            .total_cmp(&direction.loss(b.value.unwrap_or(f64::NAN)))
-            .then(a.number.cmp(&b.number))
-    });
+    let done = ranked(trials, direction);
     let top = ((done.len() as f64 * TOP_QUANTILE).ceil() as usize).max(2);
     if done.len() < top + 1 {
         return None;
@@ -38,22 +29,17 @@ pub fn ped_anova(
         .dimensions
         .iter()
         .map(|d| {
-            let all: Vec<f64> = done
-                .iter()
-                .filter_map(|t| {
-                    t.params
-                        .get(&d.path)
-                        .and_then(|v| d.distribution.to_internal(v))
-                })
-                .collect();
-            let good: Vec<f64> = done[..top]
-                .iter()
-                .filter_map(|t| {
-                    t.params
-                        .get(&d.path)
-                        .and_then(|v| d.distribution.to_internal(v))
-                })
-                .collect();
+            let values = |group: &[&Trial]| -> Vec<f64> {
+                group
+                    .iter()
+                    .filter_map(|t| {
+                        t.params
+                            .get(&d.path)
+                            .and_then(|v| d.distribution.to_internal(v))
+                    })
+                    .collect()
+            };
+            let (all, good) = (values(&done), values(&done[..top]));
             (d.path.clone(), divergence(&d.distribution, &good, &all))
         })
         .collect();

@@ -147,6 +147,24 @@ impl Trial {
     }
 }
 
+/// The complete trials with a finite value, best first (ties in trial order).
+pub fn ranked<'a>(
+    trials: impl IntoIterator<Item = &'a Trial>,
+    direction: Direction,
+) -> Vec<&'a Trial> {
+    let mut done: Vec<&Trial> = trials
+        .into_iter()
+        .filter(|t| t.state == TrialState::Complete && t.value.is_some_and(f64::is_finite))
+        .collect();
+    done.sort_by(|a, b| {
+        direction
+            .loss(a.value.unwrap_or(f64::NAN))
+            .total_cmp(&direction.loss(b.value.unwrap_or(f64::NAN)))
+            .then(a.number.cmp(&b.number))
+    });
+    done
+}
+
 /// The best complete trial.
 pub fn best(trials: &[Trial], direction: Direction) -> Option<&Trial> {
     trials

@@ -310,12 +310,8 @@ fn study_json(s: &kiln::tune::StudySummary) -> serde_json::Value {
             "number": t.number, "state": t.state.as_str(), "value": t.value,
             "params": t.params, "run_id": id,
         })).collect::<Vec<_>>(),
-        "best": s.best.as_ref().map(|(t, id)| json!({
-            "number": t.number, "value": t.value, "params": t.params, "run_id": id,
-        })),
-        "importance": s.importance.as_ref().map(|imp| {
-            imp.iter().map(|(p, v)| (p.clone(), json!(v))).collect::<serde_json::Map<_, _>>()
-        }),
+        "best": s.best.as_ref().map(|(t, id)| super::tune::best_json(t, Some(id))),
+        "importance": s.importance.as_deref().map(super::tune::importance_json),
     })
 }
 
@@ -367,11 +363,7 @@ fn print_study(s: &kiln::tune::StudySummary) {
     }
     if let Some(imp) = &s.importance {
         println!("\nImportance (PED-ANOVA):");
-        let mut imp = imp.clone();
-        imp.sort_by(|a, b| b.1.total_cmp(&a.1));
-        for (p, v) in imp {
-            println!("  {v:>6.3}  {p}");
-        }
+        super::tune::print_importance(imp);
     }
 }
 

@@ -24,6 +24,25 @@ fn enqueued(text: &str) -> anyhow::Result<Params> {
     Ok(params)
 }
 
+/// A trial in JSON: number, value, params, run id (`kiln tune`'s done event, `kiln runs show`).
+pub(crate) fn best_json(t: &kiln::tuning::Trial, run_id: Option<&str>) -> serde_json::Value {
+    json!({ "number": t.number, "value": t.value, "params": t.params, "run_id": run_id })
+}
+
+/// Importance by path as a JSON object.
+pub(crate) fn importance_json(imp: &[(String, f64)]) -> serde_json::Value {
+    serde_json::Value::Object(imp.iter().map(|(p, v)| (p.clone(), json!(v))).collect())
+}
+
+/// Importance by path, most important first, one line each.
+pub(crate) fn print_importance(imp: &[(String, f64)]) {
+    let mut imp = imp.to_vec();
+    imp.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (p, v) in imp {
+        println!("  {v:>6.3}  {p}");
+    }
+}
+
 /// `path=value` pairs, reals to 5 significant digits.
 fn short(params: &Params) -> String {
     params
@@ -185,12 +204,8 @@ pub(crate) fn run(args: &TuneArgs, json: bool) -> anyhow::Result<ExitCode> {
             "complete": counts(TrialState::Complete),
             "pruned": counts(TrialState::Pruned),
             "failed": counts(TrialState::Failed),
-            "best": outcome.best.as_ref().map(|(t, id)| json!({
-                "number": t.number, "value": t.value, "params": t.params, "run_id": id,
-            })),
-            "importance": outcome.importance.as_ref().map(|imp| {
-                imp.iter().map(|(p, v)| (p.clone(), json!(v))).collect::<serde_json::Map<_, _>>()
-            }),
+            "best": outcome.best.as_ref().map(|(t, id)| best_json(t, id.as_deref())),
+            "importance": outcome.importance.as_deref().map(importance_json),
             "output": written.as_ref().map(|(m, s)| json!({"model": m, "spec": s})),
             "refit_run_id": refit_run,
             "stopped_early": outcome.stopped_early,
@@ -227,11 +242,7 @@ pub(crate) fn run(args: &TuneArgs, json: bool) -> anyhow::Result<ExitCode> {
         }
         if let Some(imp) = &outcome.importance {
             println!("importance (PED-ANOVA):");
-            let mut imp = imp.clone();
-            imp.sort_by(|a, b| b.1.total_cmp(&a.1));
-            for (p, v) in imp {
-                println!("  {v:>6.3}  {p}");
-            }
+            print_importance(imp);
         }
         if let Some((m, s)) = &written {
             let how = if args.refit {
@@ -301,9 +312,6 @@ fn refit(
     })
     .context("refitting the best trial's spec")?;
     let spec = out.with_extension("toml");
-    let tmp = spec.with_extension("toml.tmp");
-    std::fs::write(&tmp, &result.file.header.spec_toml)
-        .and_then(|()| std::fs::rename(&tmp, &spec))
-        .with_context(|| format!("writing {}", spec.display()))?;
+    super::monitor::write_atomically(&spec, result.file.header.spec_toml.as_bytes())?;
     Ok((spec, run_id))
 }

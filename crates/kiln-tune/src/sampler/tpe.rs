@@ -8,7 +8,7 @@
 use super::parzen::Parzen;
 use super::{Sampler, random_value, trial_rng, walk};
 use crate::space::{Distribution, ParamValue, Params, Space};
-use crate::trial::{Direction, Trial, TrialState};
+use crate::trial::{Direction, Trial, TrialState, ranked};
 
 /// Optuna's default `γ`: how many trials form the good group.
 pub fn default_gamma(n: usize) -> usize {
@@ -65,23 +65,13 @@ impl TpeSampler {
 
 /// The good and the bad trials, each in trial order.
 fn split<'a>(history: &[&'a Trial], direction: Direction) -> (Vec<&'a Trial>, Vec<&'a Trial>) {
-    let mut complete: Vec<&Trial> = history
-        .iter()
-        .copied()
-        .filter(|t| t.state == TrialState::Complete && t.value.is_some_and(f64::is_finite))
-        .collect();
+    let mut complete = ranked(history.iter().copied(), direction);
     let mut pruned: Vec<&Trial> = history
         .iter()
         .copied()
         .filter(|t| t.state == TrialState::Pruned)
         .collect();
     let n_below = default_gamma(complete.len() + pruned.len());
-    complete.sort_by(|a, b| {
-        direction
-            .loss(a.value.unwrap_or(f64::NAN))
-            .total_cmp(&direction.loss(b.value.unwrap_or(f64::NAN)))
-            .then(a.number.cmp(&b.number))
-    });
     let (mut below, mut above): (Vec<&Trial>, Vec<&Trial>);
     if n_below <= complete.len() {
         above = complete.split_off(n_below);
