@@ -272,13 +272,18 @@ fn check_batch(
     Ok(())
 }
 
-impl Store {
-    /// Creates a run (status `RUNNING`).
-    ///
-    /// # Errors
-    /// [`RunsError::NotFound`] for an unknown or deleted experiment or parent;
-    /// [`RunsError::Invalid`] for bad tags.
-    pub fn create_run(&self, new: &NewRun) -> Result<RunInfo> {
+/// A new run's row, worked out (and validated) before its write transaction begins.
+struct NewRow {
+    run_id: String,
+    name: String,
+    user: String,
+    start: i64,
+    parent: Option<String>,
+    tags: Vec<(String, String)>,
+}
+
+impl NewRow {
+    fn of(new: &NewRun) -> Result<Self> {
         let mut tags: Vec<(String, String)> = new
             .tags
             .iter()
@@ -307,52 +312,109 @@ impl Store {
         {
             tags.push((PARENT_RUN_TAG.to_string(), p.clone()));
         }
+        Ok(Self {
+            run_id,
+            name,
+            user,
+            start,
+            parent,
+            tags,
+        })
+    }
+
+    /// Inserts the row and its tags, status `RUNNING`, after checking that its experiment is
+    /// active and its parent exists.
+    fn insert(&self, tx: &Transaction<'_>, new: &NewRun) -> Result<()> {
+        let lifecycle: Option<String> = tx
+            .query_row(
+                "SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?1",
+                [new.experiment_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match lifecycle.as_deref() {
+            Some("active") => {}
+            Some(_) => {
+                return Err(RunsError::invalid(
+                    "experiment_id",
+                    format!("experiment {} is deleted", new.experiment_id),
+                ));
+            }
+            None => {
+                return Err(RunsError::not_found(
+                    "experiment",
+                    format!("with id {}", new.experiment_id),
+                ));
+            }
+        }
+        if let Some(p) = &self.parent {
+            run_info_in(tx, p)?;
+        }
+        let owner = new.owner.as_ref();
+        tx.execute(
+            "INSERT INTO runs (run_id, experiment_id, name, user_id, status, start_time,
+                 parent_run_id, pid, host, process_start, heartbeat)
+             VALUES (?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                self.run_id,
+                new.experiment_id,
+                self.name,
+                self.user,
+                self.start,
+                self.parent,
+                owner.map(|o| i64::from(o.pid)),
+                owner.map(|o| o.host.clone()),
+                owner.and_then(|o| o.process_start.clone()),
+                clock::now_ms(),
+            ],
+        )?;
+        insert_tags(tx, &self.run_id, &self.tags)
+    }
+}
+
+impl Store {
+    /// Creates a run (status `RUNNING`).
+    ///
+    /// # Errors
+    /// [`RunsError::NotFound`] for an unknown or deleted experiment or parent;
+    /// [`RunsError::Invalid`] for bad tags.
+    pub fn create_run(&self, new: &NewRun) -> Result<RunInfo> {
+        let row = NewRow::of(new)?;
         self.write(|tx| {
-            let lifecycle: Option<String> = tx
-                .query_row(
-                    "SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?1",
-                    [new.experiment_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match lifecycle.as_deref() {
-                Some("active") => {}
-                Some(_) => {
-                    return Err(RunsError::invalid(
-                        "experiment_id",
-                        format!("experiment {} is deleted", new.experiment_id),
-                    ));
-                }
-                None => {
-                    return Err(RunsError::not_found(
-                        "experiment",
-                        format!("with id {}", new.experiment_id),
-                    ));
-                }
-            }
-            if let Some(p) = &parent {
-                run_info_in(tx, p)?;
-            }
-            let owner = new.owner.as_ref();
+            row.insert(tx, new)?;
+            run_info_in(tx, &row.run_id)
+        })
+    }
+
+    /// Creates a run, logs `metrics`, `params` and `tags` on it and ends it with `status`
+    /// (its end time now when the status is terminal), all in one transaction: a run recorded
+    /// whole after the fact, such as a tuning trial whose objective keeps no run of its own.
+    /// One commit instead of the three that [`Store::create_run`], [`Store::log_batch`] and
+    /// [`Store::update_run`] take.
+    ///
+    /// # Errors
+    /// As [`Store::create_run`] and [`Store::log_batch`]; nothing is written on an error.
+    pub fn log_run(
+        &self,
+        new: &NewRun,
+        status: RunStatus,
+        metrics: &[Metric],
+        params: &[(String, String)],
+        tags: &[(String, String)],
+    ) -> Result<RunInfo> {
+        check_batch(metrics, params, tags)?;
+        let row = NewRow::of(new)?;
+        self.write(|tx| {
+            row.insert(tx, new)?;
+            insert_params(tx, &row.run_id, params)?;
+            insert_metrics(tx, &row.run_id, metrics)?;
+            insert_tags(tx, &row.run_id, tags)?;
+            let end = status.is_terminal().then(clock::now_ms);
             tx.execute(
-                "INSERT INTO runs (run_id, experiment_id, name, user_id, status, start_time,
-                     parent_run_id, pid, host, process_start, heartbeat)
-                 VALUES (?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    run_id,
-                    new.experiment_id,
-                    name,
-                    user,
-                    start,
-                    parent,
-                    owner.map(|o| i64::from(o.pid)),
-                    owner.map(|o| o.host.clone()),
-                    owner.and_then(|o| o.process_start.clone()),
-                    clock::now_ms(),
-                ],
+                "UPDATE runs SET status = ?2, end_time = ?3 WHERE run_id = ?1",
+                params![row.run_id, status.as_str(), end],
             )?;
-            insert_tags(tx, &run_id, &tags)?;
-            run_info_in(tx, &run_id)
+            run_info_in(tx, &row.run_id)
         })
     }
 

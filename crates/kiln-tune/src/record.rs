@@ -170,7 +170,8 @@ pub fn study_summary(
 
 /// Records a finished trial: on its run `run_id` (a training run created for it), or on a
 /// new child run of `study` when it has none (a trial that failed before its run began, or
-/// an objective that keeps no runs). One transaction: the result and the state tag together.
+/// an objective that keeps no runs). One transaction: the result and the state tag together
+/// (and, for a new run, the run itself).
 /// Returns the run's id.
 ///
 /// # Errors
@@ -208,26 +209,31 @@ pub fn record_trial(
             )
         })
         .collect();
-    let id = match run_id {
-        Some(id) => id.to_string(),
-        None => {
-            let run = store.create_run(&NewRun {
-                experiment_id: study.experiment_id,
-                name: Some(format!("{}-trial-{k}", study.name)),
-                parent_run_id: Some(study.run_id.clone()),
-                ..NewRun::default()
-            })?;
-            let status = if trial.state == TrialState::Failed {
-                RunStatus::Failed
-            } else {
-                RunStatus::Finished
-            };
-            store.update_run(&run.run_id, Some(status), None, None)?;
-            run.run_id
-        }
+    let status = if trial.state == TrialState::Failed {
+        RunStatus::Failed
+    } else {
+        RunStatus::Finished
     };
-    store.log_batch(&id, &metrics, &[], &tags)?;
-    Ok(id)
+    match run_id {
+        Some(id) => {
+            store.log_batch(id, &metrics, &[], &tags)?;
+            Ok(id.to_string())
+        }
+        None => Ok(store
+            .log_run(
+                &NewRun {
+                    experiment_id: study.experiment_id,
+                    name: Some(format!("{}-trial-{k}", study.name)),
+                    parent_run_id: Some(study.run_id.clone()),
+                    ..NewRun::default()
+                },
+                status,
+                &metrics,
+                &[],
+                &tags,
+            )?
+            .run_id),
+    }
 }
 
 /// Finds the latest study named `name` in `experiment_id`.

@@ -130,6 +130,54 @@ fn params_are_written_once_and_a_failed_batch_writes_nothing() {
 }
 
 #[test]
+fn a_run_logged_whole_is_one_transaction() {
+    let (_dir, store) = store();
+    let parent = started(&store, "study");
+    let new = NewRun {
+        name: Some("study-trial-0".into()),
+        parent_run_id: Some(parent.id().to_string()),
+        ..NewRun::default()
+    };
+    let info = store
+        .log_run(
+            &new,
+            RunStatus::Failed,
+            &[Metric::now("tune.intermediate", 0.5, 3)],
+            &pairs(&[("lr", "0.01")]),
+            &pairs(&[("kiln.trial", "0")]),
+        )
+        .unwrap();
+    assert_eq!(info.status, RunStatus::Failed);
+    assert!(info.end_time.unwrap() >= info.start_time);
+    let got = store.run(&info.run_id).unwrap();
+    assert_eq!(got.info.name, "study-trial-0");
+    assert_eq!(got.data.params["lr"], "0.01");
+    assert_eq!(got.data.tags["kiln.trial"], "0");
+    assert_eq!(got.data.tags[kiln_runs::PARENT_RUN_TAG], parent.id());
+    assert_eq!(got.data.metric("tune.intermediate"), Some(0.5));
+    let children = store.child_runs(parent.id()).unwrap();
+    assert_eq!(children.len(), 1);
+
+    // An unknown parent fails the whole write: no run, no tags, no metrics are left.
+    let orphan = NewRun {
+        parent_run_id: Some("0".repeat(32)),
+        ..NewRun::default()
+    };
+    let err = store
+        .log_run(
+            &orphan,
+            RunStatus::Finished,
+            &[Metric::now("m", 1.0, 0)],
+            &[],
+            &[],
+        )
+        .unwrap_err();
+    assert!(matches!(err, RunsError::NotFound { .. }), "{err:?}");
+    let page = store.search_runs(&kiln_runs::RunQuery::default()).unwrap();
+    assert_eq!(page.runs.len(), 2, "the failed write left a run behind");
+}
+
+#[test]
 fn bad_keys_and_values_are_refused_with_the_field() {
     let (_dir, store) = store();
     let run = started(&store, "r");
