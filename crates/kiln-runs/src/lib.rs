@@ -71,7 +71,7 @@ pub use error::{Result, RunsError};
 pub use experiments::ViewType;
 pub use liveness::{HEARTBEAT_INTERVAL, HEARTBEAT_STALE, Owner};
 pub use registry::{MODEL_ARTIFACT, ModelUri, ResolvedModel};
-pub use runs::{NewRun, PARENT_RUN_TAG, RUN_NAME_TAG, USER_TAG};
+pub use runs::{NewRun, PARENT_RUN_TAG, RUN_NAME_TAG, USER_TAG, WholeRun};
 pub use search::{MAX_RESULTS_LIMIT, RunPage, RunQuery};
 pub use store::{BUSY_TIMEOUT, Store, TRACKING_URI_ENV, default_root, root_from_uri};
 pub use tracker::ActiveRun;

@@ -45,6 +45,21 @@ pub struct NewRun {
     pub owner: Option<Owner>,
 }
 
+/// A run recorded whole after the fact ([`Store::log_runs`]).
+#[derive(Debug, Clone)]
+pub struct WholeRun {
+    /// What it starts with.
+    pub new: NewRun,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Its metrics.
+    pub metrics: Vec<Metric>,
+    /// Its params.
+    pub params: Vec<(String, String)>,
+    /// Its tags (besides `new`'s).
+    pub tags: Vec<(String, String)>,
+}
+
 /// A new run id: 32 random lowercase hex digits, as MLflow's.
 fn new_run_id() -> String {
     format!("{:032x}", rand::random::<u128>())
@@ -386,35 +401,37 @@ impl Store {
         })
     }
 
-    /// Creates a run, logs `metrics`, `params` and `tags` on it and ends it with `status`
-    /// (its end time now when the status is terminal), all in one transaction: a run recorded
-    /// whole after the fact, such as a tuning trial whose objective keeps no run of its own.
-    /// One commit instead of the three that [`Store::create_run`], [`Store::log_batch`] and
-    /// [`Store::update_run`] take.
+    /// Records runs whole after the fact, all in one transaction: each created, its
+    /// `metrics`, `params` and `tags` logged, and ended with its `status` (end time now when
+    /// the status is terminal). For runs that happened elsewhere, such as tuning trials whose
+    /// objective keeps no run of its own: one commit for all of them instead of the three per
+    /// run that [`Store::create_run`], [`Store::log_batch`] and [`Store::update_run`] take.
     ///
     /// # Errors
     /// As [`Store::create_run`] and [`Store::log_batch`]; nothing is written on an error.
-    pub fn log_run(
-        &self,
-        new: &NewRun,
-        status: RunStatus,
-        metrics: &[Metric],
-        params: &[(String, String)],
-        tags: &[(String, String)],
-    ) -> Result<RunInfo> {
-        check_batch(metrics, params, tags)?;
-        let row = NewRow::of(new)?;
+    pub fn log_runs(&self, runs: &[WholeRun]) -> Result<Vec<RunInfo>> {
+        let rows = runs
+            .iter()
+            .map(|run| {
+                check_batch(&run.metrics, &run.params, &run.tags)?;
+                NewRow::of(&run.new)
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.write(|tx| {
-            row.insert(tx, new)?;
-            insert_params(tx, &row.run_id, params)?;
-            insert_metrics(tx, &row.run_id, metrics)?;
-            insert_tags(tx, &row.run_id, tags)?;
-            let end = status.is_terminal().then(clock::now_ms);
-            tx.execute(
-                "UPDATE runs SET status = ?2, end_time = ?3 WHERE run_id = ?1",
-                params![row.run_id, status.as_str(), end],
-            )?;
-            run_info_in(tx, &row.run_id)
+            let mut infos = Vec::with_capacity(runs.len());
+            for (run, row) in runs.iter().zip(&rows) {
+                row.insert(tx, &run.new)?;
+                insert_params(tx, &row.run_id, &run.params)?;
+                insert_metrics(tx, &row.run_id, &run.metrics)?;
+                insert_tags(tx, &row.run_id, &run.tags)?;
+                let end = run.status.is_terminal().then(clock::now_ms);
+                tx.execute(
+                    "UPDATE runs SET status = ?2, end_time = ?3 WHERE run_id = ?1",
+                    params![row.run_id, run.status.as_str(), end],
+                )?;
+                infos.push(run_info_in(tx, &row.run_id)?);
+            }
+            Ok(infos)
         })
     }
 

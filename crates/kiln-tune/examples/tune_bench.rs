@@ -360,12 +360,11 @@ fn overhead(
                 multivariate,
                 ..TpeSampler::new(repeat as u64, Direction::Minimize)
             };
-            let listener = kiln_tune::record::StoreListener {
-                store: &runs,
-                study,
-            };
             let start = Instant::now();
-            let done = run(&space, &sampler, trials, &objective, &listener);
+            let done = kiln_tune::record::recording(&runs, &study, |listener| {
+                run(&space, &sampler, trials, &objective, listener)
+            })
+            .expect("every trial recorded");
             store_seconds.push(start.elapsed().as_secs_f64());
             assert_eq!(done.len(), trials, "every trial finishes");
         }

@@ -6,9 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use kiln_runs::{Metric, NewRun, RunInfo, RunStatus, Store};
+use std::sync::{Mutex, PoisonError, mpsc};
+
+use kiln_runs::{Metric, NewRun, RunInfo, RunStatus, Store, WholeRun};
 
 use crate::space::{ParamValue, Params, Space};
+use crate::study::Listener;
 use crate::trial::{Direction, Step, Trial, TrialState};
 
 /// A trial's values as a TOML inline table (`{ "layers.1.units" = 64, … }`): every value
@@ -168,24 +171,10 @@ pub fn study_summary(
     }))
 }
 
-/// Records a finished trial: on its run `run_id` (a training run created for it), or on a
-/// new child run of `study` when it has none (a trial that failed before its run began, or
-/// an objective that keeps no runs). One transaction: the result and the state tag together
-/// (and, for a new run, the run itself).
-/// Returns the run's id.
-///
-/// # Errors
-/// On a store error.
-pub fn record_trial(
-    store: &Store,
-    study: &RunInfo,
-    run_id: Option<&str>,
-    trial: &Trial,
-    error: Option<&str>,
-) -> kiln_runs::Result<String> {
-    let k = trial.number;
+/// A finished trial's tags (number, values, value, error, state) and intermediate values.
+fn trial_record(trial: &Trial, error: Option<&str>) -> (Vec<(String, String)>, Vec<Metric>) {
     let mut tags = vec![
-        (TRIAL_TAG.to_string(), k.to_string()),
+        (TRIAL_TAG.to_string(), trial.number.to_string()),
         (TRIAL_PARAMS_TAG.to_string(), params_text(&trial.params)),
     ];
     if let Some(v) = trial.value {
@@ -198,7 +187,7 @@ pub fn record_trial(
         TRIAL_STATE_TAG.to_string(),
         trial.state.as_str().to_string(),
     ));
-    let metrics: Vec<Metric> = trial
+    let metrics = trial
         .intermediate
         .iter()
         .map(|(s, v)| {
@@ -209,30 +198,54 @@ pub fn record_trial(
             )
         })
         .collect();
-    let status = if trial.state == TrialState::Failed {
-        RunStatus::Failed
-    } else {
-        RunStatus::Finished
-    };
+    (tags, metrics)
+}
+
+/// A finished trial as a new child run of `study`, recorded whole.
+fn trial_run(study: &RunInfo, trial: &Trial, error: Option<&str>) -> WholeRun {
+    let (tags, metrics) = trial_record(trial, error);
+    WholeRun {
+        new: NewRun {
+            experiment_id: study.experiment_id,
+            name: Some(format!("{}-trial-{}", study.name, trial.number)),
+            parent_run_id: Some(study.run_id.clone()),
+            ..NewRun::default()
+        },
+        status: if trial.state == TrialState::Failed {
+            RunStatus::Failed
+        } else {
+            RunStatus::Finished
+        },
+        metrics,
+        params: Vec::new(),
+        tags,
+    }
+}
+
+/// Records a finished trial: on its run `run_id` (a training run created for it), or on a
+/// new child run of `study` when it has none (a trial that failed before its run began, or
+/// an objective that keeps no runs). One transaction: the result and the state tag together
+/// (and, for a new run, the run itself). Returns the run's id.
+///
+/// # Errors
+/// On a store error.
+pub fn record_trial(
+    store: &Store,
+    study: &RunInfo,
+    run_id: Option<&str>,
+    trial: &Trial,
+    error: Option<&str>,
+) -> kiln_runs::Result<String> {
     match run_id {
         Some(id) => {
+            let (tags, metrics) = trial_record(trial, error);
             store.log_batch(id, &metrics, &[], &tags)?;
             Ok(id.to_string())
         }
-        None => Ok(store
-            .log_run(
-                &NewRun {
-                    experiment_id: study.experiment_id,
-                    name: Some(format!("{}-trial-{k}", study.name)),
-                    parent_run_id: Some(study.run_id.clone()),
-                    ..NewRun::default()
-                },
-                status,
-                &metrics,
-                &[],
-                &tags,
-            )?
-            .run_id),
+        None => {
+            let mut infos = store.log_runs(&[trial_run(study, trial, error)])?;
+            Ok(infos.remove(0).run_id)
+        }
     }
 }
 
@@ -257,18 +270,62 @@ pub fn find_study(
 }
 
 /// Records every finished trial of a study whose objective keeps no runs of its own (a
-/// function, a benchmark) as a child run of `study`.
-pub struct StoreListener<'a> {
-    /// The store.
-    pub store: &'a Store,
-    /// The study's run.
-    pub study: RunInfo,
+/// function, a benchmark) as a child run of `study`, for as long as `f` runs (give `f` the
+/// listener to pass to [`crate::study::optimize`]); returns what `f` returns.
+///
+/// The trials are written by a thread of their own, in group commits: each transaction holds
+/// every trial that finished while the one before it was being written (Postgres' and
+/// SQLite's own group commit, done here). A study with a cheap objective therefore does not
+/// wait a commit per trial; the price is that a trial finished in the last commit's time
+/// before a `kill -9` (a fraction of a millisecond to a few) may not be in the store, and
+/// runs again on `--resume` as a trial that was running would. Every trial is in the store
+/// when this returns.
+///
+/// # Errors
+/// The first store error; the study's next trial ends then ([`Listener::finished`] fails).
+pub fn recording<T>(
+    store: &Store,
+    study: &RunInfo,
+    f: impl FnOnce(&StoreListener) -> T,
+) -> kiln_runs::Result<T> {
+    let (send, receive) = mpsc::channel::<Trial>();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> kiln_runs::Result<()> {
+            while let Ok(first) = receive.recv() {
+                let batch: Vec<WholeRun> = std::iter::once(first)
+                    .chain(receive.try_iter())
+                    .map(|t| trial_run(study, &t, None))
+                    .collect();
+                // On an error `receive` is dropped here, so the listener's next send fails.
+                store.log_runs(&batch)?;
+            }
+            Ok(())
+        });
+        let listener = StoreListener {
+            send: Mutex::new(send),
+        };
+        let out = f(&listener);
+        drop(listener);
+        match writer.join() {
+            Ok(written) => written.map(|()| out),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
-impl crate::study::Listener for StoreListener<'_> {
+/// The listener [`recording`] gives: it hands each finished trial to the writer thread.
+pub struct StoreListener {
+    send: Mutex<mpsc::Sender<Trial>>,
+}
+
+impl Listener for StoreListener {
     fn finished(&self, trial: &Trial) -> Result<(), String> {
-        record_trial(self.store, &self.study, None, trial, None)
-            .map(|_| ())
-            .map_err(|e| format!("recording trial {}: {e}", trial.number))
+        let send = self.send.lock().unwrap_or_else(PoisonError::into_inner);
+        send.send(trial.clone()).map_err(|_| {
+            format!(
+                "recording trial {}: the runs store refused an earlier write (its error ends the study)",
+                trial.number
+            )
+        })
     }
 }

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use kiln_runs::{
     Dataset, DatasetInput, Lifecycle, Metric, MetricPoint, NewRun, RunStatus, RunsError, Store,
+    WholeRun,
 };
 
 use crate::{pairs, started, store};
@@ -130,7 +131,7 @@ fn params_are_written_once_and_a_failed_batch_writes_nothing() {
 }
 
 #[test]
-fn a_run_logged_whole_is_one_transaction() {
+fn runs_logged_whole_are_one_transaction() {
     let (_dir, store) = store();
     let parent = started(&store, "study");
     let new = NewRun {
@@ -138,15 +139,31 @@ fn a_run_logged_whole_is_one_transaction() {
         parent_run_id: Some(parent.id().to_string()),
         ..NewRun::default()
     };
-    let info = store
-        .log_run(
-            &new,
-            RunStatus::Failed,
-            &[Metric::now("tune.intermediate", 0.5, 3)],
-            &pairs(&[("lr", "0.01")]),
-            &pairs(&[("kiln.trial", "0")]),
-        )
+    let whole = |new: NewRun, status, metrics| WholeRun {
+        new,
+        status,
+        metrics,
+        params: Vec::new(),
+        tags: Vec::new(),
+    };
+    let infos = store
+        .log_runs(&[
+            WholeRun {
+                params: pairs(&[("lr", "0.01")]),
+                tags: pairs(&[("kiln.trial", "0")]),
+                ..whole(
+                    new,
+                    RunStatus::Failed,
+                    vec![Metric::now("tune.intermediate", 0.5, 3)],
+                )
+            },
+            whole(NewRun::default(), RunStatus::Running, Vec::new()),
+        ])
         .unwrap();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(infos[1].status, RunStatus::Running);
+    assert_eq!(infos[1].end_time, None);
+    let info = &infos[0];
     assert_eq!(info.status, RunStatus::Failed);
     assert!(info.end_time.unwrap() >= info.start_time);
     let got = store.run(&info.run_id).unwrap();
@@ -157,6 +174,7 @@ fn a_run_logged_whole_is_one_transaction() {
     assert_eq!(got.data.metric("tune.intermediate"), Some(0.5));
     let children = store.child_runs(parent.id()).unwrap();
     assert_eq!(children.len(), 1);
+    assert_eq!(children[0].run_id, info.run_id);
 
     // An unknown parent fails the whole write: no run, no tags, no metrics are left.
     let orphan = NewRun {
@@ -164,17 +182,18 @@ fn a_run_logged_whole_is_one_transaction() {
         ..NewRun::default()
     };
     let err = store
-        .log_run(
-            &orphan,
-            RunStatus::Finished,
-            &[Metric::now("m", 1.0, 0)],
-            &[],
-            &[],
-        )
+        .log_runs(&[
+            whole(
+                NewRun::default(),
+                RunStatus::Finished,
+                vec![Metric::now("m", 1.0, 0)],
+            ),
+            whole(orphan, RunStatus::Finished, Vec::new()),
+        ])
         .unwrap_err();
     assert!(matches!(err, RunsError::NotFound { .. }), "{err:?}");
     let page = store.search_runs(&kiln_runs::RunQuery::default()).unwrap();
-    assert_eq!(page.runs.len(), 2, "the failed write left a run behind");
+    assert_eq!(page.runs.len(), 3, "the failed write left a run behind");
 }
 
 #[test]

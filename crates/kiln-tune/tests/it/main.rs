@@ -361,7 +361,7 @@ fn conditional_paths_and_enqueued_trials() {
 
 #[test]
 fn a_study_in_the_store_reads_back_and_resumes_to_the_same_trials() {
-    use kiln_tune::record::{STUDY_NAME_TAG, StoreListener, study_trials};
+    use kiln_tune::record::{STUDY_NAME_TAG, recording, study_trials};
     let dir = tempfile::tempdir().unwrap();
     let store = kiln_runs::Store::open(dir.path()).unwrap();
     let study = store
@@ -373,10 +373,6 @@ fn a_study_in_the_store_reads_back_and_resumes_to_the_same_trials() {
         .unwrap();
     let s = space(BRANIN);
     let tpe = TpeSampler::new(11, Direction::Minimize);
-    let listener = StoreListener {
-        store: &store,
-        study: study.clone(),
-    };
     let make = |trials| Study {
         space: &s,
         sampler: &tpe,
@@ -384,7 +380,11 @@ fn a_study_in_the_store_reads_back_and_resumes_to_the_same_trials() {
         config: config(trials, 2, 2),
         enqueued: Vec::new(),
     };
-    let first = optimize(&make(12), &jittery(), &listener, Vec::new(), None).unwrap();
+    let first = recording(&store, &study, |listener| {
+        optimize(&make(12), &jittery(), listener, Vec::new(), None)
+    })
+    .unwrap()
+    .unwrap();
     let stored: Vec<Trial> = study_trials(&store, &study.run_id)
         .unwrap()
         .into_iter()
@@ -395,8 +395,52 @@ fn a_study_in_the_store_reads_back_and_resumes_to_the_same_trials() {
         "trials read back exactly (values, types, states)"
     );
     // Continue to 25 trials from what the store holds: the same as 25 in one go.
-    let resumed = optimize(&make(25), &jittery(), &listener, stored, None).unwrap();
+    let resumed = recording(&store, &study, |listener| {
+        optimize(&make(25), &jittery(), listener, stored, None)
+    })
+    .unwrap()
+    .unwrap();
     let whole = run(&s, &tpe, config(25, 2, 2), &jittery());
     assert_eq!(strip(&resumed), strip(&whole));
     assert_eq!(study_trials(&store, &study.run_id).unwrap().len(), 25);
+}
+
+#[test]
+fn a_store_that_refuses_a_trial_ends_the_study_with_its_error() {
+    use kiln_tune::record::recording;
+    let (here, there) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let store = kiln_runs::Store::open(here.path()).unwrap();
+    // The study's run lives in another store, so this one refuses its child runs.
+    let elsewhere = kiln_runs::Store::open(there.path())
+        .unwrap()
+        .create_run(&kiln_runs::NewRun::default())
+        .unwrap();
+    let s = space(BRANIN);
+    let tpe = TpeSampler::new(3, Direction::Minimize);
+    let study = Study {
+        space: &s,
+        sampler: &tpe,
+        pruner: Pruner::None,
+        config: config(200, 1, 1),
+        enqueued: Vec::new(),
+    };
+    let mut study_error = String::new();
+    let err = recording(&store, &elsewhere, |listener| {
+        let out = optimize(&study, &jittery(), listener, Vec::new(), None);
+        study_error = out.err().map(|e| e.to_string()).unwrap_or_default();
+    })
+    .unwrap_err();
+    assert!(
+        matches!(err, kiln_runs::RunsError::NotFound { .. }),
+        "{err:?}"
+    );
+    // The study itself stopped with the listener's error instead of running its 200 trials.
+    assert!(study_error.contains("recording trial"), "{study_error:?}");
+    assert!(
+        store
+            .search_runs(&kiln_runs::RunQuery::default())
+            .unwrap()
+            .runs
+            .is_empty()
+    );
 }

@@ -1,4 +1,4 @@
-//! A study's run page: a Branin study recorded by kiln-tune's `StoreListener` (with a pruned
+//! A study's run page: a Branin study recorded by kiln-tune's `recording` (with a pruned
 //! and a failed trial, and a choice whose value is markup), read back from the HTML against
 //! what the store says.
 
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use kiln_runs::{NewRun, Store};
 use kiln_tune::benchmarks::branin;
-use kiln_tune::record::{STUDY_NAME_TAG, StoreListener, study_summary, study_trials};
+use kiln_tune::record::{STUDY_NAME_TAG, recording, study_summary, study_trials};
 use kiln_tune::{
     Direction, Objective, Outcome, ParamValue, Pruner, Space, Step, Study, StudyConfig, TpeSampler,
     TrialRun, TrialState, optimize,
@@ -88,11 +88,11 @@ fn study_fixture() -> Fixture {
         },
         enqueued: Vec::new(),
     };
-    let listener = StoreListener {
-        store: &store,
-        study: run.clone(),
-    };
-    optimize(&study, &Branin, &listener, Vec::new(), None).unwrap();
+    recording(&store, &run, |listener| {
+        optimize(&study, &Branin, listener, Vec::new(), None)
+    })
+    .unwrap()
+    .unwrap();
     let router = kiln_ui::router(Arc::new(Ui {
         store: Arc::clone(&store),
         live: Vec::new(),
