@@ -14,7 +14,9 @@ the wall time it took to reach the unpruned study's best validation accuracy min
 as a fraction of the unpruned study's wall time.
 
 Settings (environment): TRIALS (40), EPOCHS (5), SEEDS (3), WORKERS (1), SAMPLERS
-("tpe random"), ASHA (1 = run the ASHA study), KILN (the binary; else the release build),
+("tpe random"), ASHA (1 = run the ASHA study), ASHA_TRIALS (the ASHA study's trials; TRIALS
+unless set: a pruned trial costs less, so ASHA can afford more in the same time), KILN (the
+binary; else the release build),
 STUDIES (instead of SEEDS/SAMPLERS/ASHA: the studies to run, e.g. "tpe:none:0 tpe:asha:0").
 
 Besides wall time, each study reports the epochs it trained (a pruned trial's epochs are the
@@ -38,6 +40,7 @@ SEEDS = env("SEEDS", 3)
 WORKERS = env("WORKERS", 1)
 SAMPLERS = env("SAMPLERS", "tpe random").split()
 ASHA = env("ASHA", 1)
+ASHA_TRIALS = env("ASHA_TRIALS", TRIALS)
 
 SPACE = """
 [tune]
@@ -57,6 +60,7 @@ seed = {seed}
 
 def study(kiln: Path, work: Path, sampler: str, pruner: str, seed: int) -> dict:
     """Runs one study; returns its figures and the arrival time of each trial."""
+    trials = ASHA_TRIALS if pruner == "asha" else TRIALS
     spec = work / f"mnist-{sampler}-{pruner}-{seed}.toml"
     base = subprocess.run([str(kiln), "init", "--example", "mnist-mlp"], check=True,
                           capture_output=True, text=True).stdout
@@ -66,7 +70,7 @@ def study(kiln: Path, work: Path, sampler: str, pruner: str, seed: int) -> dict:
     cut = base.find("[training.lr_schedule]")
     if cut >= 0:
         base = base[:cut]
-    spec.write_text(base + SPACE.format(trials=TRIALS, sampler=sampler, pruner=pruner, seed=seed))
+    spec.write_text(base + SPACE.format(trials=trials, sampler=sampler, pruner=pruner, seed=seed))
     env_ = dict(os.environ, KILN_TRACKING_URI=str(work / f"runs-{sampler}-{pruner}-{seed}"))
     start = time.monotonic()
     proc = subprocess.Popen([str(kiln), "--json", "tune", str(spec), "--workers", str(WORKERS)],
@@ -96,7 +100,7 @@ def study(kiln: Path, work: Path, sampler: str, pruner: str, seed: int) -> dict:
         per_trial.append(reported if pruner != "none" else EPOCHS)
     epochs = sum(per_trial)
     return {
-        "sampler": sampler, "pruner": pruner, "seed": seed, "wall": wall,
+        "sampler": sampler, "pruner": pruner, "seed": seed, "trials": trials, "wall": wall,
         "best_val": best["value"], "test": metrics.get("test.accuracy"),
         "best_params": best["params"], "pruned": done["pruned"], "failed": done["failed"],
         "epochs": epochs,
@@ -125,18 +129,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for sampler, pruner, seed in studies:
-            log(f"{sampler}/{pruner} seed {seed}: {TRIALS} trials, {EPOCHS} epochs, {WORKERS} worker(s)")
+            n = ASHA_TRIALS if pruner == "asha" else TRIALS
+            log(f"{sampler}/{pruner} seed {seed}: {n} trials, {EPOCHS} epochs, {WORKERS} worker(s)")
             results.append(study(kiln, work, sampler, pruner, seed))
             r = results[-1]
             log(f"  best validation {r['best_val']:.4f} (test {r['test']}), {r['wall']:.0f} s, "
                 f"{r['epochs']} epochs, {r['pruned']} pruned")
             (OUT / "tune_mnist.json").write_text(json.dumps(results, indent=1))
-    rows = [[r["sampler"], r["pruner"], str(r["seed"]), f"{100 * r['best_val']:.2f}",
+    rows = [[r["sampler"], r["pruner"], str(r["seed"]), str(r["trials"]), f"{100 * r['best_val']:.2f}",
              f"{100 * r['test']:.2f}" if r["test"] is not None else "-", str(r["pruned"]),
              f"{r['wall']:.0f}", str(r["epochs"])] for r in results]
-    print(f"\nkiln tune, MNIST MLP: {TRIALS} trials, {EPOCHS} epochs, {WORKERS} worker(s)")
-    print_table(["sampler", "pruner", "seed", "best val %", "its test %", "pruned", "wall s",
-                 "epochs"], rows, right=(3, 4, 5, 6, 7))
+    print(f"\nkiln tune, MNIST MLP: {EPOCHS} epochs a trial, {WORKERS} worker(s)")
+    print_table(["sampler", "pruner", "seed", "trials", "best val %", "its test %", "pruned",
+                 "wall s", "epochs"], rows, right=(3, 4, 5, 6, 7, 8))
     for sampler in sorted({r["sampler"] for r in results if r["pruner"] == "none"}):
         vals = [r["best_val"] for r in results if r["sampler"] == sampler and r["pruner"] == "none"]
         tests = [r["test"] for r in results if r["sampler"] == sampler and r["pruner"] == "none"]

@@ -326,6 +326,7 @@ fn overhead(
     let objective = Evaluate(|p: &Params| values(p, &names).iter().map(|x| x * x).sum());
     let mut seconds = Vec::new();
     let mut first_finished = Vec::new();
+    let mut store_seconds = Vec::new();
     for repeat in 0..repeats {
         let sampler = TpeSampler {
             multivariate,
@@ -345,21 +346,14 @@ fn overhead(
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
-    }
-    // The same studies again, every trial recorded as a run in a fresh store (a child run of
-    // the study's run: created, tagged with its params, state and value, ended).
-    let mut store_seconds = Vec::new();
-    if store {
-        for repeat in 0..repeats {
+        // The same study at once again (so both see the same load), every trial recorded as
+        // a child run of the study's run in a fresh store.
+        if store {
             let dir = tempfile::tempdir().expect("a temporary folder");
             let runs = kiln_runs::Store::open(dir.path()).expect("a fresh store");
             let study = runs
                 .create_run(&kiln_runs::NewRun::default())
                 .expect("the study's run");
-            let sampler = TpeSampler {
-                multivariate,
-                ..TpeSampler::new(repeat as u64, Direction::Minimize)
-            };
             let start = Instant::now();
             let done = kiln_tune::record::recording(&runs, &study, |listener| {
                 run(&space, &sampler, trials, &objective, listener)

@@ -223,3 +223,85 @@ fn refit_trains_the_best_spec_on_training_and_validation_rows() {
     dir.kiln(&["tune", "moons.toml", "--refit"])
         .fails_with(&["--output"]);
 }
+
+#[test]
+fn a_trials_result_does_not_depend_on_how_many_threads_it_trains_with() {
+    let dir = Dir::new();
+    spec(
+        &dir,
+        &TUNE
+            .replace("trials = 8", "trials = 4")
+            .replace("[2, 32]", "[64, 512]"),
+    );
+    let with_threads = |threads: &str, study: &str| {
+        let run = dir
+            .command(&["--json", "tune", "moons.toml", "--study", study])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        let run = crate::util::Run::new(&["tune", study], run);
+        run.success();
+        let mut trials: Vec<Value> = run
+            .json_lines()
+            .into_iter()
+            .filter(|e| e["event"] == "trial")
+            .collect();
+        trials.sort_by_key(|t| t["number"].as_u64());
+        results(&trials)
+    };
+    let one = with_threads("1", "one");
+    assert_eq!(one.len(), 4);
+    assert_eq!(one, with_threads("3", "three"), "1 thread vs 3");
+}
+
+#[test]
+fn with_folds_asha_prunes_within_a_folds_epochs() {
+    let dir = Dir::new();
+    let tune_folds = TUNE
+        .replace(
+            "metric = \"validation.accuracy\"",
+            "metric = \"cv_mean.accuracy\"",
+        )
+        .replace("trials = 8", "trials = 10\npruner = \"asha\"")
+        .replace("[1e-3, 1e-1]", "[1e-5, 1e-1]");
+    spec(&dir, &tune_folds);
+    let (trials, done) = tune(&dir, &["--workers", "1", "--folds", "2"]);
+    assert_eq!(done["trials"], 10);
+    let pruned: Vec<&Value> = trials.iter().filter(|t| t["state"] == "PRUNED").collect();
+    assert!(!pruned.is_empty(), "no trial pruned: {trials:?}");
+    for t in &trials {
+        let id = t["run_id"].as_str().unwrap();
+        let shown = dir.kiln(&["--json", "runs", "show", id]).json();
+        // Steps are fold · 1,000,000 + epoch: each fold's epochs count from 1 again.
+        let steps: Vec<i64> = shown["history"]["tune.intermediate"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["step"].as_i64().unwrap())
+            .collect();
+        let (folds, last) = (
+            steps.iter().map(|s| s / 1_000_000).max().unwrap(),
+            steps[steps.len() - 1],
+        );
+        for fold in 0..=folds {
+            let epochs: Vec<i64> = steps
+                .iter()
+                .filter(|s| *s / 1_000_000 == fold)
+                .map(|s| s % 1_000_000)
+                .collect();
+            let whole = fold < folds || t["state"] == "COMPLETE";
+            let expected: Vec<i64> = (1..=if whole { 12 } else { last % 1_000_000 }).collect();
+            assert_eq!(
+                epochs, expected,
+                "trial {} fold {fold}: {steps:?}",
+                t["number"]
+            );
+        }
+        if t["state"] == "PRUNED" {
+            // Stopped at a rung of its fold (epoch 1, 3 or 9), before the last fold ended.
+            assert!([1, 3, 9].contains(&(last % 1_000_000)), "{steps:?}");
+        } else {
+            assert_eq!(folds, 1, "a finished trial ran both folds: {steps:?}");
+        }
+    }
+}

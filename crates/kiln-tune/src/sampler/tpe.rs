@@ -101,14 +101,30 @@ fn split<'a>(history: &[&'a Trial], direction: Direction) -> (Vec<&'a Trial>, Ve
     (below, above)
 }
 
-/// The internal rows of `trials` that have every path in `dims`.
+/// The internal rows of `trials` that have every path in `dims`. A trial's values are a map
+/// sorted by path, so each row is one merge of that map with the paths in sorted order
+/// (a lookup per path would search the map from its root for each of them).
 fn observations(trials: &[&Trial], dims: &[(&str, &Distribution)]) -> Vec<Vec<f64>> {
+    let mut order: Vec<usize> = (0..dims.len()).collect();
+    order.sort_unstable_by_key(|&i| dims[i].0);
     trials
         .iter()
         .filter_map(|t| {
-            dims.iter()
-                .map(|(path, d)| t.params.get(*path).and_then(|v| d.to_internal(v)))
-                .collect::<Option<Vec<f64>>>()
+            let mut row = vec![0.0; dims.len()];
+            let mut values = t.params.iter();
+            for &i in &order {
+                let (path, d) = dims[i];
+                let v = loop {
+                    let (key, v) = values.next()?;
+                    match key.as_str().cmp(path) {
+                        std::cmp::Ordering::Less => {}
+                        std::cmp::Ordering::Equal => break v,
+                        std::cmp::Ordering::Greater => return None,
+                    }
+                };
+                row[i] = d.to_internal(v)?;
+            }
+            Some(row)
         })
         .collect()
 }
