@@ -272,7 +272,7 @@ fn with_folds_asha_prunes_within_a_folds_epochs() {
     for t in &trials {
         let id = t["run_id"].as_str().unwrap();
         let shown = dir.kiln(&["--json", "runs", "show", id]).json();
-        // Steps are fold · 1,000,000 + epoch: each fold's epochs count from 1 again.
+        // Steps are fold · 1,000,000 + epoch, folds from 1: each fold's epochs count from 1.
         let steps: Vec<i64> = shown["history"]["tune.intermediate"]
             .as_array()
             .unwrap()
@@ -280,28 +280,36 @@ fn with_folds_asha_prunes_within_a_folds_epochs() {
             .map(|p| p["step"].as_i64().unwrap())
             .collect();
         let (folds, last) = (
-            steps.iter().map(|s| s / 1_000_000).max().unwrap(),
-            steps[steps.len() - 1],
+            steps[steps.len() - 1] / 1_000_000,
+            steps[steps.len() - 1] % 1_000_000,
         );
-        for fold in 0..=folds {
+        for fold in 1..=folds {
             let epochs: Vec<i64> = steps
                 .iter()
                 .filter(|s| *s / 1_000_000 == fold)
                 .map(|s| s % 1_000_000)
                 .collect();
             let whole = fold < folds || t["state"] == "COMPLETE";
-            let expected: Vec<i64> = (1..=if whole { 12 } else { last % 1_000_000 }).collect();
+            let expected: Vec<i64> = (1..=if whole { 12 } else { last }).collect();
             assert_eq!(
                 epochs, expected,
                 "trial {} fold {fold}: {steps:?}",
                 t["number"]
             );
         }
+        let tags = &shown["run"]["data"]["tags"];
         if t["state"] == "PRUNED" {
-            // Stopped at a rung of its fold (epoch 1, 3 or 9), before the last fold ended.
-            assert!([1, 3, 9].contains(&(last % 1_000_000)), "{steps:?}");
+            // Stopped at a rung of its fold (epoch 1, 3 or 9); no final model was trained.
+            assert!([1, 3, 9].contains(&last), "{steps:?}");
+            assert_eq!(tags["kiln.stop"], "stopped");
         } else {
-            assert_eq!(folds, 1, "a finished trial ran both folds: {steps:?}");
+            assert_eq!(folds, 2, "a finished trial ran both folds: {steps:?}");
         }
     }
+    assert!(
+        trials
+            .iter()
+            .any(|t| t["state"] == "COMPLETE" && t["value"].as_f64().is_some()),
+        "{trials:?}"
+    );
 }

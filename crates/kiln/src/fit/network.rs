@@ -30,9 +30,13 @@ pub(crate) fn fit<'a>(
     let mut metrics = BTreeMap::new();
     let mut train_rows = prepared.split.train.clone();
     let mut validation_rows = prepared.split.validation.clone();
+    // A fold stopped by the epoch observer (a pruned tuning trial) ends the run: no mean over
+    // the folds, and no final model (it gets no epochs).
+    let mut stopped = false;
     if let Some(k) = request.folds {
-        let fold_metrics = cross_validate(run, request, k, on_event)?;
-        let mean = mean_metrics(&fold_metrics);
+        let (fold_metrics, fold_stopped) = cross_validate(run, request, k, on_event)?;
+        stopped = fold_stopped;
+        let mean = (!stopped).then(|| mean_metrics(&fold_metrics)).flatten();
         for (i, m) in fold_metrics.into_iter().enumerate() {
             metrics.insert(format!("fold_{}", i + 1), m);
         }
@@ -71,7 +75,7 @@ pub(crate) fn fit<'a>(
         TrainOptions {
             cancel: request.cancel.clone(),
             resume,
-            epochs: request.epochs,
+            epochs: if stopped { Some(0) } else { request.epochs },
             observer: request.observer.clone(),
         },
         |event| {
@@ -106,7 +110,11 @@ pub(crate) fn fit<'a>(
         training: TrainingRecord {
             history: outcome.history,
             best_epoch: outcome.best_epoch,
-            stop: outcome.stop,
+            stop: if stopped {
+                StopReason::Stopped
+            } else {
+                outcome.stop
+            },
             seconds: 0.0,
         },
         data: data_record,
@@ -126,7 +134,7 @@ fn cross_validate(
     request: &TrainRequest,
     k: usize,
     on_event: &mut impl FnMut(RunEvent<'_>),
-) -> Result<Vec<Metrics>> {
+) -> Result<(Vec<Metrics>, bool)> {
     let prepared = run.prepared;
     let spec = run.source.spec;
     let device = default_device();
@@ -175,7 +183,8 @@ fn cross_validate(
                 cancel: request.cancel.clone(),
                 resume: None,
                 epochs: request.epochs,
-                observer: None,
+                // A tuning trial's pruner watches each fold's epochs (as fold `i + 1`).
+                observer: request.observer.clone(),
             },
             |event| {
                 if !matches!(event, TrainEvent::Checkpoint(_)) {
@@ -183,6 +192,9 @@ fn cross_validate(
                 }
             },
         )?;
+        if outcome.stop == StopReason::Stopped {
+            return Ok((results, true));
+        }
         let x = data.inputs.take(&validation);
         let y = data.targets.take(&validation);
         let m = evaluate_rows(&outcome.network, &encoder, &task, &x, &y, &device)?;
@@ -195,7 +207,7 @@ fn cross_validate(
             break;
         }
     }
-    Ok(results)
+    Ok((results, false))
 }
 
 fn mean_metrics(all: &[Metrics]) -> Option<Metrics> {
