@@ -247,6 +247,22 @@ def quality(binary: Path, out: dict) -> None:
             diff = 100.0 * (k_med - o_med) / scale
             interval = bootstrap_interval([b - f_min for b in k["best"]], [b - f_min for b in o["best"]], scale)
             medians[setting] = (k_med, o_med)
+            # Optuna against itself: the medians of disjoint groups of 20 of its seeds, and how
+            # often two such groups differ by more than the 1 % target (the target's noise floor).
+            o_gaps = [b - f_min for b in o["best"]]
+            groups = [statistics.median(o_gaps[i:i + 20]) for i in range(0, len(o_gaps) - 19, 20)]
+            pairs = [(a, b) for i, a in enumerate(groups) for b in groups[i + 1:]]
+            self_20 = None
+            if pairs:
+                self_20 = {
+                    "group_medians": groups,
+                    "spread_pct": 100.0 * (max(groups) - min(groups)) / scale,
+                    "pairs_over_1pct": sum(abs(a - b) / scale > 0.01 for a, b in pairs),
+                    "pairs": len(pairs),
+                }
+                log(f"  Optuna vs Optuna, {len(groups)} disjoint groups of 20 seeds: medians spread "
+                    f"{self_20['spread_pct']:.2f} % of f(x0) - f*; {self_20['pairs_over_1pct']} of "
+                    f"{len(pairs)} pairs differ by more than 1 %")
             results.append(
                 {
                     "function": function,
@@ -259,6 +275,7 @@ def quality(binary: Path, out: dict) -> None:
                     "diff_pct_of_range": diff,
                     "diff_pct_bootstrap_95": interval,
                     "pass": setting == "random" or abs(diff) <= 1.0,
+                    "optuna_self_20": self_20,
                     "kiln": {k2: k[k2] for k2 in ("best", "values", "seconds")},
                     "optuna": o,
                 }
