@@ -43,6 +43,10 @@ pub(crate) enum Command {
     Tune(TuneArgs),
     /// Print a model's metrics on one of its data splits or on a file.
     Evaluate(EvaluateArgs),
+    /// Why a model answers what it does: permutation importance per input feature, or
+    /// attributions (integrated gradients, gradient × input) of its rows.
+    #[command(subcommand)]
+    Explain(ExplainCommand),
     /// Predict every row of a data file.
     Predict(PredictArgs),
     /// Describe a model file: spec, transforms, layers, training history, metrics, provenance.
@@ -385,6 +389,62 @@ pub(crate) struct TuneArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExplainCommand {
+    /// Permutation importance: how much the model's score (accuracy, or R²) drops when one
+    /// input feature's values are shuffled across the rows, per feature (a category's one-hot
+    /// columns move together), mean ± std over the repeats.
+    Importance(ExplainImportanceArgs),
+    /// Attributions of each row's output (a class's logit, or the regression output) to its
+    /// input features: integrated gradients (steps raised until they add up to the output's
+    /// change within 1 %) or gradient × input.
+    Attributions(ExplainAttributionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainImportanceArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// `test`, `validation`, `train`, or a data file with the input and output columns.
+    #[arg(long, short = 'd', default_value = "test", value_name = "SPLIT|FILE")]
+    pub data: String,
+    /// Shuffles per feature.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeats: u32,
+    /// The shuffles' seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainAttributionsArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// The rows: `test`, `validation`, `train`, or a data file with the input columns.
+    #[arg(default_value = "test", value_name = "SPLIT|FILE")]
+    pub data: String,
+    /// `integrated-gradients` or `gradient-x-input`.
+    #[arg(long, default_value = "integrated-gradients")]
+    pub method: String,
+    /// The class to explain [default: each row's predicted class].
+    #[arg(long)]
+    pub class: Option<String>,
+    /// How many rows, from the first.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rows: u32,
+    /// Integrated gradients' rule: `gausslegendre` (Captum's default), `riemann_trapezoid`,
+    /// `riemann_middle`.
+    #[arg(long, default_value = "gausslegendre")]
+    pub rule: String,
+    /// Integrated gradients: the rule's points to start from (doubled until complete).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(2..))]
+    pub steps: u32,
+    /// Integrated gradients: accepted when |Σ attributions − (F(x) − F(baseline))| is at
+    /// most this fraction of |F(x) − F(baseline)|.
+    #[arg(long, default_value_t = 0.01)]
+    pub tolerance: f64,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct EvaluateArgs {
     /// The model file.
@@ -519,6 +579,10 @@ pub(crate) enum LogFormat {
 pub(crate) struct InspectArgs {
     /// The model file (or a training checkpoint).
     pub model: PathBuf,
+    /// Also write the network's weights to this safetensors file (for PyTorch and others;
+    /// tensors named by module path, a dense weight `[in, out]`).
+    #[arg(long, value_name = "OUT.safetensors")]
+    pub export_weights: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

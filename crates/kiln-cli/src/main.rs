@@ -48,6 +48,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Train(args) => cmd::train::run(&args, json),
         Command::Tune(args) => cmd::tune::run(&args, json),
         Command::Evaluate(args) => cmd::evaluate::run(&args, json),
+        Command::Explain(command) => cmd::explain::run(&command, json),
         Command::Predict(args) => cmd::predict::run(&args, json),
         Command::Inspect(args) => cmd::inspect::run(&args, json),
         Command::Serve(args) => cmd::serve::run(&args, json),

@@ -25,6 +25,24 @@ pub fn to_bytes(network: &Network) -> Result<Vec<u8>, ModelError> {
     Ok(bytes.to_vec())
 }
 
+/// The network's parameters (and batch-norm running statistics) as a safetensors file, for
+/// other frameworks: each tensor under its module path (`layers.0.linear.weight`, …; Burn's
+/// dense weight is `[in, out]`, the transpose of PyTorch's `nn.Linear.weight`).
+///
+/// # Errors
+///
+/// [`ModelError::Weights`] if Burn cannot collect or write the tensors.
+pub fn to_safetensors(network: &Network) -> Result<Vec<u8>, ModelError> {
+    let mut store = burn::store::SafetensorsStore::from_bytes(None);
+    network
+        .valid()
+        .save_into(&mut store)
+        .map_err(|e| ModelError::Weights(e.to_string()))?;
+    store
+        .get_bytes()
+        .map_err(|e| ModelError::Weights(e.to_string()))
+}
+
 /// Builds the network described by `config` on `device` and loads `bytes` into it.
 ///
 /// # Errors

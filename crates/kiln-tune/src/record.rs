@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use std::sync::{Mutex, PoisonError, mpsc};
+use std::time::{Duration, Instant};
 
 use kiln_runs::{Metric, NewRun, RunInfo, RunStatus, Store, WholeRun};
 
@@ -269,17 +270,21 @@ pub fn find_study(
     Ok(page.runs.into_iter().next())
 }
 
+/// How long [`recording`]'s writer gathers trials before it commits them.
+pub const GROUP_COMMIT_DELAY: Duration = Duration::from_millis(50);
+/// The most trials in one of [`recording`]'s commits.
+const GROUP_COMMIT_MAX: usize = 256;
+
 /// Records every finished trial of a study whose objective keeps no runs of its own (a
 /// function, a benchmark) as a child run of `study`, for as long as `f` runs (give `f` the
 /// listener to pass to [`crate::study::optimize`]); returns what `f` returns.
 ///
-/// The trials are written by a thread of their own, in group commits: each transaction holds
-/// every trial that finished while the one before it was being written (Postgres' and
-/// SQLite's own group commit, done here). A study with a cheap objective therefore does not
-/// wait a commit per trial; the price is that a trial finished in the last commit's time
-/// before a `kill -9` (a fraction of a millisecond to a few) may not be in the store, and
-/// runs again on `--resume` as a trial that was running would. Every trial is in the store
-/// when this returns.
+/// The trials are written by a thread of their own, in group commits: a transaction holds
+/// the trials that finished within [`GROUP_COMMIT_DELAY`] of the first of them (at most 256),
+/// like PostgreSQL's `commit_delay`. A study with a cheap objective therefore neither waits for
+/// a commit per trial nor shares its cores with one; the price is that the trials finished in
+/// the last 50 ms before a `kill -9` may not be in the store, and run again on `--resume` as a
+/// running trial would. Every trial is in the store when this returns.
 ///
 /// # Errors
 /// The first store error; the study's next trial ends then ([`Listener::finished`] fails).
@@ -292,10 +297,15 @@ pub fn recording<T>(
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> kiln_runs::Result<()> {
             while let Ok(first) = receive.recv() {
-                let batch: Vec<WholeRun> = std::iter::once(first)
-                    .chain(receive.try_iter())
-                    .map(|t| trial_run(study, &t, None))
-                    .collect();
+                let due = Instant::now() + GROUP_COMMIT_DELAY;
+                let mut batch = vec![trial_run(study, &first, None)];
+                while batch.len() < GROUP_COMMIT_MAX {
+                    let left = due.saturating_duration_since(Instant::now());
+                    match receive.recv_timeout(left) {
+                        Ok(t) => batch.push(trial_run(study, &t, None)),
+                        Err(_) => break,
+                    }
+                }
                 // On an error `receive` is dropped here, so the listener's next send fails.
                 store.log_runs(&batch)?;
             }

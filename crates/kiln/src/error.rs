@@ -62,6 +62,19 @@ pub enum Error {
         /// The file or model name.
         origin: String,
     },
+    /// An explanation that cannot be computed (kiln-explain's error).
+    #[error(transparent)]
+    Explain(#[from] kiln_explain::ExplainError),
+    /// An explanation asked of a model it does not apply to.
+    #[error("{what} cannot explain `{name}`: {reason}")]
+    CannotExplain {
+        /// The method.
+        what: &'static str,
+        /// The model's name.
+        name: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
     /// Uncertainty was asked of a model that has none.
     #[error("this model is not Bayesian (train it with training.method = \"advi\")")]
     NotBayesian,

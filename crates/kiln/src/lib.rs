@@ -36,10 +36,12 @@
 //!    fit method and dispatches;
 //! 8. `predict` (loading and predicting a model file), then `sequential`;
 //! 9. [`tune`]: hyper-parameter studies ([`kiln_tune`]), each trial a tracked `train_spec`
-//!    run under the study's run.
+//!    run under the study's run; [`explain`]: permutation importance and attributions of a
+//!    loaded model ([`kiln_explain`]).
 
 mod bayesian;
 mod error;
+pub mod explain;
 mod fit;
 pub mod lm;
 mod model_file;
@@ -69,6 +71,7 @@ pub use kiln_artifact as artifact;
 pub use kiln_bayes as bayes;
 pub use kiln_data as data;
 pub use kiln_eval as eval;
+pub use kiln_explain as explaining;
 pub use kiln_model as model;
 pub use kiln_monitor as monitor;
 pub use kiln_runs as runs;

@@ -188,6 +188,39 @@ impl TrainedModel {
         })
     }
 
+    /// Metrics of the model on encoded rows (what [`TrainedModel::evaluate`] computes after
+    /// encoding).
+    pub(crate) fn evaluate_encoded(
+        &self,
+        inputs: &Encoded,
+        targets: &kiln_data::Targets,
+    ) -> Result<Metrics> {
+        self.require_table_model()?;
+        let (out, _) = self.outputs(inputs)?;
+        metrics_for_outputs(&self.header.encoder, out, targets)
+    }
+
+    /// The network's weights as a safetensors file (see
+    /// [`kiln_model::weights::to_safetensors`]): for PyTorch and other frameworks.
+    ///
+    /// # Errors
+    /// [`Error::Model`] for a Bayesian model (a posterior over weights, not one set).
+    pub fn weights_safetensors(&self) -> Result<Vec<u8>> {
+        match &self.engine {
+            Engine::Network(network) => Ok(weights::to_safetensors(network)?),
+            Engine::Bayes { .. } => Err(kiln_model::ModelError::Weights(
+                "a Bayesian (ADVI) model holds a posterior over weights, not one set of weights"
+                    .to_string(),
+            )
+            .into()),
+        }
+    }
+
+    /// The device the model computes on.
+    pub(crate) fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// Whether the model is Bayesian (its predictions carry an [`Uncertainty`]).
     pub fn is_bayesian(&self) -> bool {
         matches!(self.engine, Engine::Bayes { .. })

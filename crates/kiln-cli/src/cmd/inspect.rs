@@ -15,6 +15,13 @@ use crate::render::emit;
 use crate::report;
 
 pub(crate) fn run(args: &InspectArgs, json: bool) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &args.export_weights {
+        let model = kiln::TrainedModel::load(&args.model)?;
+        super::monitor::write_atomically(out, &model.weights_safetensors()?)?;
+        if !json {
+            println!("wrote the weights to {}", out.display());
+        }
+    }
     let file = ModelFile::read(&args.model)?;
     let header = &file.header;
     let file_bytes = super::train::file_size(&args.model).unwrap_or_default();

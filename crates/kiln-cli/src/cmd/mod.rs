@@ -2,6 +2,7 @@
 
 pub(crate) mod datasets;
 pub(crate) mod evaluate;
+pub(crate) mod explain;
 pub(crate) mod generate;
 pub(crate) mod init;
 pub(crate) mod inspect;

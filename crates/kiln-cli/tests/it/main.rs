@@ -4,6 +4,7 @@
 //! to test concurrent and interrupted fetches.
 
 mod bad_input;
+mod explain;
 mod fetch;
 mod generate;
 mod monitor;

@@ -1,0 +1,197 @@
+//! `kiln explain`: permutation importance finds the column a model uses and gives ≈ 0 to one
+//! it cannot use; integrated gradients add up to the output's change on every row; clear
+//! errors for a class the model lacks and an unknown method.
+
+use crate::util::Dir;
+
+/// 1,500 rows: `y` is "yes" when `signal + 0.8·[color = red] > 0.2`; `noise` is independent
+/// of everything (a deterministic generator, so the file is the same every time).
+fn planted_csv() -> String {
+    let mut state: u64 = 42;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64) / ((1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let mut csv = String::from("signal,noise,color,y\n");
+    for _ in 0..1500 {
+        let (signal, noise, c) = (uniform(), uniform(), uniform());
+        let color = if c < -0.33 {
+            "red"
+        } else if c < 0.33 {
+            "green"
+        } else {
+            "blue"
+        };
+        let red = if color == "red" { 0.8 } else { 0.0 };
+        let y = if signal + red > 0.2 { "yes" } else { "no" };
+        csv.push_str(&format!("{signal:.5},{noise:.5},{color},{y}\n"));
+    }
+    csv
+}
+
+const SPEC: &str = r#"
+name = "planted"
+[data]
+source = "planted.csv"
+[data.split]
+test = 0.3
+validation = 0.1
+[[input]]
+name = "signal"
+type = "number"
+[[input]]
+name = "noise"
+type = "number"
+[[input]]
+name = "color"
+type = "category"
+[output]
+name = "y"
+type = "category"
+[[layers]]
+type = "dense"
+units = 16
+activation = "tanh"
+[training]
+batch_size = 32
+epochs = 40
+seed = 1
+[training.optimizer]
+type = "adam"
+learning_rate = 0.01
+"#;
+
+fn trained(dir: &Dir) {
+    dir.write("planted.csv", planted_csv());
+    dir.write("planted.toml", SPEC);
+    dir.kiln(&[
+        "train",
+        "planted.toml",
+        "-o",
+        "planted.kiln",
+        "--quiet",
+        "--no-track",
+    ])
+    .success();
+}
+
+#[test]
+fn importance_finds_the_used_columns_and_not_the_noise() {
+    let dir = Dir::new();
+    trained(&dir);
+    let report = dir
+        .kiln(&[
+            "--json",
+            "explain",
+            "importance",
+            "planted.kiln",
+            "--repeats",
+            "5",
+        ])
+        .json();
+    assert_eq!(report["metric"], "accuracy");
+    assert!(report["baseline"].as_f64().unwrap() > 0.95, "{report}");
+    let mean = |name: &str| {
+        report["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["feature"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {report}"))["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(mean("signal") > 0.2, "{report}");
+    assert!(mean("color") > 0.05, "{report}");
+    assert!(mean("noise").abs() < 0.02, "{report}");
+    // The same seed gives the same figures; the text output names every feature.
+    let again = dir
+        .kiln(&[
+            "--json",
+            "explain",
+            "importance",
+            "planted.kiln",
+            "--repeats",
+            "5",
+        ])
+        .json();
+    assert_eq!(report["features"], again["features"]);
+    let text = dir.kiln(&["explain", "importance", "planted.kiln"]);
+    text.success();
+    for name in ["signal", "noise", "color", "accuracy"] {
+        assert!(text.stdout.contains(name), "{}", text.stdout);
+    }
+}
+
+#[test]
+fn integrated_gradients_add_up_on_every_row() {
+    let dir = Dir::new();
+    trained(&dir);
+    let report = dir
+        .kiln(&[
+            "--json",
+            "explain",
+            "attributions",
+            "planted.kiln",
+            "--rows",
+            "8",
+        ])
+        .json();
+    assert_eq!(report["method"], "integrated-gradients");
+    assert_eq!(report["rule"], "gausslegendre");
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 8);
+    for r in rows {
+        assert_eq!(r["complete"], true, "{r}");
+        let change = r["output"].as_f64().unwrap() - r["baseline_output"].as_f64().unwrap();
+        let total: f64 = r["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["attribution"].as_f64().unwrap())
+            .sum();
+        assert!((total - change).abs() <= 0.01 * change.abs() + 1e-6, "{r}");
+        // color's one-hot columns are summed into one feature.
+        assert_eq!(r["features"].as_array().unwrap().len(), 3);
+        assert!(["yes", "no"].contains(&r["target"].as_str().unwrap()));
+    }
+    let gxi = dir
+        .kiln(&[
+            "--json",
+            "explain",
+            "attributions",
+            "planted.kiln",
+            "--method",
+            "gradient-x-input",
+            "--class",
+            "yes",
+            "--rows",
+            "3",
+        ])
+        .json();
+    assert!(
+        gxi["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["target"] == "yes")
+    );
+    dir.kiln(&[
+        "explain",
+        "attributions",
+        "planted.kiln",
+        "--class",
+        "maybe",
+    ])
+    .fails_with(&["no class `maybe`", "yes"]);
+    dir.kiln(&[
+        "explain",
+        "attributions",
+        "planted.kiln",
+        "--method",
+        "shap",
+    ])
+    .fails_with(&["--method shap", "integrated-gradients"]);
+}
