@@ -15,13 +15,18 @@
 //!   `permutation_importance`): the score's drop when one feature's values are shuffled
 //!   across rows, over seeded repeats.
 //!
+//! - [`tcav`]: concept activation vectors (closed-form ridge), directional derivatives, the
+//!   sign-count and magnitude scores, and Welch's test of a concept's runs against
+//!   random-vs-random runs with a Bonferroni correction.
+//!
 //! **Layers**, lowest first; a module imports only from the lines above it: `error` →
-//! `quadrature` → `attribution`, `importance`.
+//! `quadrature` → `attribution`, `importance`, `tcav`.
 
 pub mod attribution;
 mod error;
 pub mod importance;
 pub mod quadrature;
+pub mod tcav;
 
 pub use error::ExplainError;
 

@@ -1,4 +1,4 @@
-//! kiln-explain against closed forms: integrated gradients of functions whose path integral
+//! kiln-explain against closed forms and reference numbers: integrated gradients of functions whose path integral
 //! is known, gradient × input of a linear function, permutation importance of a rule that
 //! ignores a feature.
 
@@ -193,3 +193,5 @@ fn a_model_that_ignores_a_feature_loses_nothing_when_it_is_shuffled() {
     assert_eq!(sorted, (0..rows).collect::<Vec<_>>(), "a permutation");
     assert!(permutation_importance(&features, rows, 0, 7, 1.0, score).is_err());
 }
+
+mod tcav;
