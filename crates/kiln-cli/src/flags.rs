@@ -399,6 +399,41 @@ pub(crate) enum ExplainCommand {
     /// input features: integrated gradients (steps raised until they add up to the output's
     /// change within 1 %) or gradient × input.
     Attributions(ExplainAttributionsArgs),
+    /// Concept sensitivity (TCAV): how much a concept (rows of the data matching a filter)
+    /// drives a class at a layer, tested against random concepts.
+    Tcav(ExplainTcavArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainTcavArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// The class whose logit is explained.
+    #[arg(long)]
+    pub class: String,
+    /// A concept as NAME=FILTER: the training rows matching a filter over any column of the
+    /// model's data (`"high-income=income >= 100000"`). Repeatable.
+    #[arg(long = "concept", value_name = "NAME=FILTER", required = true)]
+    pub concepts: Vec<String>,
+    /// A layer, by its number in `kiln inspect` or as TYPE_K (`dense_1`, the first dense
+    /// layer). Repeatable [default: the last layer before the head].
+    #[arg(long = "layer", value_name = "LAYER")]
+    pub layers: Vec<String>,
+    /// CAVs per concept, each against another random set (and as many random-vs-random).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(2..))]
+    pub runs: u32,
+    /// Training rows in each random set.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(5..))]
+    pub random_size: u32,
+    /// Significance level before the Bonferroni correction over concepts × layers.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Draws the random sets.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// At most this many test rows of the class are explained.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_inputs: u32,
 }
 
 #[derive(Debug, Args)]

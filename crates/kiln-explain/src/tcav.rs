@@ -9,9 +9,11 @@
 //! sensitivities' share of all of them (magnitude). Gradients are given once per input and
 //! reused by every CAV: a run costs a classifier fit and dot products.
 //!
-//! Significance: `runs` CAVs of the concept against different random sets, and as many CAVs of
-//! one random set against the others (random vs random); a two-sided Welch t-test between the
-//! two sets of scores, Bonferroni-corrected over the tests the caller makes.
+//! Significance: `runs` CAVs of the concept against different random sets (set `r` in run `r`,
+//! the same sets for every concept), and as many CAVs of a random set against another
+//! (random vs random: sets `runs + r` against set `r`, so that no single set biases the
+//! baseline); a two-sided Welch t-test between the two sets of scores, Bonferroni-corrected
+//! over the tests the caller makes.
 
 use rand::SeedableRng;
 use rand::seq::index;
@@ -64,8 +66,9 @@ pub struct Cav {
 
 /// Fits a CAV: closed-form ridge regression of ±1 (concept +1, random −1) on the centred
 /// activations of a seeded four fifths of the examples, `w = (XᵀX + λI)⁻¹Xᵀy` (or its dual
-/// `Xᵀ(XXᵀ + λI)⁻¹y` when there are fewer examples than values); the held-out fifth gives the
-/// accuracy.
+/// `Xᵀ(XXᵀ + λI)⁻¹y` when there are fewer examples than values), with `λ = ridge ·
+/// trace(XᵀX) / d` (relative to the activations' scale; large values turn the CAV toward the
+/// difference of the two sets' means); the held-out fifth gives the accuracy.
 ///
 /// # Errors
 /// [`ExplainError::Setting`] for fewer than 5 examples on a side; [`ExplainError::Length`]
@@ -128,6 +131,10 @@ pub fn fit_cav(concept: &[&[f32]], random: &[&[f32]], ridge: f64, seed: u64) -> 
         })
         .collect();
     let y: Vec<f64> = train.iter().map(|t| t.1 - y_mean).collect();
+    // The penalty is relative to the activations' scale: `ridge` times the mean of the
+    // diagonal of XᵀX, so that one setting means the same at every layer.
+    let trace: f64 = centred.iter().flat_map(|r| r.iter().map(|v| v * v)).sum();
+    let ridge = ridge * (trace / d as f64).max(f64::MIN_POSITIVE);
     let w = if d <= n {
         // (XᵀX + λI) w = Xᵀy
         let mut a = vec![0.0f64; d * d];
@@ -303,7 +310,8 @@ pub struct Settings {
     pub runs: usize,
     /// Examples in each random set.
     pub random_size: usize,
-    /// The ridge penalty of the CAV's classifier.
+    /// The ridge penalty of the CAV's classifier, relative to the activations' scale (see
+    /// [`fit_cav`]).
     pub ridge: f64,
     /// The significance level before the Bonferroni correction.
     pub alpha: f64,
@@ -312,12 +320,12 @@ pub struct Settings {
 }
 
 impl Default for Settings {
-    /// 50 runs, random sets of 50, ridge 0.01, α = 0.05, seed 0.
+    /// 50 runs, random sets of 50, ridge 0.1 (relative), α = 0.05, seed 0.
     fn default() -> Self {
         Self {
             runs: 50,
             random_size: 50,
-            ridge: 0.01,
+            ridge: 0.1,
             alpha: 0.05,
             seed: 0,
         }
@@ -365,7 +373,8 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
 /// random sets are drawn from (without replacement within a set), `gradients` the class
 /// logit's gradients at the inputs explained; `tests` is how many concept × layer tests the
 /// caller makes (the Bonferroni divisor). Run `r`'s random set is the same for every concept
-/// (drawn from `settings.seed`), so concepts are compared against the same counterexamples.
+/// (drawn from `settings.seed`), so concepts are compared against the same counterexamples;
+/// the random-vs-random runs draw `runs` more sets.
 ///
 /// # Errors
 /// [`ExplainError::Setting`] for fewer than 2 runs, a pool smaller than two random sets, or
@@ -412,8 +421,6 @@ pub fn test_concept(
             .collect()
     };
     let concept_rows: Vec<&[f32]> = (0..concept.rows).map(|i| concept.row(i)).collect();
-    // Random set 0 plays the concept in random-vs-random; runs use sets 1 … runs.
-    let anchor = draw(0);
     let mut scores = Vec::with_capacity(settings.runs);
     let mut cav_accuracy = Vec::with_capacity(settings.runs);
     let mut random_scores = Vec::with_capacity(settings.runs);
@@ -423,7 +430,9 @@ pub fn test_concept(
         let cav = fit_cav(&concept_rows, &random, settings.ridge, seed)?;
         scores.push(self::scores(&sensitivities(gradients, &cav)));
         cav_accuracy.push(cav.accuracy);
-        let baseline = fit_cav(&anchor, &random, settings.ridge, seed)?;
+        // Random vs random: another random set plays the concept, a different one each run, so
+        // that no one set's quirks bias every baseline run the same way.
+        let baseline = fit_cav(&draw(settings.runs + r), &random, settings.ridge, seed)?;
         random_scores.push(self::scores(&sensitivities(gradients, &baseline)));
     }
     let a: Vec<f64> = scores.iter().map(|s| s.sign_count).collect();

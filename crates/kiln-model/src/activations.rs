@@ -81,7 +81,7 @@ pub enum Activations {
 
 impl Activations {
     /// The batch as `[batch, features]`: images, sequences and series flattened.
-    pub(crate) fn vector(self) -> Tensor<2> {
+    pub fn vector(self) -> Tensor<2> {
         match self {
             Self::Vector(x) => x,
             Self::Image(x) => x.flatten(1, 3),

@@ -251,8 +251,33 @@ impl Network {
     /// - input: `[batch, features]` or `[batch, channels, height, width]`
     /// - output: `[batch, head_units]`
     pub fn forward(&self, input: Activations, dropout_seed: Option<u64>) -> Tensor<2> {
+        self.forward_layers(input, 0..self.layers.len(), dropout_seed)
+            .vector()
+    }
+
+    /// The flat input batch shaped for the first layer (as [`Network::forward_flat`] reads
+    /// it).
+    pub fn shape_flat(&self, x: Tensor<2>) -> Activations {
+        self.shape_input(x)
+    }
+
+    /// Runs only the layers in `range` on `input` (the activations after layer
+    /// `range.start − 1`), in evaluation mode unless `dropout_seed` is given: what an
+    /// explanation needs to read a layer's activations and to continue from them.
+    pub fn forward_layers(
+        &self,
+        input: Activations,
+        range: std::ops::Range<usize>,
+        dropout_seed: Option<u64>,
+    ) -> Activations {
         let mut x = input;
-        for (i, layer) in self.layers.iter().enumerate() {
+        for (i, layer) in self
+            .layers
+            .iter()
+            .enumerate()
+            .take(range.end)
+            .skip(range.start)
+        {
             let seed = dropout_seed.map(|s| s ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
             x = match layer {
                 // Recurrent layers read a list of steps; everything else reads the whole
@@ -263,6 +288,6 @@ impl Network {
                 _ => layer.forward(x, seed),
             };
         }
-        x.vector()
+        x
     }
 }

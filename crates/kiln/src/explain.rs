@@ -426,3 +426,419 @@ fn heads(network: &Network, device: &Device, x: &[f32]) -> ExplainResult<Vec<f32
         .try_to_vec::<f32>()
         .map_err(|e| ExplainError::Model(format!("{e:?}")))
 }
+
+/// A concept for [`tcav`]: its name and the rows that show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConceptSpec {
+    /// Its name in the report.
+    pub name: String,
+    /// A row filter over the model's data source, in kiln's filter syntax (`income >= 100000
+    /// AND region = 'north'`): any column of the source, not only the model's inputs. Its
+    /// examples are the training rows it matches.
+    pub filter: String,
+}
+
+/// What [`tcav`] tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcavRequest {
+    /// The class whose logit is explained.
+    pub class: String,
+    /// Layers by index (as `kiln inspect` numbers them) or as `TYPE_K`, the K-th layer of
+    /// that type (`dense_1`); the last layer before the head when empty.
+    pub layers: Vec<String>,
+    /// The concepts.
+    pub concepts: Vec<ConceptSpec>,
+    /// Runs, random set size, ridge, α, seed.
+    pub settings: kiln_explain::tcav::Settings,
+    /// At most this many inputs of the class are explained (the first ones of the test split).
+    pub max_inputs: usize,
+}
+
+/// One concept at one layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcavRow {
+    /// The concept's name.
+    pub concept: String,
+    /// The layer, as `kiln inspect` numbers it, and its name (`dense_1`).
+    pub layer: (usize, String),
+    /// Training rows the concept's filter matched.
+    pub examples: usize,
+    /// The columns the concept's filter reads.
+    pub columns: Vec<String>,
+    /// Scores, CAV accuracies, random-vs-random scores and the test.
+    pub result: kiln_explain::tcav::ConceptResult,
+}
+
+/// A TCAV report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcavReport {
+    /// The class.
+    pub class: String,
+    /// Test-split inputs of the class explained.
+    pub inputs: usize,
+    /// Training rows the random sets are drawn from.
+    pub random_pool: usize,
+    /// The settings used.
+    pub settings: kiln_explain::tcav::Settings,
+    /// Concept × layer tests (the Bonferroni divisor).
+    pub tests: usize,
+    /// One per concept and layer.
+    pub rows: Vec<TcavRow>,
+    /// A warning when the data no longer matches the model file's digest.
+    pub warning: Option<String>,
+}
+
+/// A table row as the filter evaluator reads it.
+struct TableRow<'a> {
+    table: &'a kiln_data::Table,
+    row: usize,
+}
+
+impl kiln_query::Row for TableRow<'_> {
+    fn get(&self, name: &kiln_query::Name) -> Option<kiln_query::Value> {
+        let column = self.table.column(&name.dotted())?;
+        Some(match &column.data {
+            kiln_data::ColumnData::Number(v) => {
+                let x = v[self.row];
+                if x.is_nan() {
+                    kiln_query::Value::Null
+                } else {
+                    kiln_query::Value::Number(x)
+                }
+            }
+            kiln_data::ColumnData::Text(v) => v[self.row]
+                .clone()
+                .map_or(kiln_query::Value::Null, kiln_query::Value::String),
+            kiln_data::ColumnData::Bytes(v) => {
+                v[self.row].as_ref().map_or(kiln_query::Value::Null, |b| {
+                    kiln_query::Value::String(String::from_utf8_lossy(b).into_owned())
+                })
+            }
+            kiln_data::ColumnData::Image(_) => kiln_query::Value::Null,
+        })
+    }
+}
+
+/// The layers' names as `TYPE_K` (the K-th layer of its type, from 1).
+fn layer_names(network: &Network) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    network
+        .layers
+        .iter()
+        .map(|l| {
+            let kind = layer_kind(l);
+            let k = counts.entry(kind).or_default();
+            *k += 1;
+            format!("{kind}_{k}")
+        })
+        .collect()
+}
+
+fn layer_kind(layer: &Layer) -> &'static str {
+    match layer {
+        Layer::Dense(_) => "dense",
+        Layer::Conv2d(_) => "conv2d",
+        Layer::MaxPool2d(_) => "max_pool2d",
+        Layer::AvgPool2d(_) => "avg_pool2d",
+        Layer::Conv1d(_) => "conv1d",
+        Layer::MaxPool1d(_) => "max_pool1d",
+        Layer::GlobalMaxPool1d(_) => "global_max_pool1d",
+        Layer::GlobalAvgPool1d(_) => "global_avg_pool1d",
+        Layer::Flatten(_) => "flatten",
+        Layer::Dropout(_) => "dropout",
+        Layer::BatchNorm(_) => "batch_norm",
+        Layer::LayerNorm(_) => "layer_norm",
+        Layer::Activation(_) => "activation",
+        Layer::Embedding(_) => "embedding",
+        Layer::Recurrent(_) => "recurrent",
+    }
+}
+
+/// Activations after layer `layer` of `rows` encoded rows, flattened per row, and (with
+/// `class`) the gradient of that class's log-odds with respect to them.
+fn at_layer(
+    network: &Network,
+    device: &Device,
+    rows: &Encoded,
+    layer: usize,
+    class: Option<usize>,
+) -> ExplainResult<(
+    kiln_explain::tcav::Matrix,
+    Option<kiln_explain::tcav::Matrix>,
+)> {
+    use kiln_model::Activations;
+    let width = rows.row_len();
+    let mut acts = Vec::new();
+    let mut grads = Vec::new();
+    let mut cols = 0;
+    let to_vec = |t: Tensor<2>| {
+        t.into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| ExplainError::Model(format!("{e:?}")))
+    };
+    for chunk in rows.data.chunks(BATCH * width) {
+        let n = chunk.len() / width;
+        let x: Tensor<2> = Tensor::from_data(TensorData::new(chunk.to_vec(), [n, width]), device);
+        let a = network.forward_layers(network.shape_flat(x), 0..layer + 1, None);
+        let (flat, image) = match a {
+            Activations::Vector(t) => (t, None),
+            Activations::Image(t) => {
+                let dims = t.dims();
+                (t.reshape([n, dims[1] * dims[2] * dims[3]]), Some(dims))
+            }
+            _ => {
+                return Err(ExplainError::Model(
+                    "this layer's output is a sequence; TCAV reads dense and convolution layers"
+                        .to_string(),
+                ));
+            }
+        };
+        cols = flat.dims()[1];
+        if let Some(k) = class {
+            let leaf = flat.clone().detach().require_grad();
+            let rest = match image {
+                Some(d) => Activations::Image(leaf.clone().reshape(d)),
+                None => Activations::Vector(leaf.clone()),
+            };
+            let out = network
+                .forward_layers(rest, layer + 1..network.layers.len(), None)
+                .vector();
+            let heads = out.dims()[1];
+            let k = k.min(heads - 1);
+            // The class's log-odds against the others: z_k − log Σ_{j≠k} e^{z_j}.
+            let zk = out.clone().slice([0..n, k..k + 1]);
+            let others: Vec<Tensor<2>> = [0..k, k + 1..heads]
+                .into_iter()
+                .filter(|r| !r.is_empty())
+                .map(|r| out.clone().slice([0..n, r]))
+                .collect();
+            let others = Tensor::cat(others, 1);
+            let top = others.clone().max_dim(1).detach();
+            let log_odds = zk - ((others - top.clone()).exp().sum_dim(1).log() + top);
+            let g = leaf
+                .grad(&log_odds.sum().backward())
+                .ok_or_else(|| ExplainError::Model("no gradient at the layer".to_string()))?;
+            grads.extend(to_vec(g)?);
+        }
+        acts.extend(to_vec(flat.detach())?);
+    }
+    let rows_n = rows.rows;
+    let acts = kiln_explain::tcav::Matrix::new(acts, rows_n, cols)?;
+    let grads = match class {
+        Some(_) => Some(kiln_explain::tcav::Matrix::new(grads, rows_n, cols)?),
+        None => None,
+    };
+    Ok((acts, grads))
+}
+
+/// Concept sensitivity (TCAV) of a class of `model` to each concept at each layer, with the
+/// significance test against random concepts (see [`kiln_explain::tcav`]). The sensitivity is
+/// the derivative along the CAV of the class's log-odds against the others,
+/// `z_k − log Σ_{j≠k} e^{z_j}` (for two classes `z_k − z_other`), not of its raw logit `z_k`
+/// as in the paper: a softmax's logits are defined only up to a shift shared by every class,
+/// so one logit's gradient can point anywhere (in a two-class model it need not agree in sign
+/// with the class's probability); and unlike the log-probability's, the log-odds' gradient
+/// does not vanish where the model is certain (in `f32` a confident row's would be exactly
+/// zero, and count as not positive). The data are the
+/// model's own source, re-read and split with the stored seed: concept examples and random
+/// sets from the training rows, the explained inputs from the test split's rows of the class.
+///
+/// # Errors
+/// [`Error::CannotExplain`] for a model TCAV does not apply to (Bayesian, language model, a
+/// regression, an embedding first layer, a binary head), a class or a layer the model does not
+/// have, a filter that does not parse or names no column of the data, a concept with too few
+/// examples; the data's errors.
+pub fn tcav(
+    model: &TrainedModel,
+    cache: &kiln_data::Cache,
+    request: &TcavRequest,
+) -> Result<TcavReport> {
+    let cannot = |reason: String| Error::CannotExplain {
+        what: "TCAV",
+        name: model.header.name.clone(),
+        reason,
+    };
+    if model.header.spec.language_model.is_some() {
+        return Err(cannot("it is a language model".into()));
+    }
+    let network = model.network().ok_or_else(|| {
+        cannot("it is Bayesian (ADVI); TCAV needs one network's gradients".into())
+    })?;
+    if matches!(network.layers.first(), Some(Layer::Embedding(_))) {
+        return Err(cannot(
+            "its first layer is an embedding of token ids (not supported yet)".into(),
+        ));
+    }
+    let classes: Vec<String> = model
+        .header
+        .encoder
+        .class_names()
+        .map(<[String]>::to_vec)
+        .unwrap_or_default();
+    if !matches!(model.header.task, Task::Classification { .. }) {
+        return Err(cannot("TCAV explains a class of a category output (softmax head); this model's output is not one".into()));
+    }
+    let class = classes
+        .iter()
+        .position(|c| *c == request.class)
+        .ok_or_else(|| {
+            cannot(format!(
+                "it has no class `{}` (its classes: {})",
+                request.class,
+                classes.join(", ")
+            ))
+        })?;
+    // Layers: by index or by TYPE_K; the head (the last layer) is not a concept layer.
+    let names = layer_names(network);
+    let hidden = network.layers.len().saturating_sub(1);
+    let layers: Vec<usize> = if request.layers.is_empty() {
+        vec![
+            hidden
+                .checked_sub(1)
+                .ok_or_else(|| cannot("it has no hidden layer".into()))?,
+        ]
+    } else {
+        request
+            .layers
+            .iter()
+            .map(|l| {
+                let found = l
+                    .parse::<usize>()
+                    .ok()
+                    .or_else(|| names.iter().position(|n| n == l));
+                match found {
+                    Some(i) if i < hidden => Ok(i),
+                    _ => Err(cannot(format!(
+                        "it has no layer `{l}` before its head (its layers: {})",
+                        names[..hidden]
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| format!("{i} {n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))),
+                }
+            })
+            .collect::<Result<_>>()?
+    };
+    // The data, split as in training.
+    let spec = &model.header.spec;
+    let base = std::path::PathBuf::from(&model.header.data.base_dir);
+    let (table, test_table) = crate::run::load_tables(spec, &base, cache)?;
+    let prepared = crate::run::prepare_tables(
+        spec,
+        &table,
+        test_table.as_ref(),
+        Some(&model.header.encoder),
+    )?;
+    let warning = (prepared.digest != model.header.data.digest).then(|| {
+        "the training data no longer matches the model file's digest: the source changed since training".to_string()
+    });
+    let train = &prepared.split.train;
+    let (test_x, test_y) = prepared.test_data();
+    let of_class: Vec<usize> = match test_y.as_ref() {
+        kiln_data::Targets::Classes(c) => (0..c.len())
+            .filter(|&i| c[i] == class as i64)
+            .take(request.max_inputs)
+            .collect(),
+        kiln_data::Targets::Values(_) => Vec::new(),
+    };
+    if of_class.len() < 2 {
+        return Err(cannot(format!(
+            "the test split has {} rows of class `{}`; TCAV needs at least 2",
+            of_class.len(),
+            request.class
+        )));
+    }
+    let inputs = test_x.take(&of_class);
+    // Concepts: parsed and checked against the columns before anything is computed.
+    let mut concept_rows = Vec::with_capacity(request.concepts.len());
+    let mut concept_columns = Vec::with_capacity(request.concepts.len());
+    for c in &request.concepts {
+        let expr = kiln_query::parse(&c.filter)
+            .map_err(|e| cannot(format!("concept `{}`: {}", c.name, e.render(&c.filter))))?;
+        let mut columns: Vec<String> = expr.names().iter().map(|n| n.dotted()).collect();
+        columns.dedup();
+        concept_columns.push(columns);
+        for name in expr.names() {
+            if table.column(&name.dotted()).is_none() {
+                return Err(cannot(format!(
+                    "concept `{}`: the data has no column `{}` (its columns: {})",
+                    c.name,
+                    name.dotted(),
+                    table.names().join(", ")
+                )));
+            }
+        }
+        let mut rows = Vec::new();
+        for &r in train {
+            if kiln_query::eval(
+                &expr,
+                &TableRow {
+                    table: &table,
+                    row: r,
+                },
+            )
+            .map_err(|e| cannot(format!("concept `{}`: {e}", c.name)))?
+            {
+                rows.push(r);
+            }
+        }
+        if rows.len() < 10 {
+            return Err(cannot(format!(
+                "concept `{}` matches {} training rows; a concept needs at least 10 examples",
+                c.name,
+                rows.len()
+            )));
+        }
+        concept_rows.push(rows);
+    }
+    let settings = request.settings;
+    let tests = request.concepts.len() * layers.len();
+    let pool = prepared.inputs.take(train);
+    let mut out = Vec::with_capacity(tests);
+    for &layer in &layers {
+        let device = model.device().clone().autodiff();
+        let ad = weights::from_bytes(&model.header.network, &weights::to_bytes(network)?, &device)?;
+        let (_, gradients) = at_layer(&ad, &device, &inputs, layer, Some(class))?;
+        let gradients = gradients.ok_or_else(|| cannot("no gradients".into()))?;
+        let (pool_acts, _) = at_layer(network, model.device(), &pool, layer, None)?;
+        for ((c, rows), columns) in request
+            .concepts
+            .iter()
+            .zip(&concept_rows)
+            .zip(&concept_columns)
+        {
+            let (concept_acts, _) = at_layer(
+                network,
+                model.device(),
+                &prepared.inputs.take(rows),
+                layer,
+                None,
+            )?;
+            let result = kiln_explain::tcav::test_concept(
+                &concept_acts,
+                &pool_acts,
+                &gradients,
+                settings,
+                tests,
+            )?;
+            out.push(TcavRow {
+                concept: c.name.clone(),
+                layer: (layer, names[layer].clone()),
+                examples: rows.len(),
+                columns: columns.clone(),
+                result,
+            });
+        }
+    }
+    Ok(TcavReport {
+        class: request.class.clone(),
+        inputs: inputs.rows,
+        random_pool: pool.rows,
+        settings,
+        tests,
+        rows: out,
+        warning,
+    })
+}

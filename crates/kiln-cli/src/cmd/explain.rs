@@ -10,13 +10,16 @@ use kiln::explaining::quadrature::Rule;
 use kiln::{DataSelection, TrainedModel};
 use serde_json::json;
 
-use crate::flags::{ExplainAttributionsArgs, ExplainCommand, ExplainImportanceArgs};
+use crate::flags::{
+    ExplainAttributionsArgs, ExplainCommand, ExplainImportanceArgs, ExplainTcavArgs,
+};
 use crate::render::emit;
 
 pub(crate) fn run(command: &ExplainCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         ExplainCommand::Importance(args) => importance(args, json),
         ExplainCommand::Attributions(args) => attributions(args, json),
+        ExplainCommand::Tcav(args) => tcav(args, json),
     }
 }
 
@@ -201,4 +204,172 @@ fn attributions(args: &ExplainAttributionsArgs, json: bool) -> anyhow::Result<Ex
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let model = TrainedModel::load(&args.model)?;
+    let concepts = args
+        .concepts
+        .iter()
+        .map(|c| {
+            let (name, filter) = c
+                .split_once('=')
+                .filter(|(n, f)| !n.trim().is_empty() && !f.trim().is_empty())
+                .with_context(|| {
+                    format!(
+                        "--concept {c}: expected NAME=FILTER, e.g. \"high-income=income >= 100000\""
+                    )
+                })?;
+            Ok(explain::ConceptSpec {
+                name: name.trim().to_string(),
+                filter: filter.trim().to_string(),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha {}: expected a level between 0 and 1", args.alpha);
+    }
+    let request = explain::TcavRequest {
+        class: args.class.clone(),
+        layers: args.layers.clone(),
+        concepts,
+        settings: kiln::explaining::tcav::Settings {
+            runs: args.runs as usize,
+            random_size: args.random_size as usize,
+            alpha: args.alpha,
+            seed: args.seed,
+            ..kiln::explaining::tcav::Settings::default()
+        },
+        max_inputs: args.max_inputs as usize,
+    };
+    let report = explain::tcav(&model, &super::cache()?, &request)?;
+    if let Some(w) = &report.warning {
+        eprintln!("warning: {w}");
+    }
+    let level = report.settings.alpha / report.tests as f64;
+    // Beside each concept on a model input: that input's permutation importance on the test
+    // split (a concept on an input the model ignores can still get a consistent CAV).
+    let wanted: Vec<&String> = report
+        .rows
+        .iter()
+        .flat_map(|r| &r.columns)
+        .filter(|c| {
+            model
+                .header
+                .encoder
+                .inputs
+                .iter()
+                .any(|i| i.name() == c.as_str())
+        })
+        .collect();
+    let importance: Vec<(String, f64, f64)> = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        let (x, y, _) = model.selection_data(&DataSelection::Test, &super::cache()?)?;
+        explain::importance(&model, &x, &y, 5, report.settings.seed)?
+            .features
+            .into_iter()
+            .filter(|f| wanted.contains(&&f.feature))
+            .map(|f| (f.feature, f.mean, f.std))
+            .collect()
+    };
+    let importance_of = |columns: &[String]| -> Vec<serde_json::Value> {
+        importance
+            .iter()
+            .filter(|(f, _, _)| columns.contains(f))
+            .map(|(f, m, s)| json!({"input": f, "mean": m, "std": s}))
+            .collect()
+    };
+    if json {
+        emit(&json!({
+            "model": args.model,
+            "class": report.class,
+            "inputs": report.inputs,
+            "random_pool": report.random_pool,
+            "runs": report.settings.runs,
+            "random_size": report.settings.random_size,
+            "seed": report.settings.seed,
+            "alpha": report.settings.alpha,
+            "tests": report.tests,
+            "level": level,
+            "results": report.rows.iter().map(|r| json!({
+                "concept": r.concept,
+                "layer": r.layer.1,
+                "layer_index": r.layer.0,
+                "examples": r.examples,
+                "columns": r.columns,
+                "input_importance": importance_of(&r.columns),
+                "cav_accuracy": mean(&r.result.cav_accuracy),
+                "sign_count": r.result.mean_sign_count(),
+                "sign_count_std": std(&r.result.scores.iter().map(|s| s.sign_count).collect::<Vec<_>>()),
+                "magnitude": r.result.mean_magnitude(),
+                "random_sign_count": r.result.random_mean_sign_count(),
+                "t": r.result.t,
+                "p": r.result.p,
+                "significant": r.result.significant,
+                "runs": r.result.scores.iter().map(|s| json!({"sign_count": s.sign_count, "magnitude": s.magnitude})).collect::<Vec<_>>(),
+                "random_runs": r.result.random_scores.iter().map(|s| s.sign_count).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: TCAV for class `{}` over {} test rows of it; {} runs per concept against random sets of {} training rows (seed {}); significant at p < {:.2e} ({} / {} tests, Bonferroni)",
+        model.header.name,
+        report.class,
+        report.inputs,
+        report.settings.runs,
+        report.settings.random_size,
+        report.settings.seed,
+        level,
+        report.settings.alpha,
+        report.tests,
+    );
+    for r in &report.rows {
+        let verdict = if r.result.significant {
+            format!(
+                "TCAV {:.3} ± {:.3} (magnitude {:.3}) vs random {:.3}, p = {:.2e}: significant",
+                r.result.mean_sign_count(),
+                std(&r
+                    .result
+                    .scores
+                    .iter()
+                    .map(|s| s.sign_count)
+                    .collect::<Vec<_>>()),
+                r.result.mean_magnitude(),
+                r.result.random_mean_sign_count(),
+                r.result.p,
+            )
+        } else {
+            format!("not significant (p = {:.2e})", r.result.p)
+        };
+        let beside: Vec<String> = importance
+            .iter()
+            .filter(|(f, _, _)| r.columns.contains(f))
+            .map(|(f, m, s)| format!("{f} {m:+.4} ± {s:.4}"))
+            .collect();
+        println!(
+            "  {} at {} (layer {}, {} examples, CAV accuracy {:.2}): {verdict}{}",
+            r.concept,
+            r.layer.1,
+            r.layer.0,
+            r.examples,
+            mean(&r.result.cav_accuracy),
+            if beside.is_empty() {
+                String::new()
+            } else {
+                format!("; permutation importance {}", beside.join(", "))
+            },
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len().max(1) as f64
+}
+
+fn std(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len().max(1) as f64).sqrt()
 }
