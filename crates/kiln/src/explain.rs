@@ -353,9 +353,15 @@ pub fn attributions(
             }
             (None, _) => None,
         };
+        let name_of = |k: usize| {
+            classes
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("class {k}"))
+        };
         let (column, negate, target) = match (task, class_index) {
-            (Task::Binary, Some(k)) => (0, k == 0, classes[k].clone()),
-            (Task::Classification { .. }, Some(k)) => (k, false, classes[k].clone()),
+            (Task::Binary, Some(k)) => (0, k == 0, name_of(k)),
+            (Task::Classification { .. }, Some(k)) => (k, false, name_of(k)),
             _ => (0, false, encoder.output.name().to_string()),
         };
         let mut output = Output {
@@ -604,17 +610,27 @@ fn at_layer(
                 .forward_layers(rest, layer + 1..network.layers.len(), None)
                 .vector();
             let heads = out.dims()[1];
-            let k = k.min(heads - 1);
-            // The class's log-odds against the others: z_k − log Σ_{j≠k} e^{z_j}.
-            let zk = out.clone().slice([0..n, k..k + 1]);
-            let others: Vec<Tensor<2>> = [0..k, k + 1..heads]
-                .into_iter()
-                .filter(|r| !r.is_empty())
-                .map(|r| out.clone().slice([0..n, r]))
-                .collect();
-            let others = Tensor::cat(others, 1);
-            let top = others.clone().max_dim(1).detach();
-            let log_odds = zk - ((others - top.clone()).exp().sum_dim(1).log() + top);
+            let log_odds = if heads == 1 {
+                // A binary head's logit is the positive class's log-odds.
+                if k == 1 { out } else { out.neg() }
+            } else {
+                let k = k.min(heads - 1);
+                // The class's log-odds against the others: z_k − log Σ_{j≠k} e^{z_j}.
+                let zk = out.clone().slice([0..n, k..k + 1]);
+                let others: Vec<Tensor<2>> = [0..k, k + 1..heads]
+                    .into_iter()
+                    .filter(|r| !r.is_empty())
+                    .map(|r| out.clone().slice([0..n, r]))
+                    .collect();
+                if others.is_empty() {
+                    return Err(ExplainError::Model(
+                        "TCAV needs a binary head or one with two or more classes".to_string(),
+                    ));
+                }
+                let others = Tensor::cat(others, 1);
+                let top = others.clone().max_dim(1).detach();
+                zk - ((others - top.clone()).exp().sum_dim(1).log() + top)
+            };
             let g = leaf
                 .grad(&log_odds.sum().backward())
                 .ok_or_else(|| ExplainError::Model("no gradient at the layer".to_string()))?;
@@ -634,7 +650,8 @@ fn at_layer(
 /// Concept sensitivity (TCAV) of a class of `model` to each concept at each layer, with the
 /// significance test against random concepts (see [`kiln_explain::tcav`]). The sensitivity is
 /// the derivative along the CAV of the class's log-odds against the others,
-/// `z_k − log Σ_{j≠k} e^{z_j}` (for two classes `z_k − z_other`), not of its raw logit `z_k`
+/// `z_k − log Σ_{j≠k} e^{z_j}` (for two classes `z_k − z_other`; a binary head's logit, negated
+/// for its negative class), not of its raw logit `z_k`
 /// as in the paper: a softmax's logits are defined only up to a shift shared by every class,
 /// so one logit's gradient can point anywhere (in a two-class model it need not agree in sign
 /// with the class's probability); and unlike the log-probability's, the log-odds' gradient
@@ -645,7 +662,7 @@ fn at_layer(
 ///
 /// # Errors
 /// [`Error::CannotExplain`] for a model TCAV does not apply to (Bayesian, language model, a
-/// regression, an embedding first layer, a binary head), a class or a layer the model does not
+/// regression, an embedding first layer), a class or a layer the model does not
 /// have, a filter that does not parse or names no column of the data, a concept with too few
 /// examples; the data's errors.
 pub fn tcav(
@@ -675,8 +692,13 @@ pub fn tcav(
         .class_names()
         .map(<[String]>::to_vec)
         .unwrap_or_default();
-    if !matches!(model.header.task, Task::Classification { .. }) {
-        return Err(cannot("TCAV explains a class of a category output (softmax head); this model's output is not one".into()));
+    if !matches!(
+        model.header.task,
+        Task::Classification { .. } | Task::Binary
+    ) {
+        return Err(cannot(
+            "TCAV explains a class; this model's output is a number".into(),
+        ));
     }
     let class = classes
         .iter()

@@ -301,3 +301,58 @@ fn tcav_refuses_what_it_cannot_test_with_the_reason() {
         .fails_with(&["matches 0 training rows", "at least 10"]);
     tcav(&["--class", "yes", "--concept", "no-equals-sign"]).fails_with(&["NAME=FILTER"]);
 }
+
+#[test]
+fn tcav_and_attributions_read_a_binary_head() {
+    let dir = Dir::new();
+    dir.write("planted.csv", planted_csv());
+    dir.write(
+        "binary.toml",
+        SPEC.replace(
+            "name = \"y\"\ntype = \"category\"",
+            "name = \"y\"\ntype = \"binary\"",
+        ),
+    );
+    dir.kiln(&[
+        "train",
+        "binary.toml",
+        "-o",
+        "binary.kiln",
+        "--quiet",
+        "--no-track",
+    ])
+    .success();
+    let report = dir
+        .kiln(&[
+            "--json",
+            "explain",
+            "tcav",
+            "binary.kiln",
+            "--class",
+            "no",
+            "--concept",
+            "red=color = 'red'",
+        ])
+        .json();
+    let red = &report["results"][0];
+    // Red rows push away from "no": the negated logit's derivative is negative along the CAV.
+    assert_eq!(red["significant"], true, "{red}");
+    assert!(red["sign_count"].as_f64().unwrap() < 0.1, "{red}");
+    let ig = dir
+        .kiln(&[
+            "--json",
+            "explain",
+            "attributions",
+            "binary.kiln",
+            "--class",
+            "no",
+            "--rows",
+            "3",
+        ])
+        .json();
+    for r in ig["rows"].as_array().unwrap() {
+        assert_eq!(r["target"], "no");
+        assert_eq!(r["negated"], true);
+        assert_eq!(r["complete"], true, "{r}");
+    }
+}
