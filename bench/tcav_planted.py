@@ -122,16 +122,20 @@ def main() -> None:
                               "reliance": 100 * (a - b), "sign_count": r["sign_count"],
                               "magnitude": r["magnitude"], "random": r["random_sign_count"],
                               "p_value": r["p"], "significant": r["significant"],
+                              "sens": r["mean_sensitivity"], "random_sens": r["random_mean_sensitivity"],
+                              "p_sens": r["p_sensitivity"],
                               "cav_accuracy": r["cav_accuracy"], "examples": r["examples"]})
     print(f"\nTCAV of `trigger` (t = 1) for class pos at {LAYER}, {RUNS} runs; reliance = test accuracy "
           "minus accuracy with every trigger removed")
     print_table(["seed", "p", "test acc", "trigger-free", "reliance (pt)", "TCAV sign", "magnitude",
-                 "random", "p-value", "verdict", "CAV acc"],
+                 "random", "p-value", "verdict", "mean ∂", "random ∂", "p (∂)", "CAV acc"],
                 [[str(t["seed"]), f"{t['p']:.1f}", f"{100 * t['accuracy']:.2f}", f"{100 * t['trigger_free']:.2f}",
                   f"{t['reliance']:+.2f}", f"{t['sign_count']:.3f}", f"{t['magnitude']:.3f}",
                   f"{t['random']:.3f}", f"{t['p_value']:.1e}",
-                  "significant" if t["significant"] else "not significant", f"{t['cav_accuracy']:.2f}"]
-                 for t in table], right=(2, 3, 4, 5, 6, 7, 8, 10))
+                  "significant" if t["significant"] else "not significant",
+                  f"{t['sens']:+.3f}", f"{t['random_sens']:+.3f}", f"{t['p_sens']:.1e}",
+                  f"{t['cav_accuracy']:.2f}"]
+                 for t in table], right=(2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13))
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     (out / "tcav_planted.json").write_text(json.dumps(table, indent=1))

@@ -250,6 +250,9 @@ pub struct Scores {
     pub sign_count: f64,
     /// `Σ positive sensitivities / Σ |sensitivities|`.
     pub magnitude: f64,
+    /// The mean sensitivity: how much the class's log-odds change per unit step along the
+    /// CAV, on average (a size, where the two scores above only count and weigh signs).
+    pub mean_sensitivity: f64,
 }
 
 /// The directional derivatives `∇h(aᵢ) · v` of every input.
@@ -274,6 +277,7 @@ pub fn scores(sensitivities: &[f64]) -> Scores {
     Scores {
         sign_count: sensitivities.iter().filter(|s| **s > 0.0).count() as f64 / n,
         magnitude: if total > 0.0 { positive / total } else { 0.5 },
+        mean_sensitivity: sensitivities.iter().sum::<f64>() / n,
     }
 }
 
@@ -347,6 +351,10 @@ pub struct ConceptResult {
     pub p: f64,
     /// `p < alpha / tests` (Bonferroni over the caller's tests).
     pub significant: bool,
+    /// Welch's test of the runs' mean sensitivities against random vs random's: whether the
+    /// concept moves the class more than a random direction does, in size and not only in
+    /// sign (reported beside the sign-count test, which is the paper's).
+    pub p_sensitivity: f64,
 }
 
 impl ConceptResult {
@@ -438,7 +446,18 @@ pub fn test_concept(
     let a: Vec<f64> = scores.iter().map(|s| s.sign_count).collect();
     let b: Vec<f64> = random_scores.iter().map(|s| s.sign_count).collect();
     let (t, p) = welch(&a, &b);
+    let (_, p_sensitivity) = welch(
+        &scores
+            .iter()
+            .map(|s| s.mean_sensitivity)
+            .collect::<Vec<_>>(),
+        &random_scores
+            .iter()
+            .map(|s| s.mean_sensitivity)
+            .collect::<Vec<_>>(),
+    );
     Ok(ConceptResult {
+        p_sensitivity,
         scores,
         cav_accuracy,
         random_scores,

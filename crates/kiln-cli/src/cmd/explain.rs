@@ -307,6 +307,9 @@ fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
                 "t": r.result.t,
                 "p": r.result.p,
                 "significant": r.result.significant,
+                "mean_sensitivity": mean(&r.result.scores.iter().map(|s| s.mean_sensitivity).collect::<Vec<_>>()),
+                "random_mean_sensitivity": mean(&r.result.random_scores.iter().map(|s| s.mean_sensitivity).collect::<Vec<_>>()),
+                "p_sensitivity": r.result.p_sensitivity,
                 "runs": r.result.scores.iter().map(|s| json!({"sign_count": s.sign_count, "magnitude": s.magnitude})).collect::<Vec<_>>(),
                 "random_runs": r.result.random_scores.iter().map(|s| s.sign_count).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
@@ -328,17 +331,15 @@ fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
     for r in &report.rows {
         let verdict = if r.result.significant {
             format!(
-                "TCAV {:.3} ± {:.3} (magnitude {:.3}) vs random {:.3}, p = {:.2e}: significant",
+                "TCAV {:.3} ± {:.3} (magnitude {:.3}) vs random {:.3}, p = {:.2e}: significant; mean sensitivity {:+.3} vs random {:+.3} (p = {:.2e})",
                 r.result.mean_sign_count(),
-                std(&r
-                    .result
-                    .scores
-                    .iter()
-                    .map(|s| s.sign_count)
-                    .collect::<Vec<_>>()),
+                std(&sign_counts(&r.result.scores)),
                 r.result.mean_magnitude(),
                 r.result.random_mean_sign_count(),
                 r.result.p,
+                mean(&sensitivities(&r.result.scores)),
+                mean(&sensitivities(&r.result.random_scores)),
+                r.result.p_sensitivity,
             )
         } else {
             format!("not significant (p = {:.2e})", r.result.p)
@@ -372,4 +373,12 @@ fn mean(xs: &[f64]) -> f64 {
 fn std(xs: &[f64]) -> f64 {
     let m = mean(xs);
     (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len().max(1) as f64).sqrt()
+}
+
+fn sign_counts(scores: &[kiln::explaining::tcav::Scores]) -> Vec<f64> {
+    scores.iter().map(|s| s.sign_count).collect()
+}
+
+fn sensitivities(scores: &[kiln::explaining::tcav::Scores]) -> Vec<f64> {
+    scores.iter().map(|s| s.mean_sensitivity).collect()
 }

@@ -110,6 +110,7 @@ fn scores_count_signs_and_share_magnitudes() {
     let sc = scores(&s);
     assert_eq!(sc.sign_count, 0.5);
     assert_eq!(sc.magnitude, 5.0 / 10.0);
+    assert_eq!(sc.mean_sensitivity, 0.0);
 }
 
 #[test]
