@@ -370,6 +370,23 @@ impl ConceptResult {
     pub fn random_mean_sign_count(&self) -> f64 {
         mean(self.random_scores.iter().map(|s| s.sign_count))
     }
+    /// Standard deviation (population) of the sign-count scores over the runs.
+    pub fn sign_count_std(&self) -> f64 {
+        let m = self.mean_sign_count();
+        mean(self.scores.iter().map(|s| (s.sign_count - m).powi(2))).sqrt()
+    }
+    /// Mean of the runs' mean sensitivities.
+    pub fn mean_sensitivity(&self) -> f64 {
+        mean(self.scores.iter().map(|s| s.mean_sensitivity))
+    }
+    /// Mean of the random-vs-random runs' mean sensitivities.
+    pub fn random_mean_sensitivity(&self) -> f64 {
+        mean(self.random_scores.iter().map(|s| s.mean_sensitivity))
+    }
+    /// Mean held-out accuracy of the runs' CAVs.
+    pub fn mean_cav_accuracy(&self) -> f64 {
+        mean(self.cav_accuracy.iter().copied())
+    }
 }
 
 fn mean(xs: impl Iterator<Item = f64>) -> f64 {

@@ -230,9 +230,9 @@ pub struct AttributionReport {
 
 /// A network's output column and its gradient with respect to the encoded inputs, on the
 /// autodiff device.
-struct Output {
-    network: Network,
-    device: Device,
+struct Output<'a> {
+    network: &'a Network,
+    device: &'a Device,
     width: usize,
     column: usize,
     negate: bool,
@@ -241,7 +241,7 @@ struct Output {
 /// Points per forward pass (bounds memory on long paths of wide inputs).
 const BATCH: usize = 512;
 
-impl Differentiable for Output {
+impl Differentiable for Output<'_> {
     fn width(&self) -> usize {
         self.width
     }
@@ -254,7 +254,7 @@ impl Differentiable for Output {
             let rows = chunk.len() / self.width;
             let x: Tensor<2> = Tensor::from_data(
                 TensorData::new(chunk.to_vec(), [rows, self.width]),
-                &self.device,
+                self.device,
             )
             .require_grad();
             let y = self.network.forward_flat(x.clone());
@@ -316,9 +316,7 @@ pub fn attributions(
     }
     let encoder = &model.header.encoder;
     let width = inputs.row_len();
-    let device = model.device().clone().autodiff();
-    let bytes = weights::to_bytes(network)?;
-    let ad_network = weights::from_bytes(&model.header.network, &bytes, &device)?;
+    let (ad_network, device) = autodiff_copy(model, network)?;
     let classes: Vec<String> = encoder
         .class_names()
         .map(<[String]>::to_vec)
@@ -365,8 +363,8 @@ pub fn attributions(
             _ => (0, false, encoder.output.name().to_string()),
         };
         let mut output = Output {
-            network: ad_network.clone(),
-            device: device.clone(),
+            network: &ad_network,
+            device: &device,
             width,
             column,
             negate,
@@ -744,18 +742,7 @@ pub fn tcav(
             .collect::<Result<_>>()?
     };
     // The data, split as in training.
-    let spec = &model.header.spec;
-    let base = std::path::PathBuf::from(&model.header.data.base_dir);
-    let (table, test_table) = crate::run::load_tables(spec, &base, cache)?;
-    let prepared = crate::run::prepare_tables(
-        spec,
-        &table,
-        test_table.as_ref(),
-        Some(&model.header.encoder),
-    )?;
-    let warning = (prepared.digest != model.header.data.digest).then(|| {
-        "the training data no longer matches the model file's digest: the source changed since training".to_string()
-    });
+    let (table, prepared, warning) = model.source_data(cache)?;
     let train = &prepared.split.train;
     let (test_x, test_y) = prepared.test_data();
     let of_class: Vec<usize> = match test_y.as_ref() {
@@ -819,9 +806,8 @@ pub fn tcav(
     let tests = request.concepts.len() * layers.len();
     let pool = prepared.inputs.take(train);
     let mut out = Vec::with_capacity(tests);
+    let (ad, device) = autodiff_copy(model, network)?;
     for &layer in &layers {
-        let device = model.device().clone().autodiff();
-        let ad = weights::from_bytes(&model.header.network, &weights::to_bytes(network)?, &device)?;
         let (_, gradients) = at_layer(&ad, &device, &inputs, layer, Some(class))?;
         let gradients = gradients.ok_or_else(|| cannot("no gradients".into()))?;
         let (pool_acts, _) = at_layer(network, model.device(), &pool, layer, None)?;
@@ -863,4 +849,12 @@ pub fn tcav(
         rows: out,
         warning,
     })
+}
+
+/// A copy of `network` (the model's) on the autodiff device, for gradients with respect to
+/// inputs or activations.
+fn autodiff_copy(model: &TrainedModel, network: &Network) -> Result<(Network, Device)> {
+    let device = model.device().clone().autodiff();
+    let copy = weights::from_bytes(&model.header.network, &weights::to_bytes(network)?, &device)?;
+    Ok((copy, device))
 }

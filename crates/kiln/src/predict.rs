@@ -10,7 +10,9 @@ use kiln_model::{Network, weights};
 use kiln_train::{Task, predict_outputs};
 
 use crate::bayesian;
-use crate::run::{Metrics, default_device, metrics_for_outputs, prepare};
+use crate::run::{
+    Metrics, Prepared, default_device, load_tables, metrics_for_outputs, prepare_tables,
+};
 use crate::{Error, Result};
 
 /// Which rows to evaluate on.
@@ -34,6 +36,16 @@ impl DataSelection {
             "validation" | "val" => Self::Validation,
             "test" => Self::Test,
             path => Self::File(PathBuf::from(path)),
+        }
+    }
+
+    /// How messages name the rows: `the test split`, or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::File(path) => path.display().to_string(),
+            Self::Train => "the train split".to_string(),
+            Self::Validation => "the validation split".to_string(),
+            Self::Test => "the test split".to_string(),
         }
     }
 }
@@ -403,6 +415,33 @@ impl TrainedModel {
         metrics_for_outputs(encoder, out, &targets)
     }
 
+    /// The model's own data source, read again and split and encoded as in training (the
+    /// stored spec, seed and transforms): the source table and the prepared rows, with a
+    /// warning when the training rows no longer hash to the stored digest.
+    ///
+    /// # Errors
+    ///
+    /// Data that cannot be read or encoded.
+    pub(crate) fn source_data(&self, cache: &Cache) -> Result<(Table, Prepared, Option<String>)> {
+        let spec = &self.header.spec;
+        let base = PathBuf::from(&self.header.data.base_dir);
+        let (table, test_table) = load_tables(spec, &base, cache)?;
+        let prepared = prepare_tables(
+            spec,
+            &table,
+            test_table.as_ref(),
+            Some(&self.header.encoder),
+        )?;
+        let warning = (prepared.digest != self.header.data.digest).then(|| {
+            format!(
+                "the training data no longer matches the model file's digest ({} ≠ {}): the source changed since training, so these splits may not be the ones used",
+                &prepared.digest[..12.min(prepared.digest.len())],
+                &self.header.data.digest[..12.min(self.header.data.digest.len())]
+            )
+        });
+        Ok((table, prepared, warning))
+    }
+
     /// The encoded rows and targets of one of the spec's splits (re-derived from the stored
     /// spec and seed) or of a file, with a warning when the training rows no longer hash to
     /// the stored digest.
@@ -422,16 +461,7 @@ impl TrainedModel {
             let y = self.header.encoder.encode_targets(&table)?;
             return Ok((x, y, None));
         }
-        let spec = &self.header.spec;
-        let base = PathBuf::from(&self.header.data.base_dir);
-        let prepared = prepare(spec, &base, cache, Some(&self.header.encoder))?;
-        let warning = (prepared.digest != self.header.data.digest).then(|| {
-            format!(
-                "the training data no longer matches the model file's digest ({} ≠ {}): the source changed since training, so these splits may not be the ones used",
-                &prepared.digest[..12.min(prepared.digest.len())],
-                &self.header.data.digest[..12.min(self.header.data.digest.len())]
-            )
-        });
+        let (_, prepared, warning) = self.source_data(cache)?;
         let (x, y) = match which {
             DataSelection::Test => {
                 let (x, y) = prepared.test_data();

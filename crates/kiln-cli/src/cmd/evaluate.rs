@@ -15,12 +15,7 @@ pub(crate) fn run(args: &EvaluateArgs, json: bool) -> anyhow::Result<ExitCode> {
     if let Some(warning) = &warning {
         eprintln!("warning: {warning}");
     }
-    let what = match &selection {
-        DataSelection::File(path) => path.display().to_string(),
-        DataSelection::Train => "the train split".to_string(),
-        DataSelection::Validation => "the validation split".to_string(),
-        DataSelection::Test => "the test split".to_string(),
-    };
+    let what = selection.describe();
     let run_id = super::tracking(&args.track).and_then(|tracking| {
         let digest = match &selection {
             DataSelection::File(path) => match std::fs::read(path) {

@@ -23,15 +23,6 @@ pub(crate) fn run(command: &ExplainCommand, json: bool) -> anyhow::Result<ExitCo
     }
 }
 
-fn describe(selection: &DataSelection) -> String {
-    match selection {
-        DataSelection::File(path) => path.display().to_string(),
-        DataSelection::Train => "the train split".to_string(),
-        DataSelection::Validation => "the validation split".to_string(),
-        DataSelection::Test => "the test split".to_string(),
-    }
-}
-
 fn importance(args: &ExplainImportanceArgs, json: bool) -> anyhow::Result<ExitCode> {
     let model = TrainedModel::load(&args.model)?;
     let selection = DataSelection::parse(&args.data);
@@ -67,7 +58,7 @@ fn importance(args: &ExplainImportanceArgs, json: bool) -> anyhow::Result<ExitCo
     println!(
         "{}: permutation importance on {} ({} rows): {} {:.4} as is; its {change} when a feature is shuffled, mean ± std of {} shuffles (seed {})",
         model.header.name,
-        describe(&selection),
+        selection.describe(),
         report.rows,
         report.score.metric,
         report.score.value,
@@ -165,7 +156,7 @@ fn attributions(args: &ExplainAttributionsArgs, json: bool) -> anyhow::Result<Ex
         model.header.name,
         report.method,
         report.rows.len(),
-        describe(&selection),
+        selection.describe(),
         report
             .rule
             .map(|r| format!(" ({r}, baseline: all zeros after encoding)"))
@@ -299,16 +290,16 @@ fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
                 "examples": r.examples,
                 "columns": r.columns,
                 "input_importance": importance_of(&r.columns),
-                "cav_accuracy": mean(&r.result.cav_accuracy),
+                "cav_accuracy": r.result.mean_cav_accuracy(),
                 "sign_count": r.result.mean_sign_count(),
-                "sign_count_std": std(&r.result.scores.iter().map(|s| s.sign_count).collect::<Vec<_>>()),
+                "sign_count_std": r.result.sign_count_std(),
                 "magnitude": r.result.mean_magnitude(),
                 "random_sign_count": r.result.random_mean_sign_count(),
                 "t": r.result.t,
                 "p": r.result.p,
                 "significant": r.result.significant,
-                "mean_sensitivity": mean(&r.result.scores.iter().map(|s| s.mean_sensitivity).collect::<Vec<_>>()),
-                "random_mean_sensitivity": mean(&r.result.random_scores.iter().map(|s| s.mean_sensitivity).collect::<Vec<_>>()),
+                "mean_sensitivity": r.result.mean_sensitivity(),
+                "random_mean_sensitivity": r.result.random_mean_sensitivity(),
                 "p_sensitivity": r.result.p_sensitivity,
                 "runs": r.result.scores.iter().map(|s| json!({"sign_count": s.sign_count, "magnitude": s.magnitude})).collect::<Vec<_>>(),
                 "random_runs": r.result.random_scores.iter().map(|s| s.sign_count).collect::<Vec<_>>(),
@@ -333,12 +324,12 @@ fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
             format!(
                 "TCAV {:.3} ± {:.3} (magnitude {:.3}) vs random {:.3}, p = {:.2e}: significant; mean sensitivity {:+.3} vs random {:+.3} (p = {:.2e})",
                 r.result.mean_sign_count(),
-                std(&sign_counts(&r.result.scores)),
+                r.result.sign_count_std(),
                 r.result.mean_magnitude(),
                 r.result.random_mean_sign_count(),
                 r.result.p,
-                mean(&sensitivities(&r.result.scores)),
-                mean(&sensitivities(&r.result.random_scores)),
+                r.result.mean_sensitivity(),
+                r.result.random_mean_sensitivity(),
                 r.result.p_sensitivity,
             )
         } else {
@@ -355,7 +346,7 @@ fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
             r.layer.1,
             r.layer.0,
             r.examples,
-            mean(&r.result.cav_accuracy),
+            r.result.mean_cav_accuracy(),
             if beside.is_empty() {
                 String::new()
             } else {
@@ -364,21 +355,4 @@ fn tcav(args: &ExplainTcavArgs, json: bool) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len().max(1) as f64
-}
-
-fn std(xs: &[f64]) -> f64 {
-    let m = mean(xs);
-    (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len().max(1) as f64).sqrt()
-}
-
-fn sign_counts(scores: &[kiln::explaining::tcav::Scores]) -> Vec<f64> {
-    scores.iter().map(|s| s.sign_count).collect()
-}
-
-fn sensitivities(scores: &[kiln::explaining::tcav::Scores]) -> Vec<f64> {
-    scores.iter().map(|s| s.mean_sensitivity).collect()
 }
